@@ -1,0 +1,77 @@
+# jinfu (金服): the two commands are `make demo` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Django 6 needs Python >= 3.12: take the first one found (PATH, then pyenv).
+PYTHON ?= $(shell for p in python3.12 python3.13 $$(ls -d /root/.pyenv/versions/3.12*/bin/python /root/.pyenv/versions/3.13*/bin/python 2>/dev/null); do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+VENDOR := src/jinfu/static/vendor
+HOST ?= 127.0.0.1
+PORT ?= 8000
+ENTERPRISES ?= 3000
+PYTEST_ARGS ?=
+
+.PHONY: help install demo serve test test-sqlite test-postgres lint format bench messages clean
+
+help:
+	@echo "make demo   install, build the database, load reference + demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make test   install, lint, run every test (SQLite; PostgreSQL too when JINFU_TEST_DATABASE_URL is set)"
+	@echo "make bench  run the benchmarks"
+	@echo "make serve  serve without reloading data"
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "jinfu needs Python >= 3.12 (python3.12 on PATH or pyenv)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(VENDOR)/.installed: node_modules/.installed
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts.min.js
+	@touch $@
+
+install: $(VENV)/.installed $(VENDOR)/.installed
+
+demo: install
+	JINFU_DEMO=1 $(BIN)/jinfu demo --enterprises $(ENTERPRISES) --host $(HOST) --port $(PORT)
+
+serve: install
+	$(BIN)/jinfu serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+format: install
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+test-sqlite: install
+	JINFU_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+# The same suite on PostgreSQL (browser journeys run once, on SQLite).
+test-postgres: install
+	@if [ -n "$$JINFU_TEST_DATABASE_URL" ]; then \
+		JINFU_DATA_DIR=$(CURDIR)/var/test DATABASE_URL="$$JINFU_TEST_DATABASE_URL" $(BIN)/pytest -n 2 -m "not browser" $(PYTEST_ARGS); \
+	else echo "JINFU_TEST_DATABASE_URL not set: PostgreSQL run not requested (.ci/run sets it)"; fi
+
+test: lint test-sqlite test-postgres
+
+bench: install
+	$(BIN)/python bench/import_bench.py --rows 100000
+
+messages: install
+	cd src/jinfu && ../../$(BIN)/django-admin makemessages -l en --settings=jinfu.settings && ../../$(BIN)/django-admin compilemessages --settings=jinfu.settings
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) var

@@ -1,0 +1,22 @@
+"""The public REST API: /api/v1/ with OpenAPI at /api/v1/openapi.json and docs at /api/v1/docs."""
+
+from ninja import NinjaAPI
+
+from jinfu.core.api import router as core_router
+from jinfu.core.api_codes import router as codes_router
+from jinfu.core.apikeys import ApiKeyAuth, SessionAuthCSRF
+from jinfu.core.imports.api import router as imports_router
+
+api = NinjaAPI(
+    title="jinfu 金服 API",
+    version="1",
+    description=(
+        "区域数字金融服务平台开放接口 (jinfu open API). Browser sessions authenticate with the session "
+        "cookie (and CSRF token for writes); institutions' systems send `Authorization: Bearer <api key>`."
+    ),
+    urls_namespace="api-v1",
+    auth=[SessionAuthCSRF(), ApiKeyAuth()],
+)
+api.add_router("/codes/", codes_router)
+api.add_router("/imports/", imports_router)
+api.add_router("/", core_router)

@@ -1,0 +1,73 @@
+"""API keys for institutions' systems (API直连): issue, verify, revoke. Keys are stored hashed."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.utils import timezone
+from ninja.security import HttpBearer, SessionAuth
+
+from .audit import record_event
+from .models import ApiKey, SecurityEvent
+
+# Scopes an API key can carry; each endpoint names the scope it needs.
+API_SCOPES = {
+    "codes:read": "读取参考代码 / read reference codes",
+    "orgs:read": "读取组织信息 / read organizations",
+    "enterprise_data:read": "在授权范围内读取企业数据 / read enterprise data under a live grant",
+    "imports:write": "提交导入任务 / submit imports",
+}
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def issue_key(*, organization, name: str, scopes: list[str], created_by=None, expires_at=None):
+    """Create a key; returns (ApiKey, plaintext). The plaintext is shown once and never stored."""
+    unknown = sorted(set(scopes) - set(API_SCOPES))
+    if unknown:
+        raise ValueError(f"未知的权限范围 / unknown scopes: {', '.join(unknown)}")
+    prefix = secrets.token_hex(4)
+    plaintext = f"jf_{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey.objects.create(
+        organization=organization,
+        name=name,
+        prefix=prefix,
+        key_hash=_hash(plaintext),
+        scopes=sorted(set(scopes)),
+        created_by=created_by,
+        expires_at=expires_at,
+    )
+    record_event(SecurityEvent.Kind.API_KEY, user=created_by, action="issued", key=prefix, scopes=key.scopes)
+    return key, plaintext
+
+
+def revoke_key(key: ApiKey, *, by=None) -> ApiKey:
+    key.revoked_at = timezone.now()
+    key.save(update_fields=["revoked_at"])
+    record_event(SecurityEvent.Kind.API_KEY, user=by, action="revoked", key=key.prefix)
+    return key
+
+
+def verify_key(plaintext: str) -> ApiKey | None:
+    parts = plaintext.split("_")
+    if len(parts) < 3 or parts[0] != "jf":
+        return None
+    key = ApiKey.objects.select_related("organization").filter(prefix=parts[1]).first()
+    if key is None or not key.is_live() or not secrets.compare_digest(key.key_hash, _hash(plaintext)):
+        return None
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    return key
+
+
+class ApiKeyAuth(HttpBearer):
+    """`Authorization: Bearer jf_<prefix>_<secret>`; request.auth becomes the ApiKey."""
+
+    def authenticate(self, request, token):
+        return verify_key(token)
+
+
+class SessionAuthCSRF(SessionAuth):
+    """Browser session; unsafe methods need the CSRF token (django-ninja checks it)."""
