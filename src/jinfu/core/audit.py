@@ -11,7 +11,9 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def record_event(kind: str, *, user=None, username: str = "", ip: str | None = None, **detail) -> SecurityEvent:
+def record_event(
+    kind: str, *, user=None, username: str = "", ip: str | None = None, **detail
+) -> SecurityEvent:
     return SecurityEvent.objects.create(
         kind=kind,
         user=user if (user is not None and getattr(user, "pk", None)) else None,

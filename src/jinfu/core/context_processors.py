@@ -1,2 +1,44 @@
+"""Navigation per role: each role sees the menu made for it."""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from .models import Role
+
+
+def _items(role: str, is_admin: bool):
+    items = [("home", _("首页"))]
+    if role == Role.ENTERPRISE:
+        items += [("consent", _("数据授权")), ("org-list", _("机构名录"))]
+    elif role == Role.INSTITUTION:
+        items += [("org-list", _("企业名录")), ("access-log", _("数据访问记录")), ("api-keys", _("API 密钥"))]
+    elif role in (Role.GOVERNMENT, Role.REGULATOR):
+        items += [("org-list", _("主体名录")), ("imports:list", _("数据导入"))]
+    if is_admin:
+        items = [
+            ("home", _("首页")),
+            ("org-list", _("组织")),
+            ("imports:list", _("数据导入")),
+            ("audit", _("审计日志")),
+            ("api-keys", _("API 密钥")),
+            ("admin:index", _("后台管理")),
+        ]
+    return items
+
+
 def navigation(request):
-    return {}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    is_admin = user.role == Role.ADMIN or user.is_superuser
+    path = request.path
+    nav = []
+    for name, label in _items(user.role, is_admin):
+        try:
+            url = reverse(name)
+        except NoReverseMatch:  # a module whose pages are not installed in this deployment
+            continue
+        nav.append(
+            {"url": url, "label": label, "active": path == url or (url != "/" and path.startswith(url))}
+        )
+    return {"nav_items": nav, "role_label": Role(Role.ADMIN if is_admin else user.role).label}

@@ -50,7 +50,9 @@ class Division(models.Model):
     code = models.CharField(_("区划代码"), max_length=6, primary_key=True)
     name = models.CharField(_("名称"), max_length=64)
     level = models.CharField(_("级别"), max_length=16, choices=Level.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     dataset = models.ForeignKey(ReferenceDataset, on_delete=models.PROTECT)
 
     class Meta:
@@ -101,7 +103,9 @@ class Industry(models.Model):
     name = models.CharField(_("名称"), max_length=128)
     level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
     section = models.CharField(_("门类"), max_length=1)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     dataset = models.ForeignKey(ReferenceDataset, on_delete=models.PROTECT)
 
     class Meta:
@@ -182,8 +186,12 @@ class EnterpriseProfile(models.Model):
     established_on = models.DateField(_("成立日期"))
     industry = models.ForeignKey(Industry, on_delete=models.PROTECT, verbose_name=_("所属行业"))
     employees = models.PositiveIntegerField(_("从业人员（人）"), null=True, blank=True)
-    revenue = models.DecimalField(_("营业收入（万元）"), max_digits=16, decimal_places=2, null=True, blank=True)
-    total_assets = models.DecimalField(_("资产总额（万元）"), max_digits=16, decimal_places=2, null=True, blank=True)
+    revenue = models.DecimalField(
+        _("营业收入（万元）"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    total_assets = models.DecimalField(
+        _("资产总额（万元）"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
     size_class = models.CharField(_("企业规模"), max_length=8, choices=SizeClass.choices, blank=True)
     size_standard = models.CharField(_("划型标准版本"), max_length=64, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, verbose_name=_("标签"))
@@ -196,7 +204,9 @@ class EnterpriseProfile(models.Model):
             models.CheckConstraint(
                 condition=Q(paid_in_capital__isnull=True) | Q(paid_in_capital__gte=0), name="ent_paid_nonneg"
             ),
-            models.CheckConstraint(condition=Q(revenue__isnull=True) | Q(revenue__gte=0), name="ent_rev_nonneg"),
+            models.CheckConstraint(
+                condition=Q(revenue__isnull=True) | Q(revenue__gte=0), name="ent_rev_nonneg"
+            ),
             models.CheckConstraint(
                 condition=Q(total_assets__isnull=True) | Q(total_assets__gte=0), name="ent_assets_nonneg"
             ),
@@ -337,7 +347,9 @@ class Grant(models.Model):
         ordering = ["-granted_at"]
         indexes = [models.Index(fields=["enterprise", "grantee"])]
         constraints = [
-            models.CheckConstraint(condition=Q(expires_at__gt=models.F("granted_at")), name="grant_expiry_after_start")
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("granted_at")), name="grant_expiry_after_start"
+            )
         ]
 
     def __str__(self):
@@ -372,6 +384,9 @@ class AccessRecord(models.Model):
         verbose_name_plural = _("数据访问记录")
         ordering = ["-at"]
 
+    def __str__(self):
+        return f"{self.accessor_org} → {self.enterprise} [{self.scope}] {self.at:%Y-%m-%d %H:%M}"
+
 
 # ---------------------------------------------------------------------------
 # Security audit (logins, failed logins, admin actions); record changes go to django-auditlog
@@ -399,6 +414,9 @@ class SecurityEvent(models.Model):
         verbose_name = _("安全审计事件")
         verbose_name_plural = _("安全审计事件")
         ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.username} {self.at:%Y-%m-%d %H:%M}"
 
 
 # ---------------------------------------------------------------------------
@@ -475,5 +493,7 @@ class ImportJob(models.Model):
     @property
     def progress_percent(self) -> int:
         if not self.total_rows:
-            return 100 if self.status in {self.Status.COMMITTED, self.Status.INVALID, self.Status.FAILED} else 0
+            return (
+                100 if self.status in {self.Status.COMMITTED, self.Status.INVALID, self.Status.FAILED} else 0
+            )
         return min(100, int(100 * self.processed_rows / self.total_rows))

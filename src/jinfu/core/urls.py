@@ -3,5 +3,12 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="orgs-placeholder"),
+    path("", views.org_list, name="org-list"),
+    path("<int:pk>/", views.org_detail, name="org-detail"),
+    path("consent/", views.consent, name="consent"),
+    path("consent/<int:pk>/revoke/", views.consent_revoke, name="consent-revoke"),
+    path("access-log/", views.access_log, name="access-log"),
+    path("api-keys/", views.api_keys, name="api-keys"),
+    path("api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api-key-revoke"),
+    path("audit/", views.audit, name="audit"),
 ]

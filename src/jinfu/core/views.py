@@ -1,18 +1,226 @@
+"""Pages: parse, call a selector or service, render. No business rules here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpResponseForbidden, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .apikeys import issue_key, revoke_key
+from .errors import JinfuError
+from .forms import ApiKeyForm, GrantForm
+from .models import Organization, ReferenceDataset, Role
+from .principal import as_principal
 
 
 class LoginView(auth_views.LoginView):
     template_name = "core/login.html"
+    redirect_authenticated_user = True
 
 
-def home(request):
-    return HttpResponse("jinfu")
+@require_POST
+def logout_view(request):
+    logout(request)
+    return redirect("login")
 
 
 def healthz(request):
-    return HttpResponse("ok")
+    try:
+        with connection.cursor() as cur:
+            cur.execute("SELECT 1")
+            cur.fetchone()
+        db = "ok"
+    except Exception as exc:  # the probe reports the failure instead of raising
+        db = f"error: {exc.__class__.__name__}"
+    status = 200 if db == "ok" else 503
+    return JsonResponse(
+        {"status": "ok" if status == 200 else "degraded", "database": db, "vendor": connection.vendor},
+        status=status,
+    )
 
 
-def logout_view(request):
-    return HttpResponse("bye")
+def _page(request, qs, per_page=25):
+    return Paginator(qs, per_page).get_page(request.GET.get("page"))
+
+
+def _error(request, exc: JinfuError):
+    messages.error(request, f"{exc.message_zh}（{exc.message_en}）")
+
+
+@login_required
+def home(request):
+    p = as_principal(request.user)
+    ctx: dict = {"principal": p}
+    if p.is_admin:
+        template = "core/home_admin.html"
+        ctx["datasets"] = ReferenceDataset.objects.order_by("key", "-loaded_at")
+        ctx["events"] = selectors.security_events_for(request.user)[:10]
+        ctx["counts"] = {k.label: Organization.objects.filter(kind=k).count() for k in Organization.Kind}
+        ctx["overview"] = selectors.enterprise_overview(request.user)
+    elif p.role == Role.ENTERPRISE:
+        template = "core/home_enterprise.html"
+        if p.organization is not None:
+            ctx["view"] = selectors.enterprise_view(request.user, p.org_id)
+        ctx["grants"] = selectors.grants_for(request.user)[:5]
+        ctx["reads"] = selectors.access_records_for(request.user)[:8]
+    elif p.role == Role.INSTITUTION:
+        template = "core/home_institution.html"
+        ctx["grants"] = [g for g in selectors.grants_for(request.user)[:50] if g.is_live()][:10]
+        ctx["reads"] = selectors.access_records_for(request.user)[:8]
+        ctx["keys"] = selectors.api_keys_for(request.user)
+    elif p.role in (Role.GOVERNMENT, Role.REGULATOR):
+        template = "core/home_government.html" if p.role == Role.GOVERNMENT else "core/home_regulator.html"
+        ctx["overview"] = selectors.enterprise_overview(request.user)
+        if p.role == Role.REGULATOR:
+            local_types = ["microloan", "guarantee", "factoring", "leasing"]
+            ctx["local_orgs"] = (
+                selectors.visible_organizations(request.user, kind=Organization.Kind.INSTITUTION)
+                .filter(institution__institution_type__in=local_types)
+                .select_related("institution")[:20]
+            )
+    else:
+        return HttpResponseForbidden("unknown role")
+    return render(request, template, ctx)
+
+
+@login_required
+def org_list(request):
+    kind = request.GET.get("kind") or None
+    q = request.GET.get("q") or None
+    qs = selectors.visible_organizations(request.user, kind=kind, q=q).select_related("enterprise__industry")
+    page = _page(request, qs)
+    return render(
+        request,
+        "core/org_list.html",
+        {
+            "page": page,
+            "kind": kind or "",
+            "q": q or "",
+            "kinds": Organization.Kind.choices,
+            "has_synthetic": any(o.is_synthetic for o in page),
+        },
+    )
+
+
+@login_required
+def org_detail(request, pk: int):
+    try:
+        org = selectors.get_organization(request.user, pk)
+        view = (
+            selectors.enterprise_view(request.user, pk) if org.kind == Organization.Kind.ENTERPRISE else None
+        )
+    except JinfuError as exc:
+        _error(request, exc)
+        return redirect("org-list")
+    return render(request, "core/org_detail.html", {"org": org, "view": view})
+
+
+@login_required
+def consent(request):
+    p = as_principal(request.user)
+    if p.role != Role.ENTERPRISE:
+        return HttpResponseForbidden("只有企业用户可以管理授权 / enterprise users only")
+    form = GrantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.grant_access(
+                request.user,
+                grantee=form.cleaned_data["grantee"],
+                scopes=form.cleaned_data["scopes"],
+                purpose=form.cleaned_data["purpose"],
+                purpose_note=form.cleaned_data["purpose_note"],
+                expires_at=form.expires_at(),
+            )
+        except JinfuError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, "授权已生效")
+            return redirect("consent")
+    return render(
+        request,
+        "core/consent.html",
+        {
+            "form": form,
+            "grants": selectors.grants_for(request.user),
+            "reads": _page(request, selectors.access_records_for(request.user), 20),
+        },
+    )
+
+
+@login_required
+@require_POST
+def consent_revoke(request, pk: int):
+    try:
+        services.revoke_grant(request.user, pk)
+        messages.success(request, "授权已撤销，机构将无法再读取相关数据")
+    except JinfuError as exc:
+        _error(request, exc)
+    return redirect("consent")
+
+
+@login_required
+def access_log(request):
+    return render(
+        request,
+        "core/access_log.html",
+        {"page": _page(request, selectors.access_records_for(request.user), 30)},
+    )
+
+
+@login_required
+def api_keys(request):
+    p = as_principal(request.user)
+    if not (p.is_admin or p.role == Role.INSTITUTION):
+        return HttpResponseForbidden("只有金融机构可以管理 API 密钥 / institutions only")
+    form = ApiKeyForm(request.POST or None)
+    plaintext = None
+    if request.method == "POST" and form.is_valid() and p.organization is not None:
+        _, plaintext = issue_key(
+            organization=p.organization,
+            name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scopes"],
+            created_by=request.user,
+            expires_at=timezone.now() + dt.timedelta(days=form.cleaned_data["days"]),
+        )
+        form = ApiKeyForm()
+    return render(
+        request,
+        "core/api_keys.html",
+        {"form": form, "keys": selectors.api_keys_for(request.user), "plaintext": plaintext},
+    )
+
+
+@login_required
+@require_POST
+def api_key_revoke(request, pk: int):
+    key = selectors.api_keys_for(request.user).filter(pk=pk).first()
+    if key is None:
+        return HttpResponseForbidden("无权操作 / not allowed")
+    revoke_key(key, by=request.user)
+    messages.success(request, "密钥已撤销")
+    return redirect("api-keys")
+
+
+@login_required
+def audit(request):
+    p = as_principal(request.user)
+    if not p.is_admin:
+        return HttpResponseForbidden("只有平台管理员可以查看审计日志 / admin only")
+    tab = request.GET.get("tab", "security")
+    if tab == "changes":
+        page = _page(request, selectors.change_log_for(request.user), 30)
+    else:
+        page = _page(
+            request, selectors.security_events_for(request.user, kind=request.GET.get("kind") or None), 30
+        )
+    return render(request, "core/audit.html", {"tab": tab, "page": page})

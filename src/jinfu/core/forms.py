@@ -1,0 +1,32 @@
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .apikeys import API_SCOPES
+from .models import Organization, Purpose, Scope
+
+
+class GrantForm(forms.Form):
+    grantee = forms.ModelChoiceField(
+        queryset=Organization.objects.filter(kind=Organization.Kind.INSTITUTION).order_by("name"),
+        label=_("被授权机构"),
+    )
+    scopes = forms.MultipleChoiceField(
+        choices=Scope.choices, widget=forms.CheckboxSelectMultiple, label=_("授权范围")
+    )
+    purpose = forms.ChoiceField(choices=Purpose.choices, label=_("用途"))
+    purpose_note = forms.CharField(max_length=255, required=False, label=_("用途说明"))
+    days = forms.IntegerField(min_value=1, max_value=1096, initial=90, label=_("有效期（天）"))
+
+    def expires_at(self) -> dt.datetime:
+        return timezone.now() + dt.timedelta(days=self.cleaned_data["days"])
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(max_length=100, label=_("名称"))
+    scopes = forms.MultipleChoiceField(
+        choices=[(k, v) for k, v in API_SCOPES.items()], widget=forms.CheckboxSelectMultiple, label=_("权限")
+    )
+    days = forms.IntegerField(min_value=1, max_value=730, initial=365, label=_("有效期（天）"))

@@ -1,0 +1,265 @@
+"""Reads, always filtered by who is asking (object-level permission lives here)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from .errors import ConsentRequired, NotFound
+from .models import AccessRecord, ApiKey, Grant, Organization, Role, Scope, SecurityEvent
+from .principal import Principal, as_principal
+
+# Enterprise fields that are public registration data (国家企业信用信息公示系统): anyone signed in may read them.
+PUBLIC_ENTERPRISE_FIELDS = (
+    "name",
+    "uscc",
+    "legal_representative",
+    "registered_capital",
+    "established_on",
+    "division",
+    "zone",
+    "industry",
+    "address",
+)
+# Non-public fields by consent scope.
+SCOPE_FIELDS = {
+    Scope.BASIC: (
+        "paid_in_capital",
+        "employees",
+        "size_class",
+        "size_standard",
+        "legal_rep_id_masked",
+        "contact_phone",
+        "tags",
+    ),
+    Scope.FINANCIALS: ("revenue", "total_assets"),
+}
+
+
+def _division_q(principal: Principal, field: str = "division") -> Q:
+    """Government and street users see their own division (a city-level office, 500000, sees all)."""
+    org = principal.organization
+    if org is None or org.division_id is None or org.division_id == "500000":
+        return Q()
+    return Q(**{f"{field}_id": org.division_id})
+
+
+def visible_organizations(actor, *, kind: str | None = None, q: str | None = None) -> QuerySet[Organization]:
+    """The organization directory as this actor may see it (public fields only; see enterprise_view for more)."""
+    p = as_principal(actor)
+    qs = Organization.objects.select_related("division", "zone")
+    if p.is_admin:
+        pass
+    elif p.role == Role.ENTERPRISE:
+        # Enterprises see themselves and the institutions and departments that serve them.
+        qs = qs.filter(
+            Q(pk=p.org_id) | Q(kind__in=[Organization.Kind.INSTITUTION, Organization.Kind.GOVERNMENT])
+        )
+    elif p.role == Role.INSTITUTION:
+        qs = qs.filter(
+            Q(pk=p.org_id)
+            | Q(
+                kind__in=[
+                    Organization.Kind.ENTERPRISE,
+                    Organization.Kind.INSTITUTION,
+                    Organization.Kind.GOVERNMENT,
+                ]
+            )
+        )
+    elif p.role in (Role.GOVERNMENT, Role.REGULATOR):
+        qs = qs.filter(Q(pk=p.org_id) | ~Q(kind=Organization.Kind.ENTERPRISE) | _division_q(p))
+    else:
+        qs = qs.none()
+    if kind:
+        qs = qs.filter(kind=kind)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(uscc__iexact=q.strip().upper()))
+    return qs.order_by("kind", "name")
+
+
+def get_organization(actor, pk: int) -> Organization:
+    org = visible_organizations(actor).filter(pk=pk).first()
+    if org is None:
+        raise NotFound("组织不存在或无权查看", "Organization not found or not visible to you")
+    return org
+
+
+def live_grant(enterprise: Organization, grantee: Organization, scope: str, at=None) -> Grant | None:
+    at = at or timezone.now()
+    for grant in Grant.objects.filter(
+        enterprise=enterprise, grantee=grantee, revoked_at__isnull=True, granted_at__lte=at, expires_at__gt=at
+    ).order_by("-expires_at"):
+        if scope in grant.scopes:
+            return grant
+    return None
+
+
+def check_enterprise_access(actor, enterprise: Organization, scope: str) -> Grant | None:
+    """Gate every read of an enterprise's non-public data.
+
+    The enterprise itself always passes (no record). The platform operator passes and is recorded.
+    Anyone else needs a live grant for the scope; the read is recorded either way (denials too),
+    so the enterprise sees who tried to read what and when. API keys additionally need the
+    `enterprise_data:read` scope.
+    """
+    p = as_principal(actor)
+    if p.org_id == enterprise.pk and not p.is_admin:
+        return None
+    record = AccessRecord(
+        enterprise=enterprise,
+        accessor_org=p.organization or enterprise,
+        accessor_user=p.user,
+        scope=scope,
+        channel=p.channel,
+    )
+    if p.is_admin and p.api_key is None:
+        record.purpose = "other"
+        record.save()
+        return None
+    grant = None
+    if p.organization is not None and p.has_api_scope("enterprise_data:read"):
+        grant = live_grant(enterprise, p.organization, scope)
+    record.grant = grant
+    record.allowed = grant is not None
+    record.purpose = grant.purpose if grant else ""
+    if p.organization is not None:
+        record.save()
+    if grant is None:
+        label = Scope(scope).label
+        raise ConsentRequired(
+            f"没有{enterprise.name}对“{label}”的有效授权",
+            f"No live grant from this enterprise for scope '{scope}'",
+            field=scope,
+        )
+    return grant
+
+
+def enterprise_view(actor, enterprise_pk: int, scopes: list[str] | None = None) -> dict:
+    """An enterprise's profile as this actor may see it: public part plus each requested scope
+    (default: all scopes that have fields), each marked allowed or locked."""
+    org = get_organization(actor, enterprise_pk)
+    if org.kind != Organization.Kind.ENTERPRISE:
+        raise NotFound("该组织不是企业", "This organization is not an enterprise")
+    ent = org.enterprise
+    public = {
+        "id": org.pk,
+        "name": org.name,
+        "uscc": org.uscc,
+        "legal_representative": ent.legal_representative,
+        "registered_capital": ent.registered_capital,
+        "established_on": ent.established_on,
+        "division": org.division,
+        "zone": org.zone,
+        "industry": ent.industry,
+        "address": org.address,
+        "is_synthetic": org.is_synthetic,
+    }
+    sections = {}
+    for scope in scopes or list(SCOPE_FIELDS):
+        try:
+            grant = check_enterprise_access(actor, org, scope)
+        except ConsentRequired as exc:
+            sections[scope] = {"allowed": False, "reason_zh": exc.message_zh, "reason_en": exc.message_en}
+            continue
+        data = {
+            "paid_in_capital": ent.paid_in_capital,
+            "employees": ent.employees,
+            "size_class": ent.get_size_class_display() if ent.size_class else "",
+            "size_standard": ent.size_standard,
+            "legal_rep_id_masked": ent.masked_id_number,
+            "contact_phone": org.contact_phone,
+            "tags": [t.name for t in ent.tags.all()],
+            "revenue": ent.revenue,
+            "total_assets": ent.total_assets,
+        }
+        fields = SCOPE_FIELDS[scope]
+        sections[scope] = {
+            "allowed": True,
+            "grant_id": grant.pk if grant else None,
+            "data": {k: data[k] for k in fields},
+        }
+    return {"public": public, "sections": sections, "organization": org}
+
+
+def grants_for(actor, *, enterprise: Organization | None = None) -> QuerySet[Grant]:
+    """Grants an enterprise gave, or grants an institution received."""
+    p = as_principal(actor)
+    qs = Grant.objects.select_related("enterprise", "grantee", "granted_by")
+    if p.is_admin:
+        return qs.filter(enterprise=enterprise) if enterprise else qs
+    if p.role == Role.ENTERPRISE:
+        return qs.filter(enterprise_id=p.org_id)
+    if p.role == Role.INSTITUTION:
+        return qs.filter(grantee_id=p.org_id)
+    return qs.none()
+
+
+def access_records_for(actor) -> QuerySet[AccessRecord]:
+    """Who read the enterprise's data (for the enterprise) or what this institution read."""
+    p = as_principal(actor)
+    qs = AccessRecord.objects.select_related("accessor_org", "accessor_user", "enterprise", "grant")
+    if p.is_admin:
+        return qs
+    if p.role == Role.ENTERPRISE:
+        return qs.filter(enterprise_id=p.org_id)
+    if p.org_id:
+        return qs.filter(accessor_org_id=p.org_id)
+    return qs.none()
+
+
+def api_keys_for(actor) -> QuerySet[ApiKey]:
+    p = as_principal(actor)
+    if p.is_admin:
+        return ApiKey.objects.select_related("organization")
+    if p.role == Role.INSTITUTION and p.api_key is None:
+        return ApiKey.objects.filter(organization_id=p.org_id)
+    return ApiKey.objects.none()
+
+
+def security_events_for(actor, *, kind: str | None = None) -> QuerySet[SecurityEvent]:
+    p = as_principal(actor)
+    if not p.is_admin:
+        return SecurityEvent.objects.none()
+    qs = SecurityEvent.objects.select_related("user")
+    return qs.filter(kind=kind) if kind else qs
+
+
+def change_log_for(actor):
+    """Record changes (who, when, before/after) from django-auditlog; admin only."""
+    from auditlog.models import LogEntry
+
+    p = as_principal(actor)
+    if not p.is_admin:
+        return LogEntry.objects.none()
+    return LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp")
+
+
+def enterprise_overview(actor) -> dict:
+    """Aggregates for the government and regulator homes: enterprises in the jurisdiction by size class,
+    industry section and division; institutions by type. Aggregates only, no single firm's private data."""
+    from django.db.models import Count
+
+    from .models import EnterpriseProfile, Industry, InstitutionProfile
+
+    p = as_principal(actor)
+    if not (p.is_admin or p.role in (Role.GOVERNMENT, Role.REGULATOR)):
+        return {}
+    ents = EnterpriseProfile.objects.filter(_division_q(p, "organization__division"))
+    by_size = dict(ents.values_list("size_class").annotate(n=Count("pk")))
+    sections = dict(Industry.objects.filter(level=Industry.Level.SECTION).values_list("code", "name"))
+    by_section = sorted(
+        ((sections.get(s, s), n) for s, n in ents.values_list("industry__section").annotate(n=Count("pk"))),
+        key=lambda x: -x[1],
+    )
+    by_division = list(
+        ents.values_list("organization__division__name").annotate(n=Count("pk")).order_by("-n")[:40]
+    )
+    inst = dict(InstitutionProfile.objects.values_list("institution_type").annotate(n=Count("pk")))
+    return {
+        "total": ents.count(),
+        "synthetic": ents.filter(organization__is_synthetic=True).count(),
+        "by_size": [(label, by_size.get(value, 0)) for value, label in EnterpriseProfile.SizeClass.choices],
+        "by_section": by_section,
+        "by_division": by_division,
+        "institutions": [(label, inst.get(value, 0)) for value, label in InstitutionProfile.Type.choices],
+    }

@@ -1,0 +1,125 @@
+"""Writes for the foundation: consent (授权) grants and revocations, users. Audited, in transactions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from .errors import Forbidden, NotFound, ValidationFailed
+from .models import Grant, Organization, Purpose, Role, Scope, User
+from .principal import as_principal
+
+MAX_GRANT_DAYS = 3 * 366
+
+
+def grant_access(
+    actor,
+    *,
+    grantee: Organization,
+    scopes: list[str],
+    purpose: str,
+    expires_at: dt.datetime,
+    purpose_note: str = "",
+) -> Grant:
+    """An enterprise user authorizes an institution to read scopes of the enterprise's data."""
+    p = as_principal(actor)
+    if p.role != Role.ENTERPRISE or p.organization is None or p.api_key is not None:
+        raise Forbidden(
+            "只有企业用户可以授权本企业数据", "Only an enterprise's own users can grant access to its data"
+        )
+    if grantee.kind != Organization.Kind.INSTITUTION:
+        raise ValidationFailed(
+            "只能授权给金融机构", "Grants can only be given to financial institutions", field="grantee"
+        )
+    scopes = sorted(set(scopes))
+    unknown = [s for s in scopes if s not in Scope.values]
+    if not scopes or unknown:
+        raise ValidationFailed(
+            f"授权范围无效：{', '.join(unknown) or '未选择'}",
+            f"Invalid scopes: {', '.join(unknown) or 'none chosen'}",
+            field="scopes",
+        )
+    if purpose not in Purpose.values:
+        raise ValidationFailed(f"用途无效：{purpose}", f"Invalid purpose: {purpose}", field="purpose")
+    now = timezone.now()
+    if expires_at <= now:
+        raise ValidationFailed(
+            "到期时间必须晚于当前时间", "The expiry must be in the future", field="expires_at"
+        )
+    if expires_at > now + dt.timedelta(days=MAX_GRANT_DAYS):
+        raise ValidationFailed("授权期限最长三年", "A grant may last at most three years", field="expires_at")
+    with transaction.atomic():
+        return Grant.objects.create(
+            enterprise=p.organization,
+            grantee=grantee,
+            scopes=scopes,
+            purpose=purpose,
+            purpose_note=purpose_note[:255],
+            granted_by=p.user,
+            granted_at=now,
+            expires_at=expires_at,
+        )
+
+
+def revoke_grant(actor, grant_id: int) -> Grant:
+    """The enterprise revokes a grant at any time; it takes effect for the next read."""
+    p = as_principal(actor)
+    with transaction.atomic():
+        grant = Grant.objects.select_for_update().filter(pk=grant_id).first()
+        if grant is None or (grant.enterprise_id != p.org_id and not p.is_admin):
+            raise NotFound("授权不存在", "Grant not found")
+        if p.role != Role.ENTERPRISE and not p.is_admin:
+            raise Forbidden("只有授权企业可以撤销", "Only the granting enterprise can revoke")
+        if grant.revoked_at is None:
+            grant.revoked_at = timezone.now()
+            grant.revoked_by = p.user
+            grant.save(update_fields=["revoked_at", "revoked_by"])
+        return grant
+
+
+ROLE_ORG_KIND = {
+    Role.ENTERPRISE: {Organization.Kind.ENTERPRISE},
+    Role.INSTITUTION: {Organization.Kind.INSTITUTION},
+    Role.GOVERNMENT: {Organization.Kind.GOVERNMENT},
+    Role.REGULATOR: {Organization.Kind.GOVERNMENT, Organization.Kind.STREET},
+    Role.ADMIN: {None, Organization.Kind.GOVERNMENT},
+}
+
+
+def create_user(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    organization: Organization | None = None,
+    display_name: str = "",
+    email: str = "",
+) -> User:
+    """Create a user whose role fits its organization (an enterprise user belongs to an enterprise …)."""
+    if role not in Role.values:
+        raise ValidationFailed(f"未知角色：{role}", f"Unknown role: {role}", field="role")
+    kind = organization.kind if organization is not None else None
+    if kind not in ROLE_ORG_KIND[role]:
+        raise ValidationFailed(
+            f"角色“{Role(role).label}”不能属于该类组织",
+            f"Role '{role}' cannot belong to an organization of kind '{kind}'",
+            field="organization",
+        )
+    if User.objects.filter(username=username).exists():
+        raise ValidationFailed(
+            f"用户名已存在：{username}", f"Username already exists: {username}", field="username"
+        )
+    user = User(
+        username=username,
+        role=role,
+        organization=organization,
+        display_name=display_name,
+        email=email,
+        is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
+    )
+    user.set_password(password)
+    user.save()
+    return user
