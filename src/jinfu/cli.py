@@ -1,0 +1,213 @@
+"""The `jinfu` console script: demo, serve, worker, migrate, load-reference, import, createuser, manage."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import signal
+import subprocess
+import sys
+
+
+def _setup():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jinfu.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(*args: str) -> None:
+    from django.core.management import call_command
+
+    call_command(*args)
+
+
+def cmd_migrate(args) -> int:
+    _setup()
+    _manage("migrate", "--no-input", *(["-v", "0"] if not args.verbose else []))
+    return 0
+
+
+def cmd_load_reference(args) -> int:
+    _setup()
+    from jinfu.core.reference.loader import load_reference_data
+
+    load_reference_data(stdout=sys.stdout)
+    return 0
+
+
+def _serve(host: str, port: int, with_worker: bool = True) -> int:
+    """Run the web server (gunicorn) and the background job worker until interrupted."""
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="jinfu.settings")
+    procs = []
+    if with_worker:
+        procs.append(subprocess.Popen([sys.executable, "-m", "jinfu.cli", "worker"], env=env))
+    web = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "jinfu.wsgi:application",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            "3",
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    procs.append(web)
+    print(f"jinfu 已启动 / serving on http://{host}:{port}/  (Ctrl+C 退出 / to stop)", flush=True)
+    try:
+        return web.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def cmd_serve(args) -> int:
+    _setup()
+    _manage("migrate", "--no-input", "-v", "0")
+    return _serve(args.host, args.port, with_worker=not args.no_worker)
+
+
+def cmd_worker(args) -> int:
+    _setup()
+    _manage("db_worker")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    _setup()
+    from jinfu.core.demo import build_demo, print_logins
+
+    _manage("migrate", "--no-input", "-v", "0")
+    result = build_demo(enterprises=args.enterprises, seed=args.seed, stdout=sys.stdout)
+    print_logins(result, host=args.host, port=args.port, stdout=sys.stdout)
+    if args.no_serve:
+        return 0
+    return _serve(args.host, args.port)
+
+
+def cmd_import(args) -> int:
+    _setup()
+    from jinfu.core.imports.cli import import_command
+
+    return import_command(args.kind, args.file, args.dry_run, args.user)
+
+
+def cmd_createuser(args) -> int:
+    _setup()
+    from jinfu.core.errors import JinfuError
+    from jinfu.core.models import Organization
+    from jinfu.core.services import create_user
+
+    org = None
+    if args.org:
+        org = Organization.objects.filter(uscc=args.org.strip().upper()).first()
+        if org is None and args.org.isdigit():
+            org = Organization.objects.filter(pk=int(args.org)).first()
+        if org is None:
+            print(f"组织不存在 / organization not found: {args.org}", file=sys.stderr)
+            return 2
+    password = os.environ.get("JINFU_NEW_PASSWORD") or getpass.getpass("密码 / password: ")
+    try:
+        user = create_user(
+            username=args.username,
+            password=password,
+            role=args.role,
+            organization=org,
+            display_name=args.name or "",
+        )
+    except JinfuError as exc:
+        print(f"{exc.message_zh} / {exc.message_en}", file=sys.stderr)
+        return 2
+    print(f"已创建用户 / created user {user.username} ({user.role})")
+    return 0
+
+
+def cmd_manage(args) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jinfu.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["jinfu manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jinfu", description="金服 jinfu: 区域数字金融服务平台 / regional digital-finance platform"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="建库、载入参考数据和示例数据并启动 / build demo data and serve")
+    p.add_argument(
+        "--enterprises", type=int, default=3000, help="示例企业数 / number of synthetic enterprises"
+    )
+    p.add_argument("--seed", type=int, default=20261122, help="随机种子 / random seed (reproducible)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--no-serve", action="store_true", help="只生成数据，不启动服务 / build data only")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="启动网站和后台任务 / serve the web app and the job worker")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--no-worker", action="store_true")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="后台任务处理 / run the background job worker")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("migrate", help="数据库迁移 / apply database migrations")
+    p.add_argument("--verbose", action="store_true")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("load-reference", help="载入参考数据 / load reference data (idempotent)")
+    p.set_defaults(func=cmd_load_reference)
+
+    p = sub.add_parser("import", help="导入企业或金融机构 / import enterprises or institutions")
+    p.add_argument("kind", choices=["enterprises", "institutions"])
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="只校验不写入 / validate only")
+    p.add_argument("--user", help="以该用户身份导入（默认第一个管理员）/ import as this user")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser(
+        "createuser", help="创建用户 / create a user (password from JINFU_NEW_PASSWORD or prompt)"
+    )
+    p.add_argument("--username", required=True)
+    p.add_argument(
+        "--role", required=True, choices=["enterprise", "institution", "government", "regulator", "admin"]
+    )
+    p.add_argument("--org", help="组织统一社会信用代码或ID / organization USCC or id")
+    p.add_argument("--name", help="姓名 / display name")
+    p.set_defaults(func=cmd_createuser)
+
+    p = sub.add_parser("manage", help="Django 管理命令 / run a Django management command")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""The Django admin as the operator back office. Admin actions are recorded (Django's LogEntry and ours)."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from . import models
+from .audit import record_event
+
+admin.site.site_header = _("金服平台运营后台")
+admin.site.site_title = _("金服运营后台")
+admin.site.index_title = _("平台运营")
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Every add/change/delete in the back office also lands in the security audit as an admin action."""
+
+    def log_addition(self, request, obj, message):
+        record_event(
+            models.SecurityEvent.Kind.ADMIN_ACTION,
+            user=request.user,
+            action="add",
+            model=obj._meta.label,
+            object=str(obj)[:100],
+            object_id=str(obj.pk),
+        )
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        record_event(
+            models.SecurityEvent.Kind.ADMIN_ACTION,
+            user=request.user,
+            action="change",
+            model=obj._meta.label,
+            object=str(obj)[:100],
+            object_id=str(obj.pk),
+        )
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        for obj in queryset:
+            record_event(
+                models.SecurityEvent.Kind.ADMIN_ACTION,
+                user=request.user,
+                action="delete",
+                model=obj._meta.label,
+                object=str(obj)[:100],
+                object_id=str(obj.pk),
+            )
+        return super().log_deletions(request, queryset)
+
+
+class EnterpriseInline(admin.StackedInline):
+    model = models.EnterpriseProfile
+    extra = 0
+    autocomplete_fields = ["industry"]
+    readonly_fields = ["size_class", "size_standard"]
+
+
+class InstitutionInline(admin.StackedInline):
+    model = models.InstitutionProfile
+    fk_name = "organization"
+    extra = 0
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(models.Organization)
+class OrganizationAdmin(AuditedAdmin):
+    list_display = ["name", "kind", "uscc", "division", "zone", "is_synthetic", "updated_at"]
+    list_filter = ["kind", "is_synthetic", "division"]
+    search_fields = ["name", "uscc"]
+    inlines = [EnterpriseInline, InstitutionInline]
+
+
+@admin.register(models.User)
+class UserAdmin(BaseUserAdmin, AuditedAdmin):
+    list_display = ["username", "display_name", "role", "organization", "is_active", "last_login"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["username", "display_name", "organization__name"]
+    autocomplete_fields = ["organization"]
+    fieldsets = BaseUserAdmin.fieldsets + (
+        (_("金服"), {"fields": ("role", "organization", "display_name", "phone")}),
+    )
+    add_fieldsets = BaseUserAdmin.add_fieldsets + (
+        (_("金服"), {"fields": ("role", "organization", "display_name")}),
+    )
+
+
+@admin.register(models.Grant)
+class GrantAdmin(AuditedAdmin):
+    list_display = ["enterprise", "grantee", "purpose", "granted_at", "expires_at", "revoked_at"]
+    list_filter = ["purpose"]
+    search_fields = ["enterprise__name", "grantee__name"]
+    raw_id_fields = ["enterprise", "grantee", "granted_by", "revoked_by"]
+
+
+@admin.register(models.AccessRecord)
+class AccessRecordAdmin(admin.ModelAdmin):
+    list_display = ["at", "enterprise", "accessor_org", "accessor_user", "scope", "channel", "allowed"]
+    list_filter = ["scope", "allowed", "channel"]
+    raw_id_fields = ["enterprise", "accessor_org", "accessor_user", "grant"]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # access records are evidence: read-only
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "kind", "username", "ip_address"]
+    list_filter = ["kind"]
+    search_fields = ["username"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.ApiKey)
+class ApiKeyAdmin(AuditedAdmin):
+    list_display = [
+        "name",
+        "organization",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    ]
+    readonly_fields = ["prefix", "key_hash", "last_used_at"]
+
+
+@admin.register(models.Division)
+class DivisionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "parent"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(models.Zone)
+class ZoneAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind"]
+    filter_horizontal = ["divisions"]
+
+
+@admin.register(models.Industry)
+class IndustryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "section"]
+    list_filter = ["level", "section"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(models.ReferenceDataset)
+class ReferenceDatasetAdmin(admin.ModelAdmin):
+    list_display = ["key", "version", "title", "effective_date", "row_count", "loaded_at"]
+
+
+@admin.register(models.Tag)
+class TagAdmin(AuditedAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(models.ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "kind", "status", "total_rows", "created_by", "created_at"]
+    list_filter = ["kind", "status"]
+    readonly_fields = [f.name for f in models.ImportJob._meta.fields]
