@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "imports"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.job_list, name="list"),
+    path("template/<str:kind>.<str:fmt>", views.template_download, name="template"),
+    path("<int:job_id>/", views.job_detail, name="job"),
+    path("<int:job_id>/progress", views.job_progress, name="progress"),
+    path("<int:job_id>/commit", views.job_commit, name="commit"),
+]

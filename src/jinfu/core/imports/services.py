@@ -1,0 +1,869 @@
+"""Import workflows: create a job, validate it (dry run), commit it all-or-nothing.
+
+The pure validation lives in :mod:`jinfu.core.imports.engine`; this module loads the lookups from
+the database, persists the job's progress, and writes records. ``apply_enterprise_records`` and
+``apply_institution_records`` are the single write path for enterprises and institutions (the demo
+generator uses them too).
+
+Record format (what the engine produces and what ``apply_*`` accepts): a dict per organization with
+plain Python values, keyed by field name. A missing key means "not provided": a new organization gets
+the default, an existing one keeps its current value.
+
+Enterprise record keys::
+
+    uscc (str, required), name (str, required), legal_representative (str, required on create),
+    legal_rep_id_number (str), registered_capital (Decimal 万元, required on create),
+    paid_in_capital (Decimal|None), established_on (date, required on create),
+    division (str code, required on create), zone (str code|None), industry (str 4-digit class code,
+    required on create), employees (int|None), revenue (Decimal|None), total_assets (Decimal|None),
+    address (str), contact_phone (str), tags (list[str] of Tag codes; replaces the set when given)
+
+Institution record keys::
+
+    uscc, name, institution_type (bank|guarantee|insurer|fund_manager|leasing|factoring|microloan|other),
+    license_type, license_number, level (hq|branch|sub_branch), parent (USCC str|None),
+    division (str code), address
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile, File
+from django.db import transaction
+from django.utils import timezone
+
+from ..audit import record_event
+from ..errors import Forbidden, NotFound, ValidationFailed
+from ..models import (
+    Division,
+    EnterpriseProfile,
+    ImportJob,
+    Industry,
+    InstitutionProfile,
+    Organization,
+    Role,
+    SecurityEvent,
+    Tag,
+    Zone,
+)
+from ..principal import Principal, as_principal
+from . import engine
+
+log = logging.getLogger(__name__)
+
+KINDS = (ImportJob.Kind.ENTERPRISES, ImportJob.Kind.INSTITUTIONS)
+PROGRESS_EVERY = 1000
+CHUNK = 500  # IN (...) list size for lookups (SQLite's variable limit is far above this)
+DIFF_PREVIEW_LIMIT = {"create": 1000, "update": 20000, "unchanged": 1000}
+
+ENTERPRISE_ORG_FIELDS = ("name", "division", "zone", "address", "contact_phone")
+ENTERPRISE_PROFILE_FIELDS = (
+    "legal_representative",
+    "legal_rep_id_number",
+    "registered_capital",
+    "paid_in_capital",
+    "established_on",
+    "industry",
+    "employees",
+    "revenue",
+    "total_assets",
+)
+INSTITUTION_ORG_FIELDS = ("name", "division", "address")
+INSTITUTION_PROFILE_FIELDS = ("institution_type", "license_type", "license_number", "level")
+FK_FIELDS = {"division", "zone", "industry"}
+BLANK_STR_FIELDS = {
+    "address",
+    "contact_phone",
+    "legal_rep_id_number",
+    "license_type",
+    "license_number",
+}
+
+
+# ---------------------------------------------------------------------------
+# Permissions and visibility
+# ---------------------------------------------------------------------------
+
+
+def can_import(principal, kind: str) -> bool:
+    """Admins import anything; the government role imports enterprises; nobody else imports.
+
+    API keys must also carry the ``imports:write`` scope.
+    """
+    p = as_principal(principal)
+    if not p.has_api_scope("imports:write"):
+        return False
+    if kind == ImportJob.Kind.ENTERPRISES:
+        return p.is_admin or p.role == Role.GOVERNMENT
+    if kind == ImportJob.Kind.INSTITUTIONS:
+        return p.is_admin
+    return False
+
+
+def _require(principal: Principal, kind: str) -> None:
+    if kind not in KINDS:
+        raise NotFound(f"未知的导入类型：{kind}", f"unknown import kind: {kind}")
+    if not can_import(principal, kind):
+        raise Forbidden("无权导入此类数据", "not allowed to import this kind of data")
+
+
+# ---------------------------------------------------------------------------
+# Lookups
+# ---------------------------------------------------------------------------
+
+
+def _chunks(items: list, n: int = CHUNK) -> Iterable[list]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+def _validate_uscc_fn():
+    try:
+        from ..reference.uscc import validate_uscc
+    except ImportError:  # reference module not installed: the engine's built-in check digit applies
+        return None
+    return validate_uscc
+
+
+def existing_values(kind: str, usccs: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Current values (plain Python, as the engine compares them) of organizations with these USCCs."""
+    usccs = [u for u in set(usccs) if u]
+    out: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(usccs):
+        for o in Organization.objects.filter(uscc__in=chunk).values(
+            "id", "uscc", "kind", "name", "division_id", "zone_id", "address", "contact_phone"
+        ):
+            out[o["uscc"]] = {
+                "id": o["id"],
+                "kind": o["kind"],
+                "name": o["name"],
+                "division": o["division_id"],
+                "zone": o["zone_id"],
+                "address": o["address"],
+                "contact_phone": o["contact_phone"],
+            }
+    by_id = {v["id"]: v for v in out.values()}
+    ids = list(by_id)
+    if kind == ImportJob.Kind.ENTERPRISES:
+        for chunk in _chunks(ids):
+            for p in EnterpriseProfile.objects.filter(organization_id__in=chunk).values(
+                "organization_id", "industry_id", *[f for f in ENTERPRISE_PROFILE_FIELDS if f != "industry"]
+            ):
+                d = by_id[p.pop("organization_id")]
+                d["industry"] = p.pop("industry_id")
+                d.update(p)
+                d["tags"] = []
+            through = EnterpriseProfile.tags.through
+            for t in through.objects.filter(enterpriseprofile_id__in=chunk).values(
+                "enterpriseprofile_id", "tag__code"
+            ):
+                by_id[t["enterpriseprofile_id"]].setdefault("tags", []).append(t["tag__code"])
+        for d in by_id.values():
+            if "tags" in d:
+                d["tags"] = sorted(d["tags"])
+    else:
+        for chunk in _chunks(ids):
+            for p in InstitutionProfile.objects.filter(organization_id__in=chunk).values(
+                "organization_id", "parent__uscc", *INSTITUTION_PROFILE_FIELDS
+            ):
+                d = by_id[p.pop("organization_id")]
+                d["parent"] = p.pop("parent__uscc")
+                d.update(p)
+    return out
+
+
+def build_lookups(kind: str) -> engine.Lookups:
+    return engine.Lookups(
+        divisions=dict(Division.objects.values_list("code", "name")),
+        zones=dict(Zone.objects.values_list("code", "name")),
+        industries={c: (n, lv) for c, n, lv in Industry.objects.values_list("code", "name", "level")},
+        tags=dict(Tag.objects.values_list("code", "name")),
+        existing={},
+        validate_uscc=_validate_uscc_fn(),
+        today=timezone.localdate(),
+    )
+
+
+def validate_data(
+    kind: str, data: bytes, filename: str = "", progress: Callable[[int], None] | None = None
+) -> engine.Result:
+    """Validate file bytes against the current database (no writes)."""
+    lookups = build_lookups(kind)
+    # The engine reads USCCs as it goes; load the existing values of every USCC of the file up front
+    # from a cheap first pass so the per-row checks (kind conflicts, parents) and the diff see them.
+    try:
+        sheet = engine.read_sheet(data, filename)
+    except engine.FileRejected as exc:
+        res = engine.Result(kind=kind)
+        for e in exc.errors:
+            res.add(e)
+        return res
+    mapping, _errs, _ign = engine.map_headers(kind, sheet.headers)
+    rows = list(sheet.rows)
+    usccs: set[str] = set()
+    for key in ("uscc", "parent"):
+        idx = mapping.get(key)
+        if idx is not None:
+            usccs.update(
+                str(r[idx]).strip().upper() for r in rows if idx < len(r) and r[idx] not in (None, "")
+            )
+    lookups.existing = existing_values(kind, usccs)
+    sheet.rows = rows
+    return engine.validate_sheet(kind, sheet, lookups, progress=progress, progress_every=PROGRESS_EVERY)
+
+
+# ---------------------------------------------------------------------------
+# Writing records (the single write path)
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class ApplyResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+
+
+def _audit_str(v: Any) -> str:
+    if v is None:
+        return "None"
+    if isinstance(v, Decimal):
+        return format(v.quantize(Decimal("0.01")), "f")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+class _Audit:
+    """Collects django-auditlog LogEntry rows for bulk writes (bulk_create does not fire signals)."""
+
+    def __init__(self, actor=None):
+        from auditlog.models import LogEntry
+
+        self.LogEntry = LogEntry
+        self.actor = actor if actor is not None and getattr(actor, "pk", None) else None
+        self.entries: list = []
+        self.now = timezone.now()
+
+    def add(self, obj, action: int, changes: dict[str, list[str]]):
+        if not changes and action != self.LogEntry.Action.CREATE:
+            return
+        ct = ContentType.objects.get_for_model(obj.__class__)
+        pk = obj.pk
+        self.entries.append(
+            self.LogEntry(
+                content_type=ct,
+                object_pk=str(pk),
+                object_id=pk if isinstance(pk, int) else None,
+                object_repr=str(getattr(obj, "name", "") or pk)[:200],
+                action=action,
+                changes=changes,
+                actor=self.actor,
+                timestamp=self.now,
+                additional_data={"source": "import"},
+            )
+        )
+
+    def flush(self):
+        if self.entries:
+            self.LogEntry.objects.bulk_create(self.entries, batch_size=2000)
+            self.entries = []
+
+
+def _classify(industry, employees, revenue, total_assets) -> tuple[str, str]:
+    try:
+        from ..reference.size import classify_size
+    except ImportError:
+        return "", ""
+    try:
+        r = classify_size(industry, employees, revenue, total_assets)
+    except Exception:  # an industry outside the standard: leave the size unclassified
+        log.exception("classify_size failed for %s", industry)
+        return "", ""
+    return (r.size_class or ""), (getattr(r, "standard", "") or "")
+
+
+def _set(obj, f: str, value, changes: dict) -> None:
+    attr = f + "_id" if f in FK_FIELDS else f
+    if value is None and f in BLANK_STR_FIELDS:
+        value = ""
+    old = getattr(obj, attr)
+    if _audit_str(old) != _audit_str(value):
+        changes[f] = [_audit_str(old), _audit_str(value)]
+        setattr(obj, attr, value)
+
+
+def _load_orgs(usccs: list[str]) -> dict[str, Organization]:
+    out: dict[str, Organization] = {}
+    for chunk in _chunks(usccs):
+        for o in Organization.objects.filter(uscc__in=chunk):
+            out[o.uscc] = o
+    return out
+
+
+def _conflict(uscc: str, kind_label: str):
+    return ValidationFailed(
+        f"统一社会信用代码 {uscc} 已登记为其他类型的组织，不能作为{kind_label}导入",
+        f"USCC {uscc} is already registered as another kind of organization",
+        code="uscc.kind_conflict",
+        field="uscc",
+    )
+
+
+def apply_enterprise_records(
+    records: list[dict],
+    *,
+    synthetic: bool = False,
+    actor=None,
+    progress: Callable[[int], None] | None = None,
+    batch_size: int = 2000,
+) -> ApplyResult:
+    """Upsert enterprises by USCC in one transaction (all or nothing). Computes the size class
+    (中小企业划型) with the reference standard and stores the standard's version. Writes audit log
+    entries for every created or changed organization and profile. Returns the counts."""
+    result = ApplyResult()
+    audit = _Audit(actor)
+    LE = audit.LogEntry.Action
+    with transaction.atomic():
+        existing = _load_orgs([r["uscc"] for r in records])
+        profiles: dict[int, EnterpriseProfile] = {}
+        ids = [o.pk for o in existing.values()]
+        for chunk in _chunks(ids):
+            for p in EnterpriseProfile.objects.filter(organization_id__in=chunk):
+                profiles[p.organization_id] = p
+        new_orgs: list[Organization] = []
+        new_profile_recs: list[dict] = []
+        upd_orgs: list[Organization] = []
+        upd_profiles: list[EnterpriseProfile] = []
+        new_profiles_for_existing: list[EnterpriseProfile] = []
+        tag_sets: dict[int, list[str]] = {}
+        pending_tags: list[tuple[Organization, list[str]]] = []
+        unchanged_ids: set[int] = set()
+        now = timezone.now()
+        for i, rec in enumerate(records, 1):
+            code = rec["uscc"]
+            org = existing.get(code)
+            if org is None:
+                org = Organization(
+                    kind=Organization.Kind.ENTERPRISE,
+                    uscc=code,
+                    name=rec["name"],
+                    division_id=rec.get("division"),
+                    zone_id=rec.get("zone"),
+                    address=rec.get("address") or "",
+                    contact_phone=rec.get("contact_phone") or "",
+                    is_synthetic=synthetic,
+                )
+                new_orgs.append(org)
+                new_profile_recs.append(rec)
+                if rec.get("tags"):
+                    pending_tags.append((org, rec["tags"]))
+                continue
+            if org.kind != Organization.Kind.ENTERPRISE:
+                raise _conflict(code, "企业")
+            org_changes: dict = {}
+            for f in ENTERPRISE_ORG_FIELDS:
+                if f in rec:
+                    _set(org, f, rec[f], org_changes)
+            prof = profiles.get(org.pk)
+            prof_changes: dict = {}
+            if prof is None:
+                prof = EnterpriseProfile(organization=org)
+                for f in ENTERPRISE_PROFILE_FIELDS:
+                    _set(prof, f, rec.get(f), prof_changes)
+                new_profiles_for_existing.append(prof)
+                is_new_profile = True
+            else:
+                for f in ENTERPRISE_PROFILE_FIELDS:
+                    if f in rec:
+                        _set(prof, f, rec[f], prof_changes)
+                is_new_profile = False
+            size, standard = _classify(prof.industry_id, prof.employees, prof.revenue, prof.total_assets)
+            _set(prof, "size_class", size, prof_changes)
+            _set(prof, "size_standard", standard, prof_changes)
+            tags_changed = False
+            if "tags" in rec and rec["tags"] is not None:
+                tag_sets[org.pk] = sorted(set(rec["tags"]))
+                tags_changed = True
+            if org_changes:
+                org.updated_at = now
+                upd_orgs.append(org)
+                audit.add(org, LE.UPDATE, org_changes)
+            if is_new_profile:
+                audit.add(prof, LE.CREATE, prof_changes)
+            elif prof_changes:
+                upd_profiles.append(prof)
+                audit.add(prof, LE.UPDATE, prof_changes)
+            if org_changes or prof_changes or is_new_profile:
+                result.updated += 1
+            else:
+                result.unchanged += 1  # a change of tags alone moves it to "updated" below
+                if tags_changed:
+                    unchanged_ids.add(org.pk)
+            if progress and i % PROGRESS_EVERY == 0:
+                progress(i)
+
+        # creates
+        Organization.objects.bulk_create(new_orgs, batch_size=batch_size)
+        new_profiles = []
+        for org, rec in zip(new_orgs, new_profile_recs, strict=True):
+            prof = EnterpriseProfile(
+                organization=org,
+                legal_representative=rec["legal_representative"],
+                legal_rep_id_number=rec.get("legal_rep_id_number") or "",
+                registered_capital=rec["registered_capital"],
+                paid_in_capital=rec.get("paid_in_capital"),
+                established_on=rec["established_on"],
+                industry_id=rec["industry"],
+                employees=rec.get("employees"),
+                revenue=rec.get("revenue"),
+                total_assets=rec.get("total_assets"),
+            )
+            prof.size_class, prof.size_standard = _classify(
+                prof.industry_id, prof.employees, prof.revenue, prof.total_assets
+            )
+            new_profiles.append(prof)
+            audit.add(
+                org,
+                LE.CREATE,
+                {
+                    f: ["None", _audit_str(getattr(org, f + "_id" if f in FK_FIELDS else f))]
+                    for f in ("uscc", *ENTERPRISE_ORG_FIELDS)
+                },
+            )
+            audit.add(
+                prof,
+                LE.CREATE,
+                {
+                    f: ["None", _audit_str(getattr(prof, f + "_id" if f in FK_FIELDS else f))]
+                    for f in (*ENTERPRISE_PROFILE_FIELDS, "size_class", "size_standard")
+                },
+            )
+        EnterpriseProfile.objects.bulk_create(new_profiles + new_profiles_for_existing, batch_size=batch_size)
+        result.created = len(new_orgs)
+        if upd_orgs:
+            Organization.objects.bulk_update(
+                upd_orgs,
+                [*[f + "_id" if f in FK_FIELDS else f for f in ENTERPRISE_ORG_FIELDS], "updated_at"],
+                batch_size=batch_size,
+            )
+        if upd_profiles:
+            EnterpriseProfile.objects.bulk_update(
+                upd_profiles,
+                [
+                    *[f + "_id" if f in FK_FIELDS else f for f in ENTERPRISE_PROFILE_FIELDS],
+                    "size_class",
+                    "size_standard",
+                ],
+                batch_size=batch_size,
+            )
+        # tags
+        for org, codes in pending_tags:
+            tag_sets[org.pk] = sorted(set(codes))
+        if tag_sets:
+            _replace_tags(
+                tag_sets,
+                audit,
+                existing_ids={o.pk for o in existing.values()},
+                unchanged_ids=unchanged_ids,
+                result=result,
+            )
+        audit.flush()
+        if progress:
+            progress(len(records))
+    return result
+
+
+def _replace_tags(
+    tag_sets: dict[int, list[str]],
+    audit: _Audit,
+    *,
+    existing_ids: set[int],
+    unchanged_ids: set[int],
+    result: ApplyResult,
+):
+    through = EnterpriseProfile.tags.through
+    tag_ids = dict(Tag.objects.values_list("code", "id"))
+    current: dict[int, set[str]] = {}
+    ids = list(tag_sets)
+    for chunk in _chunks(ids):
+        for pid, code in through.objects.filter(enterpriseprofile_id__in=chunk).values_list(
+            "enterpriseprofile_id", "tag__code"
+        ):
+            current.setdefault(pid, set()).add(code)
+    to_delete, to_add = [], []
+    for pid, codes in tag_sets.items():
+        old = current.get(pid, set())
+        new = set(codes)
+        if old == new:
+            continue
+        unknown = new - set(tag_ids)
+        if unknown:
+            raise ValidationFailed(
+                f"未知的标签：{'、'.join(sorted(unknown))}",
+                f"unknown tags: {', '.join(sorted(unknown))}",
+                field="tags",
+            )
+        to_delete.append(pid)
+        to_add += [through(enterpriseprofile_id=pid, tag_id=tag_ids[c]) for c in sorted(new)]
+        if pid in existing_ids:
+            prof = EnterpriseProfile(organization_id=pid)
+            audit.add(
+                prof, audit.LogEntry.Action.UPDATE, {"tags": ["、".join(sorted(old)), "、".join(sorted(new))]}
+            )
+            if pid in unchanged_ids:  # its only change is its tags
+                result.updated += 1
+                result.unchanged -= 1
+    for chunk in _chunks(to_delete):
+        through.objects.filter(enterpriseprofile_id__in=chunk).delete()
+    through.objects.bulk_create(to_add, batch_size=2000)
+
+
+def apply_institution_records(
+    records: list[dict],
+    *,
+    synthetic: bool = False,
+    actor=None,
+    progress: Callable[[int], None] | None = None,
+    batch_size: int = 2000,
+) -> ApplyResult:
+    """Upsert financial institutions by USCC in one transaction; parents are resolved by USCC
+    (in the database or in the same batch) after all organizations exist."""
+    result = ApplyResult()
+    audit = _Audit(actor)
+    LE = audit.LogEntry.Action
+    with transaction.atomic():
+        parent_codes = [r["parent"] for r in records if r.get("parent")]
+        existing = _load_orgs([r["uscc"] for r in records] + parent_codes)
+        profiles = {
+            p.organization_id: p
+            for chunk in _chunks([o.pk for o in existing.values()])
+            for p in InstitutionProfile.objects.filter(organization_id__in=chunk)
+        }
+        new_orgs, new_recs = [], []
+        touched: list[tuple[Organization, dict, dict, bool]] = []  # org, rec, org_changes, is_new
+        for rec in records:
+            code = rec["uscc"]
+            org = existing.get(code)
+            if org is None:
+                org = Organization(
+                    kind=Organization.Kind.INSTITUTION,
+                    uscc=code,
+                    name=rec["name"],
+                    division_id=rec.get("division"),
+                    address=rec.get("address") or "",
+                    is_synthetic=synthetic,
+                )
+                new_orgs.append(org)
+                new_recs.append(rec)
+                existing[code] = org
+                continue
+            if org.kind != Organization.Kind.INSTITUTION:
+                raise _conflict(code, "金融机构")
+            changes: dict = {}
+            for f in INSTITUTION_ORG_FIELDS:
+                if f in rec:
+                    _set(org, f, rec[f], changes)
+            touched.append((org, rec, changes, False))
+        Organization.objects.bulk_create(new_orgs, batch_size=batch_size)
+        for org, rec in zip(new_orgs, new_recs, strict=True):
+            audit.add(org, LE.CREATE, {"uscc": ["None", org.uscc], "name": ["None", org.name]})
+            touched.append((org, rec, {}, True))
+        upd_orgs, new_profiles, upd_profiles = [], [], []
+        now = timezone.now()
+        for org, rec, org_changes, is_new in touched:
+            parent = existing.get(rec["parent"]) if rec.get("parent") else None
+            if rec.get("parent") and (parent is None or parent.kind != Organization.Kind.INSTITUTION):
+                raise ValidationFailed(
+                    f"上级机构 {rec['parent']} 不存在",
+                    f"parent institution {rec['parent']} not found",
+                    field="parent",
+                )
+            prof = profiles.get(org.pk)
+            prof_changes: dict = {}
+            if prof is None:
+                prof = InstitutionProfile(organization=org)
+                for f in INSTITUTION_PROFILE_FIELDS:
+                    _set(prof, f, rec.get(f) or ("" if f in BLANK_STR_FIELDS else None), prof_changes)
+                if not prof.level:
+                    prof.level = InstitutionProfile.Level.BRANCH
+                prof.parent_id = parent.pk if parent else None
+                new_profiles.append(prof)
+                audit.add(prof, LE.CREATE, prof_changes)
+            else:
+                for f in INSTITUTION_PROFILE_FIELDS:
+                    if f in rec:
+                        _set(prof, f, rec[f], prof_changes)
+                if "parent" in rec and prof.parent_id != (parent.pk if parent else None):
+                    prof_changes["parent"] = [
+                        _audit_str(prof.parent_id),
+                        _audit_str(parent.pk if parent else None),
+                    ]
+                    prof.parent_id = parent.pk if parent else None
+                if prof_changes:
+                    upd_profiles.append(prof)
+                    audit.add(prof, LE.UPDATE, prof_changes)
+            if org_changes:
+                org.updated_at = now
+                upd_orgs.append(org)
+                audit.add(org, LE.UPDATE, org_changes)
+            if is_new:
+                result.created += 1
+            elif org_changes or prof_changes or org.pk not in profiles:
+                result.updated += 1
+            else:
+                result.unchanged += 1
+        InstitutionProfile.objects.bulk_create(new_profiles, batch_size=batch_size)
+        if upd_orgs:
+            Organization.objects.bulk_update(
+                upd_orgs, ["name", "division_id", "address", "updated_at"], batch_size=batch_size
+            )
+        if upd_profiles:
+            InstitutionProfile.objects.bulk_update(
+                upd_profiles, [*INSTITUTION_PROFILE_FIELDS, "parent_id"], batch_size=batch_size
+            )
+        audit.flush()
+        if progress:
+            progress(len(records))
+    return result
+
+
+APPLY = {
+    ImportJob.Kind.ENTERPRISES: apply_enterprise_records,
+    ImportJob.Kind.INSTITUTIONS: apply_institution_records,
+}
+
+
+# ---------------------------------------------------------------------------
+# Jobs
+# ---------------------------------------------------------------------------
+
+
+def create_job(kind: str, uploaded, user, commit: bool = False, *, filename: str | None = None) -> ImportJob:
+    """Store the upload as a queued job. ``uploaded`` is an UploadedFile/File or bytes; ``user`` is a
+    User, ApiKey or Principal. Raises Forbidden/NotFound. Start it with :func:`submit_job`."""
+    p = as_principal(user)
+    _require(p, kind)
+    if isinstance(uploaded, bytes | bytearray):
+        content = ContentFile(bytes(uploaded))
+        name = filename or "upload.csv"
+    else:
+        content = uploaded if isinstance(uploaded, File) else File(uploaded)
+        name = filename or getattr(uploaded, "name", None) or "upload"
+    name = str(name).replace("\\", "/").rsplit("/", 1)[-1][:200] or "upload"
+    job = ImportJob(
+        kind=kind,
+        original_name=name,
+        commit_requested=commit,
+        created_by=p.user,
+        summary={"owner": _owner(p)},
+    )
+    job.file.save(name, content, save=False)
+    job.save()
+    return job
+
+
+def _owner(p: Principal) -> dict:
+    return {
+        "channel": p.channel,
+        "user_id": p.user.pk if p.user else None,
+        "api_key_id": p.api_key.pk if p.api_key else None,
+        "org_id": p.org_id,
+    }
+
+
+def submit_job(job: ImportJob) -> ImportJob:
+    """Run small files inline, enqueue larger ones as a background task."""
+    from .tasks import run_import_job
+
+    data = _read(job)
+    if engine.estimate_rows(data, job.original_name) <= settings.JINFU_IMPORT_SYNC_MAX_ROWS:
+        run_job(job.pk)
+    else:
+        run_import_job.enqueue(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def _read(job: ImportJob) -> bytes:
+    with job.file.open("rb") as fh:
+        return fh.read()
+
+
+def _progress_cb(job: ImportJob, also: Callable[[ImportJob], None] | None = None) -> Callable[[int], None]:
+    def cb(n: int) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(processed_rows=n)
+        if also is not None:
+            job.processed_rows = n
+            also(job)
+
+    return cb
+
+
+def _summary(job: ImportJob, res: engine.Result) -> dict:
+    counts = res.counts()
+    preview, kept = [], dict.fromkeys(DIFF_PREVIEW_LIMIT, 0)
+    for d in res.diff:
+        if kept[d["action"]] < DIFF_PREVIEW_LIMIT[d["action"]]:
+            kept[d["action"]] += 1
+            preview.append(d)
+    return {
+        "owner": job.summary.get("owner") if isinstance(job.summary, dict) else None,
+        "format": res.format,
+        "encoding": res.encoding,
+        "columns": res.columns,
+        "ignored_columns": res.ignored_columns,
+        "counts": counts,
+        "error_count": res.error_count,
+        "errors_truncated": res.error_count > len(res.errors),
+        "diff": preview,
+        "diff_truncated": any(kept[a] < counts.get(a, 0) for a in kept),
+    }
+
+
+def run_job(job_id: int, *, on_progress: Callable[[ImportJob], None] | None = None) -> ImportJob:
+    """Validate the job's file (dry run); commit when requested and valid. ``on_progress(job)`` is
+    called every PROGRESS_EVERY rows and when the commit starts (the CLI draws its bar with it)."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status not in (ImportJob.Status.QUEUED, ImportJob.Status.VALIDATING):
+        return job
+    data = _read(job)
+    job.status = ImportJob.Status.VALIDATING
+    job.total_rows = engine.estimate_rows(data, job.original_name)
+    job.processed_rows = 0
+    job.save(update_fields=["status", "total_rows", "processed_rows"])
+    try:
+        res = validate_data(job.kind, data, job.original_name, progress=_progress_cb(job, on_progress))
+    except Exception as exc:  # a bug or an unreadable file must end the job, not leave it running
+        log.exception("import job %s failed during validation", job.pk)
+        return _fail(job, exc)
+    job.encoding = res.encoding
+    job.total_rows = res.total_rows
+    job.processed_rows = res.total_rows
+    job.errors = res.errors
+    job.summary = _summary(job, res)
+    if not res.ok:
+        job.status = ImportJob.Status.INVALID
+        job.message = f"发现 {res.error_count} 个问题，未写入任何数据 / {res.error_count} problems found; nothing was written"
+        job.finished_at = timezone.now()
+        job.save()
+        return job
+    job.status = ImportJob.Status.VALIDATED
+    c = res.counts()
+    job.message = (
+        f"校验通过：新增 {c['create']}，更新 {c['update']}，不变 {c['unchanged']} / "
+        f"valid: {c['create']} new, {c['update']} updated, {c['unchanged']} unchanged"
+    )
+    job.save()
+    if job.commit_requested:
+        if on_progress is not None:
+            job.status = ImportJob.Status.COMMITTING
+            on_progress(job)
+        return commit_job(job, job.created_by, _validated=res)
+    job.finished_at = timezone.now()
+    job.save(update_fields=["finished_at"])
+    return job
+
+
+def _fail(job: ImportJob, exc: Exception) -> ImportJob:
+    job.status = ImportJob.Status.FAILED
+    msg = getattr(exc, "message_zh", None)
+    job.message = (
+        f"{exc.message_zh} / {exc.message_en}"
+        if msg
+        else f"导入失败，未写入任何数据 / import failed, nothing was written: {exc}"
+    )[:2000]
+    job.finished_at = timezone.now()
+    job.save()
+    return job
+
+
+def commit_job(job: ImportJob, user=None, *, _validated: engine.Result | None = None) -> ImportJob:
+    """Write a validated job all-or-nothing. The file is validated again against the current database
+    first (unless it was validated a moment ago in the same run); any problem or exception rolls the
+    whole import back and leaves the job invalid/failed with the reason."""
+    if user is not None:
+        p = as_principal(user)
+        _require(p, job.kind)
+    updated = ImportJob.objects.filter(pk=job.pk, status__in=[ImportJob.Status.VALIDATED]).update(
+        status=ImportJob.Status.COMMITTING, processed_rows=0
+    )
+    if not updated:
+        job.refresh_from_db()
+        raise ValidationFailed(
+            f"当前状态（{job.get_status_display()}）不能提交",
+            f"a job in status '{job.status}' cannot be committed",
+            code="import.state",
+        )
+    job.refresh_from_db()
+    actor = getattr(as_principal(user), "user", None) if user is not None else job.created_by
+    try:
+        res = _validated
+        if res is None:
+            res = validate_data(job.kind, _read(job), job.original_name)
+            if not res.ok:
+                job.errors = res.errors
+                job.summary = _summary(job, res)
+                job.status = ImportJob.Status.INVALID
+                job.message = (
+                    f"重新校验发现 {res.error_count} 个问题，未写入任何数据 / "
+                    f"re-validation found {res.error_count} problems; nothing was written"
+                )
+                job.finished_at = timezone.now()
+                job.save()
+                return job
+        records = [{k: v for k, v in r.items() if k != "_row"} for r in res.records]
+        with transaction.atomic():
+            counts = APPLY[job.kind](records, actor=actor)
+            record_event(
+                SecurityEvent.Kind.IMPORT,
+                user=actor,
+                job=job.pk,
+                kind=job.kind,
+                file=job.original_name,
+                rows=res.total_rows,
+                **counts.as_dict(),
+            )
+    except Exception as exc:
+        log.exception("import job %s failed during commit", job.pk)
+        return _fail(job, exc)
+    job.status = ImportJob.Status.COMMITTED
+    job.processed_rows = job.total_rows
+    job.summary = {**job.summary, "committed": counts.as_dict()}
+    job.message = (
+        f"已提交：新增 {counts.created}，更新 {counts.updated}，不变 {counts.unchanged} / "
+        f"committed: {counts.created} created, {counts.updated} updated, {counts.unchanged} unchanged"
+    )
+    job.finished_at = timezone.now()
+    job.save()
+    return job
+
+
+def request_commit(job: ImportJob, user) -> ImportJob:
+    """Commit a validated dry run: inline for small files, as a background task for large ones."""
+    p = as_principal(user)
+    _require(p, job.kind)
+    if job.status != ImportJob.Status.VALIDATED:
+        raise ValidationFailed(
+            f"当前状态（{job.get_status_display()}）不能提交",
+            f"a job in status '{job.status}' cannot be committed",
+            code="import.state",
+        )
+    if job.total_rows <= settings.JINFU_IMPORT_SYNC_MAX_ROWS:
+        return commit_job(job, p)
+    from .tasks import commit_import_job
+
+    commit_import_job.enqueue(job.pk, p.user.pk if p.user else None)
+    job.refresh_from_db()
+    return job
