@@ -1,0 +1,47 @@
+"""Read-only lookups of reference data (divisions, zones, industries) for the API and forms."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from jinfu.core.models import Division, Industry, Zone
+
+# Municipality pseudo-levels in GB/T 2260 (500100 市辖区, 500200 县): not part of a human-readable full name.
+_PSEUDO_PREFECTURES = {"市辖区", "县"}
+
+
+def division_info(code: str) -> dict | None:
+    """``{code, name, level, full_name}`` for a GB/T 2260 code, or None if unknown (e.g. 500103 → 重庆市渝中区)."""
+    div = Division.objects.filter(pk=code).select_related("parent__parent").first()
+    if div is None:
+        return None
+    names, node = [], div
+    while node is not None:
+        if not (node.level == Division.Level.PREFECTURE and node.name in _PSEUDO_PREFECTURES):
+            names.append(node.name)
+        node = node.parent
+    return {"code": div.code, "name": div.name, "level": div.level, "full_name": "".join(reversed(names))}
+
+
+def list_divisions(parent: str | None = None) -> list[Division]:
+    qs = Division.objects.order_by("code")
+    if parent:
+        qs = qs.filter(parent_id=parent)
+    return list(qs)
+
+
+def list_zones() -> list[Zone]:
+    return list(Zone.objects.order_by("code").prefetch_related("divisions"))
+
+
+def search_industries(
+    q: str = "", level: str | None = None, parent: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[int, list[Industry]]:
+    qs = Industry.objects.order_by("code")
+    if q:
+        qs = qs.filter(Q(code__istartswith=q.strip()) | Q(name__icontains=q.strip()))
+    if level:
+        qs = qs.filter(level=level)
+    if parent:
+        qs = qs.filter(parent_id=parent)
+    return qs.count(), list(qs[offset : offset + limit])
