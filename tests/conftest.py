@@ -114,6 +114,18 @@ def _make_profile(org):
         InstitutionProfile.objects.create(organization=org, institution_type=InstitutionProfile.Type.BANK)
 
 
+_HASHES: dict[str, str] = {}
+
+
+def _password_hash(password: str) -> str:
+    """Argon2 hashes are deliberately slow; hash each test password once per session and reuse it."""
+    from django.contrib.auth.hashers import make_password
+
+    if password not in _HASHES:
+        _HASHES[password] = make_password(password)
+    return _HASHES[password]
+
+
 def create_user(role, org=None, *, profile=True, **kw):
     """Create a user of ``role`` (a jinfu.core.models.Role value or its string) with a known password.
 
@@ -141,7 +153,9 @@ def create_user(role, org=None, *, profile=True, **kw):
     if role == Role.ADMIN:
         fields.update(is_staff=True, is_superuser=True)
     fields.update(kw)
-    user = User.objects.create_user(password=password, **fields)
+    user = User(**fields)
+    user.password = _password_hash(password)
+    user.save()
     user.raw_password = password
     return user
 

@@ -96,7 +96,7 @@ def enterprise_detail(request, org_id: int, scopes: str | None = None):
     pub = dict(view["public"])
     pub["division"] = pub["division"].code if pub["division"] else None
     pub["zone"] = pub["zone"].code if pub["zone"] else None
-    pub["industry"] = pub["industry"].code
+    pub["industry"] = pub["industry"].code if pub.get("industry") else None
     return {"public": pub, "sections": _jsonable(view["sections"])}
 
 

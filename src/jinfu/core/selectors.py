@@ -36,11 +36,12 @@ SCOPE_FIELDS = {
 }
 
 
-def _division_q(principal: Principal, field: str = "division") -> Q:
-    """Government and street users see their own division (a city-level office, 500000, sees all)."""
+def _division_q(principal: Principal, field: str = "division") -> Q | None:
+    """Government and street users see their own division; None means no restriction (a city-level
+    office, 500000, or an office with no division set sees the whole city)."""
     org = principal.organization
     if org is None or org.division_id is None or org.division_id == "500000":
-        return Q()
+        return None
     return Q(**{f"{field}_id": org.division_id})
 
 
@@ -67,7 +68,9 @@ def visible_organizations(actor, *, kind: str | None = None, q: str | None = Non
             )
         )
     elif p.role in (Role.GOVERNMENT, Role.REGULATOR):
-        qs = qs.filter(Q(pk=p.org_id) | ~Q(kind=Organization.Kind.ENTERPRISE) | _division_q(p))
+        in_division = _division_q(p)
+        if in_division is not None:
+            qs = qs.filter(Q(pk=p.org_id) | ~Q(kind=Organization.Kind.ENTERPRISE) | in_division)
     else:
         qs = qs.none()
     if kind:
@@ -140,7 +143,18 @@ def enterprise_view(actor, enterprise_pk: int, scopes: list[str] | None = None) 
     org = get_organization(actor, enterprise_pk)
     if org.kind != Organization.Kind.ENTERPRISE:
         raise NotFound("该组织不是企业", "This organization is not an enterprise")
-    ent = org.enterprise
+    ent = getattr(org, "enterprise", None)
+    if ent is None:  # registered as an organization, details not yet filed
+        public = {
+            "id": org.pk,
+            "name": org.name,
+            "uscc": org.uscc,
+            "division": org.division,
+            "zone": org.zone,
+            "address": org.address,
+            "is_synthetic": org.is_synthetic,
+        }
+        return {"public": public, "sections": {}, "organization": org, "incomplete": True}
     public = {
         "id": org.pk,
         "name": org.name,
@@ -244,7 +258,10 @@ def enterprise_overview(actor) -> dict:
     p = as_principal(actor)
     if not (p.is_admin or p.role in (Role.GOVERNMENT, Role.REGULATOR)):
         return {}
-    ents = EnterpriseProfile.objects.filter(_division_q(p, "organization__division"))
+    ents = EnterpriseProfile.objects.all()
+    in_division = _division_q(p, "organization__division")
+    if in_division is not None:
+        ents = ents.filter(in_division)
     by_size = dict(ents.values_list("size_class").annotate(n=Count("pk")))
     sections = dict(Industry.objects.filter(level=Industry.Level.SECTION).values_list("code", "name"))
     by_section = sorted(
