@@ -90,21 +90,6 @@ def _out(job: ImportJob, page: int = 1, per_page: int = 100) -> dict:
     }
 
 
-@router.post(
-    "/{kind}",
-    response={201: JobOut},
-    summary="上传导入文件（默认仅校验）/ upload a file to import (dry run by default)",
-)
-def create_import(request, kind: str, file: File[UploadedFile], dry_run: Form[bool] = True):
-    p = _need(request)
-    try:
-        job = services.create_job(kind, file, p, commit=not dry_run)
-        job = services.submit_job(job)
-    except JinfuError as exc:
-        _fail(exc)
-    return 201, _out(job)
-
-
 @router.get(
     "/{int:job_id}", response=JobOut, summary="导入任务状态、问题与差异 / import job status, problems, diff"
 )
@@ -126,3 +111,18 @@ def commit_import(request, job_id: int):
     except JinfuError as exc:
         _fail(exc)
     return _out(job)
+
+
+@router.post(
+    "/{kind}",
+    response={201: JobOut},
+    summary="上传导入文件（默认仅校验）/ upload a file to import (dry run by default)",
+)
+def create_import(request, kind: str, file: File[UploadedFile], dry_run: Form[bool] = True):
+    p = _need(request)
+    try:
+        job = services.create_job(kind, file, p, commit=not dry_run)
+        job = services.submit_job(job)
+    except JinfuError as exc:
+        _fail(exc)
+    return 201, _out(job)

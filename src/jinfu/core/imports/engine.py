@@ -308,6 +308,22 @@ RULES: dict[str, tuple[str, str]] = {
         "USCC contains invalid characters (no I, O, S, V, Z)",
     ),
     "uscc.check_digit": ("统一社会信用代码校验位错误", "USCC check digit is wrong"),
+    "uscc.authority": (
+        "统一社会信用代码第 1 位（登记管理部门）无效",
+        "USCC position 1 (registering authority) is invalid",
+    ),
+    "uscc.org_type": (
+        "统一社会信用代码第 2 位（机构类别）无效",
+        "USCC position 2 (organization type) is invalid",
+    ),
+    "uscc.division": (
+        "统一社会信用代码第 3–8 位（行政区划）无效",
+        "USCC positions 3-8 (division) are invalid",
+    ),
+    "uscc.orgcode_check": (
+        "统一社会信用代码中的组织机构代码校验位错误",
+        "the organization code check character inside the USCC is wrong",
+    ),
     "uscc.invalid": ("统一社会信用代码无效", "invalid USCC"),
     "uscc.kind_conflict": (
         "该统一社会信用代码已登记为其他类型的组织",
@@ -690,9 +706,10 @@ class RowValidator:
             res = self.lk.validate_uscc(code)
             if getattr(res, "valid", False):
                 return getattr(res, "code", code) or code, None, "", ""
+            reason = getattr(res, "reason_code", None)
             return (
                 code,
-                _uscc_rule(code),
+                f"uscc.{reason}" if reason and f"uscc.{reason}" in RULES else _uscc_rule(code),
                 getattr(res, "reason_zh", "") or "",
                 getattr(res, "reason_en", "") or "",
             )

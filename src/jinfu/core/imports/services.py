@@ -287,7 +287,12 @@ def _classify(industry, employees, revenue, total_assets) -> tuple[str, str]:
     except ImportError:
         return "", ""
     try:
-        r = classify_size(industry, employees, revenue, total_assets)
+        r = classify_size(
+            industry,
+            employees,
+            float(revenue) if revenue is not None else None,
+            float(total_assets) if total_assets is not None else None,
+        )
     except Exception:  # an industry outside the standard: leave the size unclassified
         log.exception("classify_size failed for %s", industry)
         return "", ""
@@ -830,7 +835,7 @@ def commit_job(job: ImportJob, user=None, *, _validated: engine.Result | None = 
                 SecurityEvent.Kind.IMPORT,
                 user=actor,
                 job=job.pk,
-                kind=job.kind,
+                import_kind=job.kind,
                 file=job.original_name,
                 rows=res.total_rows,
                 **counts.as_dict(),
