@@ -71,7 +71,7 @@ INDUSTRY_MIX = [
     ("62", 3, 18),
     ("64", 2, 60),
     ("65", 7, 35),
-    ("66", 1, 200),
+    ("74", 1, 30),
     ("70", 2, 220),
     ("71", 2, 40),
     ("72", 5, 35),
@@ -88,17 +88,22 @@ CAPITAL_STEPS = [10, 30, 50, 100, 200, 300, 500, 800, 1000, 2000, 3000, 5000, 10
 NAME_STEMS = (
     "瑞泰华鑫恒达盛远宏博信诚嘉禾德润锦程天成永安聚力新源汇通云帆智创中科金桥长嘉两江巴渝山城渝新西创"
 )
-INDUSTRY_WORDS = {
-    "1": "食品",
-    "2": "科技",
-    "3": "机械",
-    "4": "装备",
-    "5": "商贸",
-    "6": "信息技术",
-    "7": "实业",
-    "8": "服务",
-    "0": "农业",
-    "9": "文化",
+SECTION_WORDS = {
+    "A": ["农业", "生态农业"],
+    "B": ["矿业"],
+    "C": ["科技", "机械", "电子", "新材料", "制造"],
+    "D": ["能源"],
+    "E": ["建设工程", "建筑"],
+    "F": ["商贸", "贸易"],
+    "G": ["物流", "运输"],
+    "H": ["餐饮", "酒店管理"],
+    "I": ["信息技术", "软件", "网络科技"],
+    "K": ["置业", "物业管理"],
+    "L": ["商务咨询", "企业管理"],
+    "M": ["科技", "技术服务"],
+    "N": ["环保科技"],
+    "O": ["家政服务"],
+    "R": ["文化传媒"],
 }
 DEMO_END = dt.date(2025, 12, 31)  # fixed so the same seed gives the same data on any day
 
@@ -114,16 +119,16 @@ def _weighted(rng: random.Random, items: list, weights: list):
     return rng.choices(items, weights=weights, k=1)[0]
 
 
-def _company_name(rng: random.Random, division_name: str, industry_code: str, used: set) -> str:
+def _company_name(rng: random.Random, division_name: str, section: str, used: set) -> str:
     short = division_name.replace("区", "").replace("县", "").replace("自治", "")[:2]
     for _ in range(50):
         stem = "".join(rng.sample(NAME_STEMS, 2))
-        word = INDUSTRY_WORDS.get(industry_code[0], "实业")
+        word = rng.choice(SECTION_WORDS.get(section, ["实业"]))
         name = f"重庆{stem}{word}有限公司" if rng.random() < 0.7 else f"重庆市{short}{stem}{word}有限公司"
         if name not in used:
             used.add(name)
             return name
-    name = f"重庆{rng.randrange(10**6):06d}{INDUSTRY_WORDS.get(industry_code[0], '实业')}有限公司"
+    name = f"重庆{rng.randrange(10**6):06d}实业有限公司"
     used.add(name)
     return name
 
@@ -140,8 +145,10 @@ def enterprise_records(n: int, seed: int) -> list[dict]:
     div_names = dict(divisions)
     div_weights = [DIVISION_WEIGHTS.get(c, OTHER_DIVISION_WEIGHT) for c in div_codes]
     classes_by_division: dict[str, list[str]] = {}
-    for code in Industry.objects.filter(level=Industry.Level.CLASS).values_list("code", flat=True):
+    section_of: dict[str, str] = {}
+    for code, section in Industry.objects.filter(level=Industry.Level.CLASS).values_list("code", "section"):
         classes_by_division.setdefault(code[:2], []).append(code)
+        section_of[code] = section
     mix = [m for m in INDUSTRY_MIX if m[0] in classes_by_division]
     used_names: set[str] = set()
     used_uscc: set[str] = set()
@@ -152,7 +159,7 @@ def enterprise_records(n: int, seed: int) -> list[dict]:
         industry = rng.choice(sorted(classes_by_division[ind_div]))
         employees = max(1, int(math.exp(rng.gauss(math.log(18), 1.15))))
         revenue = employees * productivity * math.exp(rng.gauss(0, 0.6))
-        assets = revenue * math.exp(rng.gauss(0, 0.5)) * (4.0 if ind_div in ("70", "66") else 0.9)
+        assets = revenue * math.exp(rng.gauss(0, 0.5)) * (4.0 if ind_div == "70" else 0.9)
         cap_target = max(10.0, min(20000.0, revenue * 0.3 * math.exp(rng.gauss(0, 0.7))))
         capital = min(CAPITAL_STEPS, key=lambda s: abs(math.log(s) - math.log(cap_target)))
         paid_ratio = rng.choice([0, 0.2, 0.5, 1, 1, 1])
@@ -165,7 +172,7 @@ def enterprise_records(n: int, seed: int) -> list[dict]:
         rows.append(
             {
                 "uscc": uscc,
-                "name": _company_name(rng, div_names[division], industry, used_names),
+                "name": _company_name(rng, div_names[division], section_of[industry], used_names),
                 "legal_representative": fake.name(),
                 "legal_rep_id_number": fake.ssn(),
                 "registered_capital": Decimal(capital).quantize(Decimal("0.01")),

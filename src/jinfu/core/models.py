@@ -360,6 +360,10 @@ class Grant(models.Model):
         return self.revoked_at is None and self.granted_at <= at < self.expires_at
 
     @property
+    def scope_labels(self) -> list[str]:
+        return [Scope(s).label if s in Scope.values else s for s in self.scopes]
+
+    @property
     def status(self) -> str:
         if self.revoked_at:
             return "revoked"
