@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -125,4 +125,4 @@ def create_import(request, kind: str, file: File[UploadedFile], dry_run: Form[bo
         job = services.submit_job(job)
     except JinfuError as exc:
         _fail(exc)
-    return 201, _out(job)
+    return Status(201, _out(job))

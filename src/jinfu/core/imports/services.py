@@ -254,12 +254,15 @@ class _Audit:
         self.LogEntry = LogEntry
         self.actor = actor if actor is not None and getattr(actor, "pk", None) else None
         self.entries: list = []
+        self.cts: dict = {}
         self.now = timezone.now()
 
     def add(self, obj, action: int, changes: dict[str, list[str]]):
         if not changes and action != self.LogEntry.Action.CREATE:
             return
-        ct = ContentType.objects.get_for_model(obj.__class__)
+        ct = self.cts.get(obj.__class__)
+        if ct is None:
+            ct = self.cts[obj.__class__] = ContentType.objects.get_for_model(obj.__class__)
         pk = obj.pk
         self.entries.append(
             self.LogEntry(
@@ -439,22 +442,15 @@ def apply_enterprise_records(
                 prof.industry_id, prof.employees, prof.revenue, prof.total_assets
             )
             new_profiles.append(prof)
-            audit.add(
-                org,
-                LE.CREATE,
-                {
-                    f: ["None", _audit_str(getattr(org, f + "_id" if f in FK_FIELDS else f))]
-                    for f in ("uscc", *ENTERPRISE_ORG_FIELDS)
-                },
-            )
-            audit.add(
-                prof,
-                LE.CREATE,
-                {
-                    f: ["None", _audit_str(getattr(prof, f + "_id" if f in FK_FIELDS else f))]
-                    for f in (*ENTERPRISE_PROFILE_FIELDS, "size_class", "size_standard")
-                },
-            )
+            # One audit entry per new enterprise (on the organization) carrying the profile's
+            # fields too: half the rows of one entry per model, the same information.
+            changes = {
+                f: ["None", _audit_str(getattr(org, f + "_id" if f in FK_FIELDS else f))]
+                for f in ("uscc", *ENTERPRISE_ORG_FIELDS)
+            }
+            for f in (*ENTERPRISE_PROFILE_FIELDS, "size_class", "size_standard"):
+                changes[f] = ["None", _audit_str(getattr(prof, f + "_id" if f in FK_FIELDS else f))]
+            audit.add(org, LE.CREATE, changes)
         EnterpriseProfile.objects.bulk_create(new_profiles + new_profiles_for_existing, batch_size=batch_size)
         result.created = len(new_orgs)
         if upd_orgs:
