@@ -809,3 +809,13 @@ def test_engine_negative_number_is_not_a_formula_but_text_is():
     assert v.parse(col["established_on"], "2015年6月8日")[0] == dt.date(2015, 6, 8)
     assert v.parse(col["legal_rep_id_number"], "11010519491231002X")[1] is None
     assert v.parse(col["legal_rep_id_number"], "110105194912310021")[1] == "id_number.invalid"
+
+
+def test_file_too_large_rejected(ref, admin, settings):
+    from jinfu.core.errors import ValidationFailed
+
+    settings.JINFU_IMPORT_MAX_BYTES = 100
+    with pytest.raises(ValidationFailed) as exc:
+        services.create_job("enterprises", b"x" * 101, admin, filename="big.csv")
+    assert exc.value.code == "file.too_large"
+    assert not ImportJob.objects.exists()

@@ -663,6 +663,15 @@ def create_job(kind: str, uploaded, user, commit: bool = False, *, filename: str
         content = uploaded if isinstance(uploaded, File) else File(uploaded)
         name = filename or getattr(uploaded, "name", None) or "upload"
     name = str(name).replace("\\", "/").rsplit("/", 1)[-1][:200] or "upload"
+    size = getattr(content, "size", None)
+    limit = getattr(settings, "JINFU_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
+    if size is not None and size > limit:
+        raise ValidationFailed(
+            f"文件过大（{size // 1048576} MB），上限 {limit // 1048576} MB",
+            f"file too large ({size // 1048576} MB); the limit is {limit // 1048576} MB",
+            code="file.too_large",
+            field="file",
+        )
     job = ImportJob(
         kind=kind,
         original_name=name,
