@@ -55,3 +55,26 @@ def test_record_changes_keep_before_and_after_with_actor(client, make_user):
     assert SecurityEvent.objects.filter(kind="admin_action", user=admin).exists()
     page = client.get("/orgs/audit/?tab=changes").content.decode()
     assert "改名后的科技有限公司" in page
+
+
+def test_change_log_masks_id_numbers(make_user):
+    from auditlog.models import LogEntry
+
+    ent = make_user("enterprise")
+    profile = ent.organization.enterprise
+    profile.legal_rep_id_number = "11010519491231002X"
+    profile.save()
+    entry = LogEntry.objects.filter(
+        object_pk=str(profile.pk), changes__icontains="legal_rep_id_number"
+    ).latest("timestamp")
+    assert "11010519491231002X" not in str(entry.changes)
+
+
+def test_createuser_enforces_password_rules():
+    from jinfu.core.errors import ValidationFailed
+    from jinfu.core.models import User
+    from jinfu.core.services import create_user
+
+    with pytest.raises(ValidationFailed) as exc:
+        create_user(username="weak", password="short", role="admin")
+    assert exc.value.field == "password" and not User.objects.filter(username="weak").exists()

@@ -134,11 +134,12 @@ def test_profile_page_locks_sections_without_grant_and_opens_them_with_one(clien
     client.force_login(bank_user)
     url = f"/orgs/{ent_user.organization.pk}/"
     html = client.get(url).content.decode()
-    assert 'data-locked="financials"' in html and "3,000" not in html
+    assert 'data-locked="financials"' in html and "营业收入（万元）" not in html
     _grant(ent_user, bank_user, scopes=["financials"])
     html = client.get(url).content.decode()
     assert 'data-locked="financials"' not in html and 'data-locked="basic"' in html
-    assert "3,000" in html  # revenue 3000 万元, shown only under the grant
+    i = html.index("营业收入（万元）")  # revenue 3000 万元, shown only under the grant
+    assert "3000.00" in html[i : i + 80].replace(",", "")
 
 
 def test_consent_page_grant_and_revoke_through_the_ui(client, parties):

@@ -701,7 +701,7 @@ def test_api_key_import_and_errors_paged(client, ref, make_user, tmp_path):
 
     gov = make_user("government")
     _, key = issue_key(organization=gov.organization, name="etl", scopes=["imports:write"])
-    _, weak = issue_key(organization=gov.organization, name="ro", scopes=["codes:read"])
+    _, weak = issue_key(organization=gov.organization, name="ro", scopes=["orgs:read"])
     data = rows(5, industry=ref["industry"])
     for r_ in data:
         r_[3] = "-1"

@@ -136,7 +136,9 @@ def test_api_key_auth_scopes_and_revocation(client, make_user):
 
 def test_api_key_with_missing_scope_is_forbidden(client, make_user):
     bank = make_user("institution")
-    _, plaintext = issue_key(organization=bank.organization, name="只读代码", scopes=["codes:read"])
+    _, plaintext = issue_key(
+        organization=bank.organization, name="仅企业数据", scopes=["enterprise_data:read"]
+    )
     assert client.get("/api/v1/orgs", HTTP_AUTHORIZATION=f"Bearer {plaintext}").status_code == 403
 
 
@@ -148,3 +150,44 @@ def test_unsafe_api_call_with_session_needs_csrf(make_user):
     c.force_login(ent)
     resp = c.post("/api/v1/grants/1/revoke")
     assert resp.status_code in (401, 403)
+
+
+def test_api_key_post_needs_no_csrf_but_a_session_post_does(make_user):
+    """Machine clients authenticate with the key alone; browsers still need the CSRF token."""
+    import datetime as dt
+
+    from django.test import Client
+    from django.utils import timezone
+
+    bank = make_user("institution")
+    _, plaintext = issue_key(organization=bank.organization, name="k", scopes=["enterprise_data:read"])
+    c = Client(enforce_csrf_checks=True)
+    resp = c.post(
+        "/api/v1/grants",
+        {
+            "grantee_id": bank.organization.pk,
+            "scopes": ["basic"],
+            "purpose": "loan_application",
+            "expires_at": (timezone.now() + dt.timedelta(days=1)).isoformat(),
+        },
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {plaintext}",
+    )
+    # authenticated by key (no CSRF failure); refused by the service because only enterprises grant
+    assert resp.status_code == 403 and "企业" in resp.json()["detail"]
+
+
+def test_unknown_scope_parameter_is_a_clear_422_and_records_nothing(client, make_user):
+    from jinfu.core.models import AccessRecord
+
+    bank = make_user("institution")
+    ent = make_user("enterprise")
+    client.force_login(bank)
+    resp = client.get(f"/api/v1/enterprises/{ent.organization.pk}?scopes=foo")
+    assert resp.status_code == 422 and "foo" in resp.json()["detail"]
+    assert AccessRecord.objects.count() == 0
+
+
+def test_unauthenticated_api_message_is_bilingual(client):
+    detail = client.get("/api/v1/me").json()["detail"]
+    assert "未登录" in detail and "Not authenticated" in detail

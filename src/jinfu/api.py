@@ -1,6 +1,7 @@
 """The public REST API: /api/v1/ with OpenAPI at /api/v1/openapi.json and docs at /api/v1/docs."""
 
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
 
 from jinfu.core.api import router as core_router
 from jinfu.core.api_codes import router as codes_router
@@ -15,8 +16,19 @@ api = NinjaAPI(
         "cookie (and CSRF token for writes); institutions' systems send `Authorization: Bearer <api key>`."
     ),
     urls_namespace="api-v1",
-    auth=[SessionAuthCSRF(), ApiKeyAuth()],
+    # An API key is checked first: machine clients send no cookies and so need no CSRF token;
+    # browser sessions still need the token for unsafe methods.
+    auth=[ApiKeyAuth(), SessionAuthCSRF()],
 )
 api.add_router("/codes/", codes_router)
 api.add_router("/imports/", imports_router)
 api.add_router("/", core_router)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return api.create_response(
+        request,
+        {"detail": "未登录或 API 密钥无效 / Not authenticated or invalid API key", "code": "unauthenticated"},
+        status=401,
+    )

@@ -88,7 +88,14 @@ class EnterpriseOut(Schema):
 )
 def enterprise_detail(request, org_id: int, scopes: str | None = None):
     p = _need(request, "orgs:read")
-    wanted = [s for s in (scopes or "").split(",") if s] or None
+    wanted = [s.strip() for s in (scopes or "").split(",") if s.strip()] or None
+    unknown = [s for s in wanted or [] if s not in selectors.SCOPE_FIELDS]
+    if unknown:
+        raise HttpError(
+            422,
+            f"不支持的数据范围：{', '.join(unknown)}（可选：{', '.join(selectors.SCOPE_FIELDS)}）/ "
+            f"unsupported scopes: {', '.join(unknown)} (choose from {', '.join(selectors.SCOPE_FIELDS)})",
+        )
     try:
         view = selectors.enterprise_view(p, org_id, wanted)
     except JinfuError as exc:
@@ -134,6 +141,7 @@ class GrantOut(Schema):
 
 @router.get("/grants", response=list[GrantOut], summary="授权列表 / grants given or received")
 def list_grants(request):
+    _need(request, "enterprise_data:read")
     return list(selectors.grants_for(request.auth))
 
 
@@ -182,4 +190,5 @@ class AccessOut(Schema):
 @router.get("/access-records", response=list[AccessOut], summary="数据访问记录 / who read what and when")
 @paginate(LimitOffsetPagination)
 def access_records(request):
+    _need(request, "enterprise_data:read")
     return selectors.access_records_for(request.auth)

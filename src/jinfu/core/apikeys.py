@@ -13,9 +13,8 @@ from .models import ApiKey, SecurityEvent
 
 # Scopes an API key can carry; each endpoint names the scope it needs.
 API_SCOPES = {
-    "codes:read": "读取参考代码 / read reference codes",
     "orgs:read": "读取组织信息 / read organizations",
-    "enterprise_data:read": "在授权范围内读取企业数据 / read enterprise data under a live grant",
+    "enterprise_data:read": "在授权范围内读取企业数据、查看授权与访问记录 / read enterprise data under a live grant, grants and access records",
     "imports:write": "提交导入任务 / submit imports",
 }
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -111,6 +113,15 @@ def create_user(
         raise ValidationFailed(
             f"用户名已存在：{username}", f"Username already exists: {username}", field="username"
         )
+    candidate = User(username=username, display_name=display_name, email=email)
+    try:
+        validate_password(password, candidate)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(
+            "密码不符合要求：" + "；".join(exc.messages),
+            "Password rejected: " + "; ".join(exc.messages),
+            field="password",
+        ) from exc
     user = User(
         username=username,
         role=role,
@@ -123,3 +134,58 @@ def create_user(
     user.set_password(password)
     user.save()
     return user
+
+
+def can_register_enterprise(actor) -> bool:
+    p = as_principal(actor)
+    return p.is_admin or (p.role == Role.GOVERNMENT and p.api_key is None)
+
+
+def save_enterprise(actor, values: dict, *, organization: Organization | None = None):
+    """Create an enterprise (admin, government in its division) or update one (the enterprise itself,
+    admin) from a web form. The form's values go through the import engine's row rules, so a form and
+    a spreadsheet are held to exactly the same standard; the write goes through the import's upsert.
+
+    Raises ValidationFailed whose ``problems`` lists {field, value, rule, message_zh, message_en}."""
+    from .imports import engine
+    from .imports import services as imports
+
+    p = as_principal(actor)
+    if organization is None:
+        if not can_register_enterprise(p):
+            raise Forbidden(
+                "只有平台管理员和政府用户可以登记企业",
+                "Only admins and government users can register enterprises",
+            )
+    else:
+        own = p.role == Role.ENTERPRISE and p.org_id == organization.pk and p.api_key is None
+        if not (own or p.is_admin):
+            raise Forbidden("无权修改该企业信息", "You may not edit this enterprise")
+        values = dict(values, uscc=organization.uscc or values.get("uscc", ""))
+    division_limit = p.organization.division_id if (p.role == Role.GOVERNMENT and p.organization) else None
+    if (
+        division_limit
+        and division_limit != "500000"
+        and values.get("division") not in ("", None, division_limit)
+    ):
+        raise ValidationFailed(
+            "只能登记本辖区的企业", "You can only register enterprises in your own division", field="division"
+        )
+    fields = [c.field for c in engine.ENTERPRISE_COLUMNS]
+    sheet = engine.Sheet(
+        headers=fields, rows=[[values.get(f, "") for f in fields]], format="form", encoding=""
+    )
+    lookups = imports.build_lookups("enterprises")
+    uscc = str(values.get("uscc") or "").strip().upper()
+    lookups.existing = imports.existing_values("enterprises", [uscc]) if uscc else {}
+    if organization is None and uscc in lookups.existing:
+        raise ValidationFailed(
+            f"统一社会信用代码 {uscc} 已登记", f"USCC {uscc} is already registered", field="uscc"
+        )
+    result = engine.validate_sheet("enterprises", sheet, lookups)
+    if result.errors:
+        exc = ValidationFailed("企业信息有误，请按提示修改", "The enterprise data has errors", field=None)
+        exc.problems = result.errors
+        raise exc
+    imports.apply_enterprise_records(result.records, actor=p.user)
+    return Organization.objects.get(uscc=result.records[0]["uscc"])

@@ -8,9 +8,9 @@ from django.dispatch import receiver
 from . import models
 from .audit import client_ip, record_event
 
+auditlog.register(models.EnterpriseProfile, mask_fields=["legal_rep_id_number"])
 for model in (
     models.Organization,
-    models.EnterpriseProfile,
     models.InstitutionProfile,
     models.Grant,
     models.ApiKey,

@@ -5,6 +5,8 @@ from . import views
 urlpatterns = [
     path("", views.org_list, name="org-list"),
     path("<int:pk>/", views.org_detail, name="org-detail"),
+    path("<int:pk>/edit/", views.enterprise_form, name="enterprise-edit"),
+    path("enterprises/new/", views.enterprise_form, name="enterprise-new"),
     path("consent/", views.consent, name="consent"),
     path("consent/<int:pk>/revoke/", views.consent_revoke, name="consent-revoke"),
     path("access-log/", views.access_log, name="access-log"),

@@ -108,6 +108,7 @@ def org_list(request):
             "q": q or "",
             "kinds": Organization.Kind.choices,
             "has_synthetic": any(o.is_synthetic for o in page),
+            "can_register": services.can_register_enterprise(request.user),
         },
     )
 
@@ -122,7 +123,9 @@ def org_detail(request, pk: int):
     except JinfuError as exc:
         _error(request, exc)
         return redirect("org-list")
-    return render(request, "core/org_detail.html", {"org": org, "view": view})
+    p = as_principal(request.user)
+    can_edit = p.is_admin or (p.role == Role.ENTERPRISE and p.org_id == org.pk)
+    return render(request, "core/org_detail.html", {"org": org, "view": view, "can_edit": can_edit})
 
 
 @login_required
@@ -224,3 +227,95 @@ def audit(request):
             request, selectors.security_events_for(request.user, kind=request.GET.get("kind") or None), 30
         )
     return render(request, "core/audit.html", {"tab": tab, "page": page})
+
+
+def _enterprise_form_context(values: dict, problems: list[dict], *, editing: bool) -> dict:
+    from .imports.engine import ENTERPRISE_COLUMNS
+    from .models import Division, Industry, Zone
+
+    by_field: dict[str, list[str]] = {}
+    for pr in problems:
+        by_field.setdefault(pr.get("field") or "", []).append(f"{pr['message_zh']}（{pr['message_en']}）")
+    columns = [
+        {
+            "field": c.field,
+            "label": c.label_zh,
+            "label_en": c.label_en,
+            "type": c.type,
+            "required": c.required,
+            "example": c.example,
+            "value": values.get(c.field, ""),
+            "errors": by_field.get(c.field, []),
+            "locked": editing and c.field == "uscc",
+        }
+        for c in ENTERPRISE_COLUMNS
+    ]
+    return {
+        "columns": columns,
+        "general_errors": by_field.get("", []),
+        "divisions": Division.objects.filter(level=Division.Level.COUNTY).order_by("code"),
+        "zones": Zone.objects.order_by("code"),
+        "industries": Industry.objects.filter(level=Industry.Level.CLASS).order_by("code"),
+        "editing": editing,
+    }
+
+
+def _values_of(org: Organization) -> dict:
+    ent = getattr(org, "enterprise", None)
+    values = {
+        "uscc": org.uscc or "",
+        "name": org.name,
+        "division": org.division_id or "",
+        "zone": org.zone_id or "",
+        "address": org.address,
+        "contact_phone": org.contact_phone,
+    }
+    if ent is not None:
+        values |= {
+            "legal_representative": ent.legal_representative,
+            "legal_rep_id_number": ent.legal_rep_id_number,
+            "registered_capital": ent.registered_capital,
+            "paid_in_capital": ent.paid_in_capital or "",
+            "established_on": ent.established_on.isoformat(),
+            "industry": ent.industry_id,
+            "employees": ent.employees if ent.employees is not None else "",
+            "revenue": ent.revenue if ent.revenue is not None else "",
+            "total_assets": ent.total_assets if ent.total_assets is not None else "",
+            "tags": ",".join(t.code for t in ent.tags.all()),
+        }
+    return values
+
+
+@login_required
+def enterprise_form(request, pk: int | None = None):
+    """Register an enterprise (admin, government) or edit one (the enterprise itself, admin)."""
+    from .imports.engine import ENTERPRISE_COLUMNS
+
+    org = None
+    if pk is not None:
+        try:
+            org = selectors.get_organization(request.user, pk)
+        except JinfuError as exc:
+            _error(request, exc)
+            return redirect("org-list")
+    elif not services.can_register_enterprise(request.user):
+        return HttpResponseForbidden("只有平台管理员和政府用户可以登记企业 / admins and government only")
+    problems: list[dict] = []
+    if request.method == "POST":
+        values = {c.field: request.POST.get(c.field, "").strip() for c in ENTERPRISE_COLUMNS}
+        try:
+            saved = services.save_enterprise(request.user, values, organization=org)
+        except JinfuError as exc:
+            problems = getattr(exc, "problems", None) or [
+                {"field": exc.field, "message_zh": exc.message_zh, "message_en": exc.message_en}
+            ]
+            if exc.status == 403:
+                return HttpResponseForbidden(f"{exc.message_zh} / {exc.message_en}")
+        else:
+            messages.success(request, "企业信息已保存")
+            return redirect("org-detail", saved.pk)
+    else:
+        values = _values_of(org) if org is not None else {}
+    ctx = _enterprise_form_context(values, problems, editing=org is not None)
+    ctx["org"] = org
+    return render(request, "core/enterprise_form.html", ctx, status=422 if problems else 200)

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from auditlog.diff import mask_str
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile, File
@@ -263,6 +264,12 @@ class _Audit:
         ct = self.cts.get(obj.__class__)
         if ct is None:
             ct = self.cts[obj.__class__] = ContentType.objects.get_for_model(obj.__class__)
+        masked = self._mask_fields(obj.__class__)
+        if masked:
+            changes = {
+                f: ([mask_str(v) if v else v for v in vals] if f in masked else vals)
+                for f, vals in changes.items()
+            }
         pk = obj.pk
         self.entries.append(
             self.LogEntry(
@@ -277,6 +284,15 @@ class _Audit:
                 additional_data={"source": "import"},
             )
         )
+
+    def _mask_fields(self, model) -> set[str]:
+        """Fields the auditlog registration masks (e.g. ID numbers): bulk entries mask them the same way."""
+        from auditlog.registry import auditlog
+
+        try:
+            return set(auditlog.get_model_fields(model)["mask_fields"])
+        except KeyError:
+            return set()
 
     def flush(self):
         if self.entries:
