@@ -43,7 +43,7 @@ $(VENDOR)/.installed: node_modules/.installed
 install: $(VENV)/.installed $(VENDOR)/.installed
 
 demo: install
-	JINFU_DEMO=1 $(BIN)/jinfu demo --enterprises $(ENTERPRISES) --host $(HOST) --port $(PORT)
+	$(BIN)/jinfu demo --enterprises $(ENTERPRISES) --host $(HOST) --port $(PORT)
 
 serve: install
 	$(BIN)/jinfu serve --host $(HOST) --port $(PORT)

@@ -41,7 +41,6 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = os.environ.get("JINFU_DEBUG") == "1"
-DEMO_MODE = os.environ.get("JINFU_DEMO") == "1"
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("JINFU_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
 if os.environ.get("PYTEST_CURRENT_TEST") is not None or os.environ.get("JINFU_TESTING") == "1":
     ALLOWED_HOSTS.append("testserver")
@@ -202,7 +201,6 @@ TASKS = {
 
 # Imports larger than this many rows run as a background job (smaller ones run in the request).
 JINFU_IMPORT_SYNC_MAX_ROWS = int(os.environ.get("JINFU_IMPORT_SYNC_MAX_ROWS", "2000"))
-JINFU_SEEDS_DIR = Path(os.environ.get("JINFU_SEEDS_DIR", REPO_DIR.parent / "shared" / "seeds"))
 
 LOGGING = {
     "version": 1,
