@@ -38,7 +38,11 @@ def navigation(request):
             url = reverse(name)
         except NoReverseMatch:  # a module whose pages are not installed in this deployment
             continue
-        nav.append(
-            {"url": url, "label": label, "active": path == url or (url != "/" and path.startswith(url))}
-        )
+        nav.append({"url": url, "label": label, "active": False})
+    # the active item is the longest menu URL that the current path starts with
+    matches = [
+        item for item in nav if path == item["url"] or (item["url"] != "/" and path.startswith(item["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda item: len(item["url"]))["active"] = True
     return {"nav_items": nav, "role_label": Role(Role.ADMIN if is_admin else user.role).label}
