@@ -12,6 +12,7 @@ class GrantForm(forms.Form):
     grantee = forms.ModelChoiceField(
         queryset=Organization.objects.filter(kind=Organization.Kind.INSTITUTION).order_by("name"),
         label=_("被授权机构"),
+        empty_label=_("请选择金融机构"),
     )
     scopes = forms.MultipleChoiceField(
         choices=Scope.choices, widget=forms.CheckboxSelectMultiple, label=_("授权范围")
