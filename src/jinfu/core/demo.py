@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from .models import Division, Grant, Industry, Organization, Purpose, Role, Scope, User
 from .reference.uscc import generate_uscc
+from .services import create_user
 
 # Relative weight of each district/county in the synthetic enterprise population (a rough picture
 # of where Chongqing's market entities are; synthetic, not a statistic).
@@ -343,16 +344,9 @@ def build_demo(*, enterprises: int = 3000, seed: int = 20261122, stdout=None) ->
             password = _demo_password(store, username)
             user = User.objects.filter(username=username).first()
             if user is None:
-                user = User(
-                    username=username,
-                    role=role,
-                    organization=org,
-                    display_name=display,
-                    is_staff=role == Role.ADMIN,
-                    is_superuser=role == Role.ADMIN,
+                user = create_user(
+                    username=username, password=password, role=role, organization=org, display_name=display
                 )
-                user.set_password(password)
-                user.save()
             elif not user.check_password(password):
                 user.set_password(password)
                 user.save(update_fields=["password"])
