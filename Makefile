@@ -74,7 +74,10 @@ bench: install
 	$(BIN)/python bench/import_bench.py --rows 100000
 
 messages: install
-	cd src/jinfu && ../../$(BIN)/django-admin makemessages -l en --settings=jinfu.settings && ../../$(BIN)/django-admin compilemessages --settings=jinfu.settings
+	cd src/jinfu && DJANGO_SETTINGS_MODULE=jinfu.settings PYTHONPATH=$(CURDIR)/src \
+		$(CURDIR)/$(BIN)/django-admin makemessages -l en --add-location=file --no-obsolete \
+		--ignore=.venv/* --ignore=node_modules/* --ignore=static/vendor/* --ignore=*/migrations/* \
+	&& DJANGO_SETTINGS_MODULE=jinfu.settings PYTHONPATH=$(CURDIR)/src $(CURDIR)/$(BIN)/django-admin compilemessages
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var

@@ -143,7 +143,7 @@ AXES_LOCKOUT_TEMPLATE = "core/lockout.html"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [REPO_DIR / "locale", BASE_DIR / "locale"]
+LOCALE_PATHS = [BASE_DIR / "locale"]  # packaged with the app (make messages)
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
