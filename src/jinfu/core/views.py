@@ -13,6 +13,8 @@ from django.db import connection
 from django.http import HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
@@ -54,7 +56,11 @@ def _page(request, qs, per_page=25):
 
 
 def _error(request, exc: JinfuError):
-    messages.error(request, f"{exc.message_zh}（{exc.message_en}）")
+    """Show a bilingual error in the reader's language first, the other one after it."""
+    if (get_language() or "").startswith("en"):
+        messages.error(request, f"{exc.message_en} ({exc.message_zh})")
+    else:
+        messages.error(request, f"{exc.message_zh}（{exc.message_en}）")
 
 
 @login_required
@@ -147,7 +153,7 @@ def consent(request):
         except JinfuError as exc:
             _error(request, exc)
         else:
-            messages.success(request, "授权已生效")
+            messages.success(request, _("授权已生效"))
             return redirect("consent")
     return render(
         request,
@@ -165,7 +171,7 @@ def consent(request):
 def consent_revoke(request, pk: int):
     try:
         services.revoke_grant(request.user, pk)
-        messages.success(request, "授权已撤销，机构将无法再读取相关数据")
+        messages.success(request, _("授权已撤销，机构将无法再读取相关数据"))
     except JinfuError as exc:
         _error(request, exc)
     return redirect("consent")
@@ -210,7 +216,7 @@ def api_key_revoke(request, pk: int):
     if key is None:
         return HttpResponseForbidden("无权操作 / not allowed")
     revoke_key(key, by=request.user)
-    messages.success(request, "密钥已撤销")
+    messages.success(request, _("密钥已撤销"))
     return redirect("api-keys")
 
 
@@ -312,7 +318,7 @@ def enterprise_form(request, pk: int | None = None):
             if exc.status == 403:
                 return HttpResponseForbidden(f"{exc.message_zh} / {exc.message_en}")
         else:
-            messages.success(request, "企业信息已保存")
+            messages.success(request, _("企业信息已保存"))
             return redirect("org-detail", saved.pk)
     else:
         values = _values_of(org) if org is not None else {}
