@@ -477,7 +477,7 @@ def test_update_by_uscc_shows_diff_and_does_not_duplicate(tmp_path, ref, admin):
 
     from auditlog.models import LogEntry
 
-    entry = LogEntry.objects.filter(object_pk=str(org.pk), action=LogEntry.Action.UPDATE).first()
+    entry = LogEntry.objects.get_for_object(org).filter(action=LogEntry.Action.UPDATE).first()
     assert entry is not None and entry.actor == admin
 
 
@@ -819,3 +819,41 @@ def test_file_too_large_rejected(ref, admin, settings):
         services.create_job("enterprises", b"x" * 101, admin, filename="big.csv")
     assert exc.value.code == "file.too_large"
     assert not ImportJob.objects.exists()
+
+
+def test_apply_enterprise_records_direct_with_tags_and_masked_audit(ref, admin):
+    from auditlog.models import LogEntry
+
+    from jinfu.core.models import Tag
+
+    Tag.objects.create(code="specialized", name="专精特新")
+    Tag.objects.create(code="hightech", name="高新技术企业")
+    rng = random.Random(99)
+    rec = {
+        "uscc": make_uscc("500112", rng),
+        "name": "重庆直写科技有限公司",
+        "legal_representative": "赵六",
+        "legal_rep_id_number": "11010519491231002X",
+        "registered_capital": Decimal("100"),
+        "established_on": dt.date(2020, 1, 2),
+        "division": "500112",
+        "industry": ref["industry"],
+        "employees": 12,
+        "revenue": Decimal("80"),
+        "tags": ["specialized"],
+    }
+    res = services.apply_enterprise_records([rec], synthetic=True, actor=admin)
+    assert res.as_dict() == {"created": 1, "updated": 0, "unchanged": 0}
+    org = Organization.objects.get(uscc=rec["uscc"])
+    assert org.is_synthetic and org.created_at and org.updated_at
+    assert list(org.enterprise.tags.values_list("code", flat=True)) == ["specialized"]
+    entry = LogEntry.objects.get_for_object(org).get(action=LogEntry.Action.CREATE)
+    assert entry.actor == admin
+    assert entry.changes["name"] == ["None", "重庆直写科技有限公司"]
+    assert "11010519491231002X" not in str(entry.changes)  # ID numbers are masked in the change log
+    # tags only change: counted as updated, audited
+    res = services.apply_enterprise_records([{**rec, "tags": ["hightech", "specialized"]}], actor=admin)
+    assert res.as_dict() == {"created": 0, "updated": 1, "unchanged": 0}
+    assert sorted(org.enterprise.tags.values_list("code", flat=True)) == ["hightech", "specialized"]
+    res = services.apply_enterprise_records([rec | {"tags": ["hightech", "specialized"]}])
+    assert res.as_dict() == {"created": 0, "updated": 0, "unchanged": 1}

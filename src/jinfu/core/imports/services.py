@@ -38,7 +38,7 @@ from auditlog.diff import mask_str
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile, File
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from ..audit import record_event
@@ -246,6 +246,28 @@ def _audit_str(v: Any) -> str:
     return str(v)
 
 
+def insert_rows(model, rows: list[dict], batch_size: int = 2000) -> None:
+    """INSERT plain rows (keys are attnames) with executemany: no model instances, no per-object SQL
+    compilation. Missing columns get the field's default; values are adapted by each field exactly as
+    the ORM would (get_db_prep_save), so this works on SQLite and PostgreSQL alike. No signals."""
+    if not rows:
+        return
+    conn = connections[router.db_for_write(model)]
+    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.attname not in rows[0])]
+    defaults = {f.attname: f.get_default() for f in fields if f.attname not in rows[0]}
+    qn = conn.ops.quote_name
+    sql = (
+        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    plan = [(f.attname, f.get_db_prep_save) for f in fields]
+    with conn.cursor() as cur:
+        for chunk in _chunks(rows, batch_size):
+            cur.executemany(
+                sql, [[prep(r[a] if a in r else defaults[a], conn) for a, prep in plan] for r in chunk]
+            )
+
+
 class _Audit:
     """Collects django-auditlog LogEntry rows for bulk writes (bulk_create does not fire signals)."""
 
@@ -256,6 +278,7 @@ class _Audit:
         self.actor = actor if actor is not None and getattr(actor, "pk", None) else None
         self.entries: list = []
         self.cts: dict = {}
+        self.masks: dict = {}
         self.now = timezone.now()
 
     def add(self, obj, action: int, changes: dict[str, list[str]]):
@@ -267,36 +290,54 @@ class _Audit:
         masked = self._mask_fields(obj.__class__)
         if masked:
             changes = {
-                f: ([mask_str(v) if v else v for v in vals] if f in masked else vals)
+                f: ([mask_str(v) if v and v != "None" else v for v in vals] if f in masked else vals)
                 for f, vals in changes.items()
             }
         pk = obj.pk
+        self.add_raw(obj.__class__, pk, str(getattr(obj, "name", "") or pk), action, changes, ct=ct)
+
+    def add_raw(self, model, pk, repr_: str, action: int, changes: dict, *, ct=None, mask_models=()):
+        """An entry from plain values (no model instance), masking fields of ``model`` and ``mask_models``."""
+        if ct is None:
+            ct = self.cts.get(model)
+            if ct is None:
+                ct = self.cts[model] = ContentType.objects.get_for_model(model)
+        masked: set[str] = set()
+        for m in mask_models:
+            masked |= self._mask_fields(m)
+        if masked:
+            changes = {
+                f: ([mask_str(v) if v and v != "None" else v for v in vals] if f in masked else vals)
+                for f, vals in changes.items()
+            }
         self.entries.append(
-            self.LogEntry(
-                content_type=ct,
-                object_pk=str(pk),
-                object_id=pk if isinstance(pk, int) else None,
-                object_repr=str(getattr(obj, "name", "") or pk)[:200],
-                action=action,
-                changes=changes,
-                actor=self.actor,
-                timestamp=self.now,
-                additional_data={"source": "import"},
-            )
+            {
+                "content_type_id": ct.pk,
+                "object_pk": str(pk),
+                "object_id": pk if isinstance(pk, int) else None,
+                "object_repr": repr_[:200],
+                "action": action,
+                "changes": changes,
+                "actor_id": self.actor.pk if self.actor is not None else None,
+                "timestamp": self.now,
+                "additional_data": {"source": "import"},
+            }
         )
 
     def _mask_fields(self, model) -> set[str]:
         """Fields the auditlog registration masks (e.g. ID numbers): bulk entries mask them the same way."""
         from auditlog.registry import auditlog
 
-        try:
-            return set(auditlog.get_model_fields(model)["mask_fields"])
-        except KeyError:
-            return set()
+        if model not in self.masks:
+            try:
+                self.masks[model] = set(auditlog.get_model_fields(model)["mask_fields"])
+            except KeyError:
+                self.masks[model] = set()
+        return self.masks[model]
 
     def flush(self):
         if self.entries:
-            self.LogEntry.objects.bulk_create(self.entries, batch_size=2000)
+            insert_rows(self.LogEntry, self.entries)
             self.entries = []
 
 
@@ -366,33 +407,18 @@ def apply_enterprise_records(
         for chunk in _chunks(ids):
             for p in EnterpriseProfile.objects.filter(organization_id__in=chunk):
                 profiles[p.organization_id] = p
-        new_orgs: list[Organization] = []
-        new_profile_recs: list[dict] = []
+        new_recs: list[dict] = []
         upd_orgs: list[Organization] = []
         upd_profiles: list[EnterpriseProfile] = []
         new_profiles_for_existing: list[EnterpriseProfile] = []
         tag_sets: dict[int, list[str]] = {}
-        pending_tags: list[tuple[Organization, list[str]]] = []
         unchanged_ids: set[int] = set()
         now = timezone.now()
         for i, rec in enumerate(records, 1):
             code = rec["uscc"]
             org = existing.get(code)
             if org is None:
-                org = Organization(
-                    kind=Organization.Kind.ENTERPRISE,
-                    uscc=code,
-                    name=rec["name"],
-                    division_id=rec.get("division"),
-                    zone_id=rec.get("zone"),
-                    address=rec.get("address") or "",
-                    contact_phone=rec.get("contact_phone") or "",
-                    is_synthetic=synthetic,
-                )
-                new_orgs.append(org)
-                new_profile_recs.append(rec)
-                if rec.get("tags"):
-                    pending_tags.append((org, rec["tags"]))
+                new_recs.append(rec)
                 continue
             if org.kind != Organization.Kind.ENTERPRISE:
                 raise _conflict(code, "企业")
@@ -438,37 +464,70 @@ def apply_enterprise_records(
             if progress and i % PROGRESS_EVERY == 0:
                 progress(i)
 
-        # creates
-        Organization.objects.bulk_create(new_orgs, batch_size=batch_size)
-        new_profiles = []
-        for org, rec in zip(new_orgs, new_profile_recs, strict=True):
-            prof = EnterpriseProfile(
-                organization=org,
-                legal_representative=rec["legal_representative"],
-                legal_rep_id_number=rec.get("legal_rep_id_number") or "",
-                registered_capital=rec["registered_capital"],
-                paid_in_capital=rec.get("paid_in_capital"),
-                established_on=rec["established_on"],
-                industry_id=rec["industry"],
-                employees=rec.get("employees"),
-                revenue=rec.get("revenue"),
-                total_assets=rec.get("total_assets"),
-            )
-            prof.size_class, prof.size_standard = _classify(
-                prof.industry_id, prof.employees, prof.revenue, prof.total_assets
-            )
-            new_profiles.append(prof)
-            # One audit entry per new enterprise (on the organization) carrying the profile's
-            # fields too: half the rows of one entry per model, the same information.
-            changes = {
-                f: ["None", _audit_str(getattr(org, f + "_id" if f in FK_FIELDS else f))]
-                for f in ("uscc", *ENTERPRISE_ORG_FIELDS)
+        # creates: plain rows with executemany (no model instances; ~3x faster at 100k rows)
+        insert_rows(
+            Organization,
+            [
+                {
+                    "kind": Organization.Kind.ENTERPRISE,
+                    "uscc": rec["uscc"],
+                    "name": rec["name"],
+                    "division_id": rec.get("division"),
+                    "zone_id": rec.get("zone"),
+                    "address": rec.get("address") or "",
+                    "contact_phone": rec.get("contact_phone") or "",
+                    "is_synthetic": synthetic,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for rec in new_recs
+            ],
+            batch_size,
+        )
+        new_ids: dict[str, int] = {}
+        for chunk in _chunks([rec["uscc"] for rec in new_recs]):
+            new_ids.update(Organization.objects.filter(uscc__in=chunk).values_list("uscc", "id"))
+        prof_rows = []
+        for rec in new_recs:
+            oid = new_ids[rec["uscc"]]
+            prof = {
+                "organization_id": oid,
+                "legal_representative": rec["legal_representative"],
+                "legal_rep_id_number": rec.get("legal_rep_id_number") or "",
+                "registered_capital": rec["registered_capital"],
+                "paid_in_capital": rec.get("paid_in_capital"),
+                "established_on": rec["established_on"],
+                "industry_id": rec["industry"],
+                "employees": rec.get("employees"),
+                "revenue": rec.get("revenue"),
+                "total_assets": rec.get("total_assets"),
             }
+            prof["size_class"], prof["size_standard"] = _classify(
+                prof["industry_id"], prof["employees"], prof["revenue"], prof["total_assets"]
+            )
+            prof_rows.append(prof)
+            # One audit entry per new enterprise (on the organization) carrying the profile's fields
+            # too: half the rows of one entry per model, the same information (masked alike).
+            changes = {"uscc": ["None", rec["uscc"]]}
+            for f in ENTERPRISE_ORG_FIELDS:
+                changes[f] = ["None", _audit_str(rec.get(f))]
             for f in (*ENTERPRISE_PROFILE_FIELDS, "size_class", "size_standard"):
-                changes[f] = ["None", _audit_str(getattr(prof, f + "_id" if f in FK_FIELDS else f))]
-            audit.add(org, LE.CREATE, changes)
-        EnterpriseProfile.objects.bulk_create(new_profiles + new_profiles_for_existing, batch_size=batch_size)
-        result.created = len(new_orgs)
+                changes[f] = ["None", _audit_str(prof[f + "_id" if f in FK_FIELDS else f])]
+            audit.add_raw(
+                Organization,
+                oid,
+                rec["name"],
+                LE.CREATE,
+                changes,
+                mask_models=(Organization, EnterpriseProfile),
+            )
+            if rec.get("tags"):
+                tag_sets[oid] = sorted(set(rec["tags"]))
+            if progress and len(prof_rows) % PROGRESS_EVERY == 0:
+                progress(len(prof_rows))
+        insert_rows(EnterpriseProfile, prof_rows, batch_size)
+        EnterpriseProfile.objects.bulk_create(new_profiles_for_existing, batch_size=batch_size)
+        result.created = len(new_recs)
         if upd_orgs:
             Organization.objects.bulk_update(
                 upd_orgs,
@@ -486,8 +545,6 @@ def apply_enterprise_records(
                 batch_size=batch_size,
             )
         # tags
-        for org, codes in pending_tags:
-            tag_sets[org.pk] = sorted(set(codes))
         if tag_sets:
             _replace_tags(
                 tag_sets,
