@@ -59,7 +59,7 @@ def print_report(job: ImportJob, out=None) -> None:
             out.write(
                 f"{e['row']}\t{e['column']}\t{e['value']}\t{e['rule']}\t{e['message_zh']} | {e['message_en']}\n"
             )
-    if counts:
+    if counts and not job.errors:
         out.write(
             f"\n差异 diff: 新增 create {counts.get('create', 0)}  更新 update {counts.get('update', 0)}  "
             f"不变 unchanged {counts.get('unchanged', 0)}\n"
