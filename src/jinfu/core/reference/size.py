@@ -16,6 +16,7 @@ whatever the revenue), otherwise ``size_class`` is None. Money in 万元.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from functools import cache
@@ -131,8 +132,14 @@ def find_sector(industry_code: str, standard: str | None = None) -> tuple[dict |
     A code is too coarse when the industries under it fall into different sectors (e.g. 70 房地产业 contains 7010
     房地产开发经营 and 7020 物业管理; F contains 批发业 and 零售业).
     """
+    key, _ = _standard(standard)
+    return _find_sector_cached(_normalize(industry_code), key)
+
+
+@functools.lru_cache(maxsize=8192)
+def _find_sector_cached(code: str, standard: str) -> tuple[dict | None, str]:
+    """Memoized body of find_sector: an import classifies the same few hundred codes many thousand times."""
     _, std = _standard(standard)
-    code = _normalize(industry_code)
     fallback = next(s for s in std["sectors"] if "*" in [str(p) for p in s["industries"]])
     pats = _patterns(std)
     if code.isalpha() and len(code) == 1 and code in SECTION_DIVISIONS:
