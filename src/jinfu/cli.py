@@ -110,6 +110,38 @@ def cmd_import(args) -> int:
     return import_command(args.kind, args.file, args.dry_run, args.user)
 
 
+def cmd_brain(args) -> int:
+    _setup()
+    if args.action == "load":
+        from jinfu.brain.loader import load_plans
+
+        load_plans(stdout=sys.stdout)
+    elif args.action == "check-tasks":
+        from jinfu.brain.services import refresh_task_statuses
+
+        print(refresh_task_statuses())
+    elif args.action == "import-actuals":
+        from jinfu.brain.services import import_actuals
+        from jinfu.core.models import User
+
+        user = User.objects.filter(username=args.user).first() if args.user else None
+        if user is None:
+            print("需要 --user（有权填报的用户）/ --user (an editor) is required", file=sys.stderr)
+            return 2
+        with open(args.file, "rb") as fh:
+            result = import_actuals(user, fh.read(), args.file, dry_run=args.dry_run)
+        for pr in result["problems"]:
+            print(
+                f"{pr.get('row') or '-'}\t{pr['field']}\t{pr['rule']}\t{pr['message_zh']} / {pr['message_en']}"
+            )
+        print(
+            f"rows={result['rows']} written={result['written']} corrections={result['corrections']} "
+            f"problems={len(result['problems'])}"
+        )
+        return 1 if result["problems"] else 0
+    return 0
+
+
 def cmd_createuser(args) -> int:
     _setup()
     from jinfu.core.errors import JinfuError

@@ -59,9 +59,11 @@ INSTALLED_APPS = [
     "auditlog",
     "django_tasks_db",
     "jinfu.core",
+    "jinfu.brain",
 ]
 
 MIDDLEWARE = [
+    "jinfu.core.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("orgs/", include("jinfu.core.urls")),
     path("imports/", include("jinfu.core.imports.urls")),
+    path("brain/", include("jinfu.brain.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

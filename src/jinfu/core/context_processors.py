@@ -12,8 +12,15 @@ def _items(role: str, is_admin: bool):
         items += [("consent", _("数据授权")), ("org-list", _("机构名录"))]
     elif role == Role.INSTITUTION:
         items += [("org-list", _("企业名录")), ("access-log", _("数据访问记录")), ("api-keys", _("API 密钥"))]
-    elif role in (Role.GOVERNMENT, Role.REGULATOR):
-        items += [("org-list", _("主体名录")), ("imports:list", _("数据导入"))]
+    elif role == Role.GOVERNMENT:
+        items += [
+            ("brain:overview", _("金融产业大脑")),
+            ("brain:tasks", _("督办任务")),
+            ("org-list", _("主体名录")),
+            ("imports:list", _("数据导入")),
+        ]
+    elif role == Role.REGULATOR:
+        items += [("brain:overview", _("金融产业大脑")), ("org-list", _("主体名录"))]
     if is_admin:
         items = [
             ("home", _("首页")),

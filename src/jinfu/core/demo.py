@@ -304,6 +304,9 @@ def build_demo(*, enterprises: int = 3000, seed: int = 20261122, stdout=None) ->
 
     out = stdout.write if stdout else (lambda s: None)
     load_reference_data(stdout=stdout)
+    from jinfu.brain.loader import load_plans
+
+    load_plans(stdout=stdout)
     result = DemoResult()
     out(f"生成示例企业 {enterprises} 家 / generating {enterprises} synthetic enterprises (seed {seed})…\n")
     result.institutions = apply_institution_records(institution_records(seed), synthetic=True)
@@ -366,6 +369,9 @@ def build_demo(*, enterprises: int = 3000, seed: int = 20261122, stdout=None) ->
                 expires_at=now + dt.timedelta(days=90),
                 granted_by=User.objects.get(username="demo_enterprise"),
             )
+    from jinfu.brain.demo import build_brain_demo
+
+    build_brain_demo(seed=seed, stdout=stdout)
     return result
 
 

@@ -501,3 +501,27 @@ class ImportJob(models.Model):
                 100 if self.status in {self.Status.COMMITTED, self.Status.INVALID, self.Status.FAILED} else 0
             )
         return min(100, int(100 * self.processed_rows / self.total_rows))
+
+
+# ---------------------------------------------------------------------------
+# In-app notifications (overdue tasks, application steps, policy pushes …)
+# ---------------------------------------------------------------------------
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("类型"), max_length=32)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    dedupe_key = models.CharField(max_length=128, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("站内通知")
+        verbose_name_plural = _("站内通知")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,486 @@
+"""Writes for the brain: actuals (form, file, API) with correction history, progress reports, task
+supervision with overdue alerts. Every write is permission-checked, validated and atomic."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from django.db import transaction
+from django.utils import timezone
+
+from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
+from jinfu.core.imports.engine import FileRejected, read_sheet
+from jinfu.core.models import Notification, Organization, Role, User
+from jinfu.core.principal import as_principal
+
+from . import engine
+from .models import Actual, Indicator, Task, TaskReport
+from .permissions import can_edit_plan
+from .supervision import derive_status
+
+MONEY_OR_COUNT = {Indicator.Kind.END_VALUE, Indicator.Kind.COUNT}
+
+
+def _problem(field: str, value, rule: str, zh: str, en: str, row: int | None = None) -> dict:
+    where_zh = f"第 {row} 行「{field}」：" if row else ""
+    where_en = f"row {row}, field '{field}': " if row else ""
+    return {
+        "row": row,
+        "field": field,
+        "value": "" if value is None else str(value)[:100],
+        "rule": rule,
+        "message_zh": where_zh + zh,
+        "message_en": where_en + en,
+    }
+
+
+def check_actual(
+    indicator: Indicator | None,
+    *,
+    code: str,
+    year,
+    value,
+    unit: str | None,
+    period_kind: str,
+    period,
+    today: dt.date,
+    row: int | None = None,
+) -> tuple[dict | None, list[dict]]:
+    """Validate one actual. Returns (clean values, problems)."""
+    problems: list[dict] = []
+    if indicator is None:
+        return None, [
+            _problem(
+                "indicator",
+                code,
+                "indicator.unknown",
+                f"未知的指标编码 {code}",
+                f"unknown indicator code {code}",
+                row,
+            )
+        ]
+    try:
+        year = int(str(year).strip())
+    except (TypeError, ValueError):
+        problems.append(
+            _problem("year", year, "type.integer", "年份不是整数", "year is not a whole number", row)
+        )
+        year = None
+    try:
+        number = float(str(value).replace(",", "").strip())
+        if math.isnan(number) or math.isinf(number):
+            raise ValueError
+    except (TypeError, ValueError):
+        problems.append(
+            _problem("value", value, "type.number", "数值不是有效的数字", "value is not a number", row)
+        )
+        number = None
+    if period_kind not in Actual.PeriodKind.values:
+        problems.append(
+            _problem(
+                "period_kind",
+                period_kind,
+                "period.kind",
+                "周期应为 year/quarter/month",
+                "period kind must be year, quarter or month",
+                row,
+            )
+        )
+    try:
+        period = int(period or 0)
+    except (TypeError, ValueError):
+        period = -1
+    limits = {"year": (0, 0), "quarter": (1, 4), "month": (1, 12)}.get(period_kind, (0, 0))
+    if not limits[0] <= period <= limits[1]:
+        problems.append(
+            _problem(
+                "period",
+                period,
+                "period.range",
+                f"季度/月份应在 {limits[0]}–{limits[1]} 之间",
+                f"period must be between {limits[0]} and {limits[1]}",
+                row,
+            )
+        )
+    plan = indicator.plan
+    first = min(y for y in (indicator.base_year, plan.base_year, plan.period_start) if y)
+    if year is not None:
+        if year < first or year > plan.period_end:
+            problems.append(
+                _problem(
+                    "year",
+                    year,
+                    "period.outside_plan",
+                    f"{year} 年不在规划期内（{first}–{plan.period_end}）",
+                    f"{year} is outside the plan period ({first}-{plan.period_end})",
+                    row,
+                )
+            )
+        elif year > today.year:
+            problems.append(
+                _problem("year", year, "period.future", f"{year} 年尚未到来", f"{year} is in the future", row)
+            )
+    unit = (unit or indicator.unit).strip()
+    converted = number
+    if number is not None:
+        try:
+            v_norm, u_norm, family = engine.normalize_unit(number, unit)
+            i_norm, iu_norm, i_family = engine.normalize_unit(1.0, indicator.unit)
+        except ValueError:
+            problems.append(
+                _problem(
+                    "unit", unit, "unit.unknown", f"无法识别的单位「{unit}」", f"unknown unit '{unit}'", row
+                )
+            )
+        else:
+            if (family, u_norm) != (i_family, iu_norm):
+                problems.append(
+                    _problem(
+                        "unit",
+                        unit,
+                        "unit.mismatch",
+                        f"单位「{unit}」与指标单位「{indicator.unit}」不一致",
+                        f"unit '{unit}' does not match the indicator's unit '{indicator.unit}'",
+                        row,
+                    )
+                )
+            else:
+                converted = v_norm / i_norm
+        if indicator.kind in MONEY_OR_COUNT and number < 0:
+            problems.append(
+                _problem("value", value, "range.negative", "不能为负数", "must not be negative", row)
+            )
+    if problems:
+        return None, problems
+    return {
+        "indicator": indicator,
+        "year": year,
+        "value": converted,
+        "unit": indicator.unit,
+        "entered_value": number,
+        "entered_unit": unit,
+        "period_kind": period_kind,
+        "period": period,
+    }, []
+
+
+def _write_actual(
+    clean: dict, *, user, source: str, channel: str, note: str = "", synthetic: bool = False
+) -> Actual:
+    old = (
+        Actual.objects.select_for_update()
+        .filter(
+            indicator=clean["indicator"],
+            period_kind=clean["period_kind"],
+            year=clean["year"],
+            period=clean["period"],
+            is_current=True,
+        )
+        .first()
+    )
+    if old is not None:
+        old.is_current = False
+        old.save(update_fields=["is_current"])
+    new = Actual.objects.create(
+        **clean,
+        source=source[:255],
+        entered_by=user,
+        channel=channel,
+        note=note[:255],
+        is_synthetic=synthetic,
+    )
+    if old is not None:
+        old.superseded_by = new
+        old.save(update_fields=["superseded_by"])
+    return new
+
+
+def record_actual(
+    actor,
+    *,
+    indicator_code: str,
+    year,
+    value,
+    unit: str | None = None,
+    period_kind: str = "year",
+    period=0,
+    source: str,
+    channel: str = "form",
+    note: str = "",
+) -> Actual:
+    """Record an actual value. A second value for the same period is a correction: the earlier value is
+    kept as history (is_current=False) and points to the correction."""
+    p = as_principal(actor)
+    indicator = Indicator.objects.select_related("plan").filter(code=indicator_code).first()
+    if indicator is not None and not can_edit_plan(p, indicator.plan):
+        raise Forbidden(
+            "只能填报本辖区规划的指标", "You can only enter actuals for your own district's plans"
+        )
+    if not (source or "").strip():
+        raise ValidationFailed("请填写数据来源", "The source of the figure is required", field="source")
+    clean, problems = check_actual(
+        indicator,
+        code=indicator_code,
+        year=year,
+        value=value,
+        unit=unit,
+        period_kind=period_kind,
+        period=period,
+        today=timezone.localdate(),
+    )
+    if problems:
+        first = problems[0]
+        exc = ValidationFailed(
+            first["message_zh"], first["message_en"], field=first["field"], code=first["rule"]
+        )
+        exc.problems = problems
+        raise exc
+    with transaction.atomic():
+        return _write_actual(clean, user=p.user, source=source, channel=channel, note=note)
+
+
+ACTUAL_COLUMNS = {
+    "indicator": ("指标编码", "indicator"),
+    "year": ("年份", "year"),
+    "period_kind": ("周期", "period_kind"),
+    "period": ("季度/月份", "period"),
+    "value": ("数值", "value"),
+    "unit": ("单位", "unit"),
+    "source": ("数据来源", "source"),
+}
+
+
+def import_actuals(actor, data: bytes, filename: str, *, dry_run: bool = False) -> dict:
+    """Actuals from .xlsx/.csv: every row validated, all or nothing. Returns {rows, written, corrections,
+    problems}; with problems nothing is written."""
+    p = as_principal(actor)
+    try:
+        sheet = read_sheet(data, filename)
+    except FileRejected as exc:
+        return {"rows": 0, "written": 0, "corrections": 0, "problems": exc.errors}
+    headers = [str(h or "").strip() for h in sheet.headers]
+    index = {}
+    for field, names in ACTUAL_COLUMNS.items():
+        for i, h in enumerate(headers):
+            if h in names:
+                index[field] = i
+    problems = [
+        _problem(
+            ACTUAL_COLUMNS[f][0],
+            "",
+            "header.missing",
+            f"缺少列「{ACTUAL_COLUMNS[f][0]}」",
+            f"missing column '{ACTUAL_COLUMNS[f][1]}'",
+            1,
+        )
+        for f in ("indicator", "year", "value", "source")
+        if f not in index
+    ]
+    if problems:
+        return {"rows": 0, "written": 0, "corrections": 0, "problems": problems}
+    indicators = {i.code: i for i in Indicator.objects.select_related("plan")}
+    today = timezone.localdate()
+    clean_rows, seen = [], {}
+    rowno = 1
+    for raw in sheet.rows:
+        rowno += 1
+
+        def cell(field, raw=raw):
+            i = index.get(field)
+            v = raw[i] if i is not None and i < len(raw) else None
+            return "" if v is None else str(v).strip()
+
+        if not any(str(x or "").strip() for x in raw):
+            continue
+        code = cell("indicator")
+        ind = indicators.get(code)
+        if ind is not None and not can_edit_plan(p, ind.plan):
+            problems.append(
+                _problem(
+                    "indicator",
+                    code,
+                    "permission",
+                    "无权填报该规划的指标",
+                    "you may not enter actuals for this plan",
+                    rowno,
+                )
+            )
+            continue
+        if not cell("source"):
+            problems.append(_problem("source", "", "required", "数据来源为空", "source is empty", rowno))
+            continue
+        clean, errs = check_actual(
+            ind,
+            code=code,
+            year=cell("year"),
+            value=cell("value"),
+            unit=cell("unit") or None,
+            period_kind=cell("period_kind") or "year",
+            period=cell("period") or 0,
+            today=today,
+            row=rowno,
+        )
+        problems += errs
+        if clean:
+            key = (code, clean["period_kind"], clean["year"], clean["period"])
+            if key in seen:
+                problems.append(
+                    _problem(
+                        "indicator",
+                        code,
+                        "duplicate.period",
+                        f"与第 {seen[key]} 行为同一指标同一周期",
+                        f"same indicator and period as row {seen[key]}",
+                        rowno,
+                    )
+                )
+                continue
+            seen[key] = rowno
+            clean_rows.append((clean, cell("source")))
+    result = {"rows": rowno - 1, "written": 0, "corrections": 0, "problems": problems}
+    if problems or dry_run:
+        return result
+    with transaction.atomic():
+        for clean, source in clean_rows:
+            new = _write_actual(clean, user=p.user, source=source, channel="import")
+            result["written"] += 1
+            result["corrections"] += Actual.objects.filter(superseded_by=new).count()
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Task supervision (督办)
+# ---------------------------------------------------------------------------
+
+
+def _task_start(task: Task) -> dt.date:
+    return dt.date(task.plan.period_start, 1, 1)
+
+
+def can_report_on(actor, task: Task) -> bool:
+    p = as_principal(actor)
+    if p.is_admin:
+        return True
+    if p.role != Role.GOVERNMENT:
+        return False
+    if task.owner_user_id is not None and p.user is not None and task.owner_user_id == p.user.pk:
+        return True
+    if task.owner_org_id is not None:
+        return task.owner_org_id == p.org_id
+    return can_edit_plan(p, task.plan)
+
+
+def report_progress(actor, *, task_code: str, text: str, percent, attachment=None) -> TaskReport:
+    """工作进展报送: the owner (or its office) reports text and a percentage; the status follows."""
+    p = as_principal(actor)
+    task = Task.objects.select_related("plan").filter(code=task_code).first()
+    if task is None:
+        raise NotFound(f"任务不存在：{task_code}", f"Task not found: {task_code}")
+    if not can_report_on(p, task):
+        raise Forbidden("这不是您负责的任务，不能报送进展", "This task is not yours to report on")
+    if not (text or "").strip():
+        raise ValidationFailed("请填写进展情况", "The progress text is required", field="text")
+    try:
+        percent = int(percent)
+    except (TypeError, ValueError):
+        raise ValidationFailed(
+            "进度应为 0–100 的整数", "Progress must be a whole number 0-100", field="percent"
+        ) from None
+    if not 0 <= percent <= 100:
+        raise ValidationFailed("进度应在 0–100 之间", "Progress must be between 0 and 100", field="percent")
+    with transaction.atomic():
+        task = Task.objects.select_for_update().get(pk=task.pk)
+        status = derive_status(
+            percent=percent,
+            start=_task_start(task),
+            due=task.due_date,
+            today=timezone.localdate(),
+            has_reports=True,
+        )
+        report = TaskReport.objects.create(
+            task=task,
+            reported_by=p.user,
+            text=text.strip(),
+            percent=percent,
+            status=status,
+            attachment=attachment or "",
+        )
+        task.progress, task.status, task.last_report_at = percent, status, report.reported_at
+        task.save(update_fields=["progress", "status", "last_report_at"])
+    return report
+
+
+def assign_task(
+    actor,
+    *,
+    task_code: str,
+    owner_org: Organization | None,
+    owner_user: User | None = None,
+    due_date: dt.date | None = None,
+) -> Task:
+    p = as_principal(actor)
+    task = Task.objects.select_related("plan").filter(code=task_code).first()
+    if task is None:
+        raise NotFound(f"任务不存在：{task_code}", f"Task not found: {task_code}")
+    if not can_edit_plan(p, task.plan):
+        raise Forbidden("只能分派本辖区规划的任务", "You can only assign tasks of your own plans")
+    if owner_user is not None and owner_org is not None and owner_user.organization_id != owner_org.pk:
+        raise ValidationFailed(
+            "责任人不属于责任单位", "The owner does not belong to the owning office", field="owner_user"
+        )
+    task.owner_org, task.owner_user = owner_org, owner_user
+    if due_date:
+        task.due_date = due_date
+    task.save()
+    return task
+
+
+def refresh_task_statuses(today: dt.date | None = None) -> dict:
+    """Recompute every open task's status; a task that becomes overdue notifies its owner and the office
+    (every government user of the owning organization) once."""
+    today = today or timezone.localdate()
+    stats = {"checked": 0, "changed": 0, "alerts": 0}
+    tasks = Task.objects.select_related("plan", "owner_org", "owner_user").exclude(status=Task.Status.DONE)
+    for task in tasks:
+        stats["checked"] += 1
+        status = derive_status(
+            percent=task.progress,
+            start=_task_start(task),
+            due=task.due_date,
+            today=today,
+            has_reports=task.last_report_at is not None,
+        )
+        if status != task.status:
+            task.status = status
+            task.save(update_fields=["status"])
+            stats["changed"] += 1
+        if status == Task.Status.OVERDUE and task.overdue_alerted_at is None:
+            stats["alerts"] += _alert_overdue(task)
+            task.overdue_alerted_at = timezone.now()
+            task.save(update_fields=["overdue_alerted_at"])
+    return stats
+
+
+def _alert_overdue(task: Task) -> int:
+    recipients = set()
+    if task.owner_user_id:
+        recipients.add(task.owner_user)
+    if task.owner_org_id:
+        recipients.update(
+            User.objects.filter(organization_id=task.owner_org_id, role=Role.GOVERNMENT, is_active=True)
+        )
+    n = 0
+    for user in recipients:
+        _, created = Notification.objects.get_or_create(
+            recipient=user,
+            dedupe_key=f"task-overdue:{task.code}",
+            defaults={
+                "kind": "task_overdue",
+                "title": f"督办任务已逾期：{task.title[:60]}",
+                "body": f"任务 {task.code} 的完成时限为 {task.due_date:%Y-%m-%d}，当前进度 {task.progress}%。",
+                "url": f"/brain/tasks/{task.code}/",
+            },
+        )
+        n += created
+    return n

@@ -1,0 +1,220 @@
+"""Brain pages: parse, call a selector or service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jinfu.core.errors import Forbidden, JinfuError
+from jinfu.core.views import _error
+
+from . import reports, selectors, services
+from .forms import ActualForm, ProgressForm, UploadForm
+from .models import MonitoringReport
+from .permissions import can_view_brain
+
+
+def brain_view(func):
+    """Login required; government, regulator and admin only; JinfuErrors become messages or 403/404."""
+
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not can_view_brain(request.user):
+            return HttpResponseForbidden("金融产业大脑仅对政府用户开放 / government users only")
+        try:
+            return func(request, *args, **kwargs)
+        except Forbidden as exc:
+            return HttpResponseForbidden(f"{exc.message_zh} / {exc.message_en}")
+        except JinfuError as exc:
+            if exc.status == 404:
+                raise Http404(exc.message_zh) from exc
+            raise
+
+    wrapper.__name__ = func.__name__
+    return wrapper
+
+
+def _year(request) -> int:
+    try:
+        return int(request.GET.get("year") or selectors.default_year())
+    except ValueError:
+        return selectors.default_year()
+
+
+@brain_view
+def overview(request):
+    year = _year(request)
+    return render(
+        request, "brain/overview.html", {"plans": selectors.plans_overview(request.user, year), "year": year}
+    )
+
+
+@brain_view
+def plan_detail(request, code: str):
+    year = _year(request)
+    plan = selectors.get_plan(request.user, code)
+    overview = next(o for o in selectors.plans_overview(request.user, year) if o["plan"].pk == plan.pk)
+    return render(request, "brain/plan.html", {"o": overview, "plan": plan, "year": year})
+
+
+@brain_view
+def indicator_detail(request, code: str):
+    year = _year(request)
+    form = ActualForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.record_actual(
+                request.user,
+                indicator_code=code,
+                year=d["year"],
+                value=d["value"],
+                unit=d["unit"] or None,
+                period_kind=d["period_kind"],
+                period=d["period"] or 0,
+                source=d["source"],
+                note=d["note"],
+            )
+        except Forbidden:
+            raise
+        except JinfuError as exc:
+            for pr in getattr(exc, "problems", None) or [exc.as_dict()]:
+                form.add_error(
+                    pr.get("field") if pr.get("field") in form.fields else None,
+                    f"{pr['message_zh']}（{pr['message_en']}）",
+                )
+        else:
+            messages.success(request, _("实际值已保存"))
+            return redirect("brain:indicator", code=code)
+    ctx = selectors.indicator_detail(request.user, code, year)
+    ctx["form"] = form
+    return render(request, "brain/indicator.html", ctx, status=422 if form.errors else 200)
+
+
+@brain_view
+def actuals_import(request):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        f = form.cleaned_data["file"]
+        result = services.import_actuals(request.user, f.read(), f.name, dry_run=form.cleaned_data["dry_run"])
+        if not result["problems"] and not form.cleaned_data["dry_run"]:
+            messages.success(request, _("已导入 %(n)s 条实际值") % {"n": result["written"]})
+    return render(
+        request,
+        "brain/actuals_import.html",
+        {"form": form, "result": result},
+        status=422 if result and result["problems"] else 200,
+    )
+
+
+@brain_view
+def compare(request):
+    available = selectors.available_canonicals(request.user)
+    canonical = request.GET.get("c") or (available[0][0] if available else "")
+    data = selectors.comparison(request.user, canonical, _year(request)) if canonical else None
+    return render(
+        request, "brain/compare.html", {"data": data, "available": available, "canonical": canonical}
+    )
+
+
+@brain_view
+def index(request):
+    return render(
+        request, "brain/index.html", {"data": selectors.development_index(request.user, _year(request))}
+    )
+
+
+@brain_view
+def task_board(request):
+    services.refresh_task_statuses()
+    plan = request.GET.get("plan") or None
+    return render(
+        request,
+        "brain/tasks.html",
+        {
+            "groups": selectors.task_board(request.user, plan_code=plan),
+            "plans": selectors.visible_plans(request.user),
+            "plan": plan,
+        },
+    )
+
+
+@brain_view
+def task_detail(request, code: str):
+    task = selectors.get_task(request.user, code)
+    form = ProgressForm(request.POST or None, request.FILES or None)
+    can_report = services.can_report_on(request.user, task)
+    if request.method == "POST":
+        if not can_report:
+            return HttpResponseForbidden("这不是您负责的任务，不能报送进展 / not your task")
+        if form.is_valid():
+            try:
+                services.report_progress(
+                    request.user,
+                    task_code=code,
+                    text=form.cleaned_data["text"],
+                    percent=form.cleaned_data["percent"],
+                    attachment=form.cleaned_data.get("attachment"),
+                )
+            except JinfuError as exc:
+                _error(request, exc)
+            else:
+                messages.success(request, _("进展已报送"))
+                return redirect("brain:task", code=code)
+    return render(
+        request,
+        "brain/task.html",
+        {
+            "task": task,
+            "form": form,
+            "can_report": can_report,
+            "reports": task.reports.select_related("reported_by"),
+        },
+    )
+
+
+@brain_view
+def report_list(request):
+    plans = list(selectors.visible_plans(request.user))
+    if request.method == "POST":
+        try:
+            reports.request_report(
+                request.user, plan_code=request.POST.get("plan", ""), year=request.POST.get("year", "")
+            )
+        except JinfuError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, _("监测报告已开始生成"))
+            return redirect("brain:reports")
+    jobs = MonitoringReport.objects.filter(plan__in=plans).select_related("plan", "created_by")[:30]
+    return render(
+        request, "brain/reports.html", {"plans": plans, "jobs": jobs, "year": selectors.default_year()}
+    )
+
+
+@brain_view
+def report_download(request, pk: int, fmt: str):
+    job = MonitoringReport.objects.select_related("plan").filter(pk=pk).first()
+    if job is None or fmt not in ("docx", "xlsx") or not getattr(job, fmt):
+        raise Http404("report not found")
+    selectors.get_plan(request.user, job.plan.code)
+    f = getattr(job, fmt)
+    return FileResponse(
+        f.open("rb"), as_attachment=True, filename=f"监测报告_{job.plan.code}_{job.year}.{fmt}"
+    )
+
+
+@brain_view
+@require_POST
+def refresh_tasks(request):
+    stats = services.refresh_task_statuses()
+    messages.success(
+        request,
+        _("已检查 %(n)s 项任务，新发逾期提醒 %(a)s 条") % {"n": stats["checked"], "a": stats["alerts"]},
+    )
+    return redirect("brain:tasks")
