@@ -28,6 +28,10 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
+	@# Chinese glyphs for the charts in generated Word reports (Debian fonts-noto-cjk); root installs it
+	@fc-list 2>/dev/null | grep -q "Noto Sans CJK" || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		(apt-get install -y -qq fonts-noto-cjk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk)) \
+		|| echo "note: install fonts-noto-cjk for Chinese text in report charts"; }
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json

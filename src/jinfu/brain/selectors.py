@@ -40,6 +40,10 @@ CANONICAL_LABELS = {
     "social_financing": "社会融资规模",
     "fund_scale": "基金规模",
     "financial_employees": "金融从业人员",
+    "financial_va_share_city": "金融业增加值占全市比重",
+    "listed_companies_new": "新增上市公司",
+    "financial_assets": "金融资产规模",
+    "equity_investment_firms": "股权投资类企业",
 }
 
 
