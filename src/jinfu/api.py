@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
+from jinfu.brain.api import router as brain_router
 from jinfu.core.api import router as core_router
 from jinfu.core.api_codes import router as codes_router
 from jinfu.core.apikeys import ApiKeyAuth, SessionAuthCSRF
@@ -22,6 +23,7 @@ api = NinjaAPI(
 )
 api.add_router("/codes/", codes_router)
 api.add_router("/imports/", imports_router)
+api.add_router("/brain/", brain_router)
 api.add_router("/", core_router)
 
 

@@ -16,6 +16,8 @@ API_SCOPES = {
     "orgs:read": "读取组织信息 / read organizations",
     "enterprise_data:read": "在授权范围内读取企业数据、查看授权与访问记录 / read enterprise data under a live grant, grants and access records",
     "imports:write": "提交导入任务 / submit imports",
+    "brain:read": "读取金融产业大脑规划、指标与分析 / read the finance brain",
+    "brain:write": "填报实际值、报送任务进展 / write actuals and task progress",
 }
 
 
