@@ -131,7 +131,7 @@ def plans(request, year: int | None = None):
 def plan(request, code: str, year: int | None = None):
     p = _p(request, "brain:read")
     plan = _call(selectors.get_plan, p, code)
-    o = next(o for o in selectors.plans_overview(p, year) if o["plan"].pk == plan.pk)
+    o = selectors.plans_overview(p, year, code=plan.code)[0]
     return {
         "code": plan.code,
         "title": plan.title,

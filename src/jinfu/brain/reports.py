@@ -68,7 +68,7 @@ def _pct(v):
 
 
 def _rows(job: MonitoringReport, actor):
-    overview = next(o for o in selectors.plans_overview(actor, job.year) if o["plan"].pk == job.plan_id)
+    overview = selectors.plans_overview(actor, job.year, code=job.plan.code)[0]
     rows = []
     for r in overview["rows"]:
         ind, ev = r["indicator"], r["eval"]

@@ -120,12 +120,13 @@ def evaluate_indicators(indicators: list[Indicator], as_of_year: int) -> dict[st
     return {row["code"]: row for row in result.to_dicts()}
 
 
-def plans_overview(actor, as_of_year: int | None = None) -> list[dict]:
-    """The traffic-light grid: each plan with its indicators' statuses."""
+def plans_overview(actor, as_of_year: int | None = None, *, code: str | None = None) -> list[dict]:
+    """The traffic-light grid: each plan (or the one with ``code``) with its indicators' statuses."""
     p = _require_view(actor)
     year = as_of_year or default_year()
+    qs = visible_plans(p).filter(code=code) if code else visible_plans(p)
     plans = list(
-        visible_plans(p).prefetch_related(
+        qs.prefetch_related(
             Prefetch("indicators", queryset=Indicator.objects.select_related("scope_division", "scope_zone"))
         )
     )

@@ -57,7 +57,7 @@ def overview(request):
 def plan_detail(request, code: str):
     year = _year(request)
     plan = selectors.get_plan(request.user, code)
-    overview = next(o for o in selectors.plans_overview(request.user, year) if o["plan"].pk == plan.pk)
+    overview = selectors.plans_overview(request.user, year, code=plan.code)[0]
     return render(request, "brain/plan.html", {"o": overview, "plan": plan, "year": year})
 
 
