@@ -23,3 +23,26 @@ class ProgressForm(forms.Form):
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("文件（.xlsx 或 .csv）"))
     dry_run = forms.BooleanField(required=False, initial=True, label=_("仅校验，不写入"))
+
+
+class AssignForm(forms.Form):
+    owner_org = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("督办责任单位"), empty_label=_("（未分派）")
+    )
+    owner_user = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("责任人"), empty_label=_("（不指定）")
+    )
+    due_date = forms.DateField(
+        required=False, label=_("完成时限"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        from jinfu.core.models import Organization, Role, User
+
+        super().__init__(*args, **kwargs)
+        self.fields["owner_org"].queryset = Organization.objects.filter(
+            kind=Organization.Kind.GOVERNMENT
+        ).order_by("name")
+        self.fields["owner_user"].queryset = User.objects.filter(
+            role=Role.GOVERNMENT, is_active=True
+        ).order_by("username")

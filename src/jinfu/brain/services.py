@@ -430,8 +430,16 @@ def assign_task(
             "责任人不属于责任单位", "The owner does not belong to the owning office", field="owner_user"
         )
     task.owner_org, task.owner_user = owner_org, owner_user
-    if due_date:
+    if due_date and due_date != task.due_date:
         task.due_date = due_date
+        task.overdue_alerted_at = None  # a new deadline: alert again if it is missed
+    task.status = derive_status(
+        percent=task.progress,
+        start=_task_start(task),
+        due=task.due_date,
+        today=timezone.localdate(),
+        has_reports=task.last_report_at is not None,
+    )
     task.save()
     return task
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("tasks/", views.task_board, name="tasks"),
     path("tasks/refresh/", views.refresh_tasks, name="tasks-refresh"),
     path("tasks/<str:code>/", views.task_detail, name="task"),
+    path("tasks/<str:code>/assign/", views.task_assign, name="task-assign"),
     path("reports/", views.report_list, name="reports"),
     path("reports/<int:pk>/<str:fmt>/", views.report_download, name="report-download"),
 ]

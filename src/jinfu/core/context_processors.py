@@ -52,4 +52,11 @@ def navigation(request):
     ]
     if matches:
         max(matches, key=lambda item: len(item["url"]))["active"] = True
-    return {"nav_items": nav, "role_label": Role(Role.ADMIN if is_admin else user.role).label}
+    from .models import Notification
+
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return {
+        "nav_items": nav,
+        "role_label": Role(Role.ADMIN if is_admin else user.role).label,
+        "unread": unread,
+    }

@@ -13,4 +13,5 @@ urlpatterns = [
     path("api-keys/", views.api_keys, name="api-keys"),
     path("api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api-key-revoke"),
     path("audit/", views.audit, name="audit"),
+    path("notifications/", views.notifications, name="notifications"),
 ]

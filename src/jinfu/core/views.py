@@ -325,3 +325,14 @@ def enterprise_form(request, pk: int | None = None):
     ctx = _enterprise_form_context(values, problems, editing=org is not None)
     ctx["org"] = org
     return render(request, "core/enterprise_form.html", ctx, status=422 if problems else 200)
+
+
+@login_required
+def notifications(request):
+    from .models import Notification
+
+    qs = Notification.objects.filter(recipient=request.user)
+    if request.method == "POST":
+        qs.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("notifications")
+    return render(request, "core/notifications.html", {"page": _page(request, qs, 30)})
