@@ -13,9 +13,9 @@ from jinfu.core.errors import Forbidden, JinfuError
 from jinfu.core.views import _error
 
 from . import reports, selectors, services
-from .forms import ActualForm, ProgressForm, UploadForm
+from .forms import ActualForm, AssignForm, ProgressForm, UploadForm
 from .models import MonitoringReport
-from .permissions import can_view_brain
+from .permissions import can_edit_plan, can_view_brain
 
 
 def brain_view(func):
@@ -166,6 +166,9 @@ def task_detail(request, code: str):
             else:
                 messages.success(request, _("进展已报送"))
                 return redirect("brain:task", code=code)
+    assign_form = AssignForm(
+        initial={"owner_org": task.owner_org, "owner_user": task.owner_user, "due_date": task.due_date}
+    )
     return render(
         request,
         "brain/task.html",
@@ -173,9 +176,36 @@ def task_detail(request, code: str):
             "task": task,
             "form": form,
             "can_report": can_report,
+            "can_assign": can_edit_plan(request.user, task.plan),
+            "assign_form": assign_form,
             "reports": task.reports.select_related("reported_by"),
         },
     )
+
+
+@brain_view
+@require_POST
+def task_assign(request, code: str):
+    task = selectors.get_task(request.user, code)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()))
+        return redirect("brain:task", code=task.code)
+    try:
+        services.assign_task(
+            request.user,
+            task_code=task.code,
+            owner_org=form.cleaned_data["owner_org"],
+            owner_user=form.cleaned_data["owner_user"],
+            due_date=form.cleaned_data["due_date"],
+        )
+    except Forbidden:
+        raise
+    except JinfuError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("任务分派已保存"))
+    return redirect("brain:task", code=task.code)
 
 
 @brain_view
