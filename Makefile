@@ -76,6 +76,7 @@ test: lint test-sqlite test-postgres
 
 bench: install
 	$(BIN)/python bench/import_bench.py --rows 100000
+	$(BIN)/python bench/pages_bench.py
 
 messages: install
 	cd src/jinfu && DJANGO_SETTINGS_MODULE=jinfu.settings PYTHONPATH=$(CURDIR)/src \
