@@ -80,7 +80,7 @@ bench: install
 
 messages: install
 	cd src/jinfu && DJANGO_SETTINGS_MODULE=jinfu.settings PYTHONPATH=$(CURDIR)/src \
-		$(CURDIR)/$(BIN)/django-admin makemessages -l en --add-location=file --no-obsolete --no-fuzzy-matching \
+		$(CURDIR)/$(BIN)/django-admin makemessages -l en --add-location=file --no-obsolete \
 		--ignore=.venv/* --ignore=node_modules/* --ignore=static/vendor/* --ignore=*/migrations/* \
 	&& DJANGO_SETTINGS_MODULE=jinfu.settings PYTHONPATH=$(CURDIR)/src $(CURDIR)/$(BIN)/django-admin compilemessages
 
