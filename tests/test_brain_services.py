@@ -6,6 +6,7 @@ Expected values are hand arithmetic (0.03 万亿元 = 300 亿元) or read off th
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 
@@ -418,3 +419,56 @@ def test_expected_percent_by_hand():
 def test_derive_status_hand_cases(percent, due, today, has_reports, expected):
     got = derive_status(percent=percent, start=START, due=due, today=today, has_reports=has_reports)
     assert got == expected
+
+
+def _xlsx(rows) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    for r in rows:
+        ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_import_xlsx_with_numeric_cells(nanan, fixed_today):
+    """Excel stores numbers: 2023 may come back as int or (from pandas and many exports) as 2023.0."""
+    data = _xlsx(
+        [
+            ["指标编码", "年份", "周期", "季度/月份", "数值", "单位", "数据来源"],
+            ["000-I01", 2023, "year", 0, 165, "亿元", "区统计局"],
+            ["000-I03", 2023.0, "year", None, 180.0, "家", "区金融办"],
+            ["000-I06", 2024.0, "quarter", 2.0, 0.5, "万亿元", "人行南岸中支"],
+        ]
+    )
+    result = services.import_actuals(nanan, data, "actuals.xlsx")
+    assert result["problems"] == []
+    assert result["written"] == 3
+    assert Actual.objects.get(indicator__code="000-I03", year=2023).value == 180
+    q = Actual.objects.get(indicator__code="000-I06", year=2024)
+    assert (q.period_kind, q.period, q.value) == ("quarter", 2, pytest.approx(5000.0))
+
+
+def test_import_xlsx_rejects_fractional_year(nanan, fixed_today):
+    data = _xlsx([["指标编码", "年份", "数值", "数据来源"], ["000-I01", 2023.5, 165, "区统计局"]])
+    result = services.import_actuals(nanan, data, "actuals.xlsx")
+    assert [(p["row"], p["field"], p["rule"]) for p in result["problems"]] == [(2, "year", "type.integer")]
+    assert Actual.objects.count() == 0
+
+
+def test_latest_sub_annual_figure_stands_in_for_the_year(nanan, fixed_today):
+    """No annual figure for 2024: the latest of its quarters and months stands in (December after Q1)."""
+    from jinfu.brain.models import Indicator
+    from jinfu.brain.selectors import evaluate_indicators
+
+    ind = Indicator.objects.get(code="000-I01")
+    record(nanan, year=2024, value="150", period_kind="quarter", period=1)
+    record(nanan, year=2024, value="220", period_kind="month", period=12)
+    record(nanan, year=2024, value="160", period_kind="month", period=4)
+    assert evaluate_indicators([ind], 2024)["000-I01"]["latest_value"] == 220.0
+    record(nanan, year=2024, value="230", period_kind="quarter", period=4)  # Q4 ends with December
+    assert evaluate_indicators([ind], 2024)["000-I01"]["latest_value"] == 230.0
+    record(nanan, year=2024, value="225")  # an annual figure always wins
+    assert evaluate_indicators([ind], 2024)["000-I01"]["latest_value"] == 225.0

@@ -97,12 +97,21 @@ def _frames(indicators: list[Indicator], as_of_year: int):
         schema={"code": pl.Utf8, "year": pl.Int64, "value": pl.Float64},
     )
     best: dict[tuple[str, int], tuple[int, float]] = {}
-    rank = {"year": 100, "quarter": 10, "month": 1}
+
+    # The latest period wins: scored by the month it ends (a year ends after December; Q4 ties month 12
+    # and wins it, a quarter being the more complete figure).
+    def score_of(kind: str, period: int) -> tuple[int, int]:
+        if kind == Actual.PeriodKind.YEAR:
+            return (13, 2)
+        if kind == Actual.PeriodKind.QUARTER:
+            return (3 * period, 1)
+        return (period, 0)
+
     for ind_id, kind, year, period, value in Actual.objects.filter(
         indicator_id__in=ids, is_current=True, year__lte=as_of_year
     ).values_list("indicator_id", "period_kind", "year", "period", "value"):
         key = (code_of[ind_id], year)
-        score = rank[kind] * 100 + period
+        score = score_of(kind, period)
         if key not in best or score > best[key][0]:
             best[key] = (score, value)
     act_df = pl.DataFrame(
