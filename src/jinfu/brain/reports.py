@@ -92,6 +92,7 @@ def _rows(job: MonitoringReport, actor):
                 "required_growth": ev.get("required_growth"),
                 "note": ev.get("note") or "",
                 "synthetic": r["synthetic"],
+                "relative": (ind.relative or {}).get("text") or "",
                 "defects": ind.defects,
                 "source": f"{ind.plan.source_file}：{ind.target_quote}",
             }
@@ -135,11 +136,16 @@ def _chart_png(detail: dict) -> bytes:
 
 def build_docx(job: MonitoringReport, actor) -> bytes:
     from docx import Document
+    from docx.enum.section import WD_ORIENT
     from docx.shared import Cm, Pt
 
     overview, rows = _rows(job, actor)
     plan = job.plan
     doc = Document()
+    section = doc.sections[0]  # landscape A4: the indicator table has ten columns
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+    section.left_margin = section.right_margin = Cm(1.8)
     style = doc.styles["Normal"]
     style.font.name = "Noto Sans CJK SC"
     style.font.size = Pt(10)
@@ -171,7 +177,7 @@ def build_docx(job: MonitoringReport, actor) -> bytes:
             r["scope"],
             r["unit"],
             f"{_fmt(r['base'])}（{r['base_year'] or '—'}）",
-            f"{_fmt(r['target'])}{r['qualifier']}（{r['target_year']}）",
+            (r["relative"] or f"{_fmt(r['target'])}{r['qualifier']}") + f"（{r['target_year']}）",
             f"{_fmt(r['latest'])}（{r['latest_year'] or '—'}）",
             _fmt(r["expected"]),
             _pct(r["completion"]),
