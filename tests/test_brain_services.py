@@ -472,3 +472,32 @@ def test_latest_sub_annual_figure_stands_in_for_the_year(nanan, fixed_today):
     assert evaluate_indicators([ind], 2024)["000-I01"]["latest_value"] == 230.0
     record(nanan, year=2024, value="225")  # an annual figure always wins
     assert evaluate_indicators([ind], 2024)["000-I01"]["latest_value"] == 225.0
+
+
+@pytest.mark.parametrize(
+    ("period_kind", "period", "ok"),
+    [
+        ("quarter", 2, True),  # Q2 2026 ends in June: today is 2026-06-30
+        ("quarter", 3, False),  # ends in September
+        ("month", 6, True),
+        ("month", 7, False),
+        ("month", 12, False),
+    ],
+)
+def test_sub_annual_period_not_yet_ended_is_rejected(yuzhong, fixed_today, period_kind, period, ok):
+    kw = {"code": "003-I01", "year": 2026, "value": "500", "period_kind": period_kind, "period": period}
+    if ok:
+        assert record(yuzhong, **kw).period == period
+        return
+    with pytest.raises(ValidationFailed) as info:
+        record(yuzhong, **kw)
+    assert (info.value.field, info.value.code) == ("period", "period.future")
+    assert Actual.objects.count() == 0
+
+
+def test_qualitative_indicator_takes_no_number(nanan, fixed_today):
+    """000-I14 金融服务平台 has no unit and no numeric target in 表3."""
+    with pytest.raises(ValidationFailed) as info:
+        record(nanan, code="000-I14", value="3")
+    assert (info.value.field, info.value.code) == ("indicator", "indicator.qualitative")
+    assert Actual.objects.count() == 0

@@ -121,9 +121,36 @@ def check_actual(
             problems.append(
                 _problem("year", year, "period.future", f"{year} 年尚未到来", f"{year} is in the future", row)
             )
+        elif (
+            year == today.year
+            and limits[0] <= period <= limits[1]
+            and period_kind in ("quarter", "month")
+            and (3 * period if period_kind == "quarter" else period) > today.month
+        ):
+            problems.append(
+                _problem(
+                    "period",
+                    period,
+                    "period.future",
+                    f"{year} 年该{'季度' if period_kind == 'quarter' else '月份'}尚未结束",
+                    f"that {period_kind} of {year} has not ended yet",
+                    row,
+                )
+            )
     unit = (unit or indicator.unit).strip()
     converted = number
-    if number is not None:
+    if number is not None and not indicator.unit:
+        problems.append(
+            _problem(
+                "indicator",
+                indicator.code,
+                "indicator.qualitative",
+                "该指标为定性指标，没有数值单位，不能填报数值",
+                "this indicator is qualitative (no unit): it takes no numeric actuals",
+                row,
+            )
+        )
+    elif number is not None:
         try:
             v_norm, u_norm, family = engine.normalize_unit(number, unit)
             i_norm, iu_norm, i_family = engine.normalize_unit(1.0, indicator.unit)
