@@ -33,7 +33,7 @@ class AssignForm(forms.Form):
         queryset=None, required=False, label=_("责任人"), empty_label=_("（不指定）")
     )
     due_date = forms.DateField(
-        required=False, label=_("完成时限"), widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("完成时限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
     def __init__(self, *args, **kwargs):
