@@ -501,3 +501,22 @@ def test_qualitative_indicator_takes_no_number(nanan, fixed_today):
         record(nanan, code="000-I14", value="3")
     assert (info.value.field, info.value.code) == ("indicator", "indicator.qualitative")
     assert Actual.objects.count() == 0
+
+
+def test_brain_demo_is_synthetic_and_idempotent(plans):
+    from jinfu.brain import demo
+    from jinfu.brain.selectors import default_year
+
+    first = demo.build_brain_demo()
+    assert first["actuals"] > 0
+    actuals, reports = Actual.objects.count(), TaskReport.objects.count()
+    assert not Actual.objects.filter(is_synthetic=False).exists()
+    assert set(Actual.objects.values_list("source", flat=True)) == {demo.SOURCE}
+    assert not Actual.objects.filter(year__gt=default_year()).exists()
+    assert not TaskReport.objects.filter(is_synthetic=False).exists()
+    # 000-I01 starts after its 2020 base year
+    assert min(Actual.objects.filter(indicator__code="000-I01").values_list("year", flat=True)) == 2021
+    again = demo.build_brain_demo()
+    assert (again["actuals"], again["reports"], again["assigned"]) == (0, 0, 0)
+    assert (Actual.objects.count(), TaskReport.objects.count()) == (actuals, reports)
+    assert Task.objects.filter(owner_org__isnull=True).count() == 0

@@ -105,14 +105,13 @@ def build_brain_demo(seed: int = 20261122, stdout=None) -> dict:
                 task.owner_org, task.owner_user = office, officer
                 task.save(update_fields=["owner_org", "owner_user"])
                 stats["assigned"] += 1
-            if task.reports.exists():
-                continue
+            # Draw before skipping: every run consumes the generator alike, so a second run adds nothing.
             draw = rng.random()
             if task.due_date and task.due_date < today:
                 percent = 100 if draw < 0.7 else rng.choice([60, 75, 90])
             else:
                 percent = rng.choice([0, 20, 35, 50, 65, 80]) if draw < 0.9 else 0
-            if percent == 0:
+            if percent == 0 or task.reports.exists():
                 continue
             TaskReport.objects.create(
                 task=task,
