@@ -520,3 +520,20 @@ def test_brain_demo_is_synthetic_and_idempotent(plans):
     assert (again["actuals"], again["reports"], again["assigned"]) == (0, 0, 0)
     assert (Actual.objects.count(), TaskReport.objects.count()) == (actuals, reports)
     assert Task.objects.filter(owner_org__isnull=True).count() == 0
+
+
+def test_zone_office_edits_its_zone_plan_only(make_user, plans, fixed_today):
+    from jinfu.brain.permissions import can_view_tasks, is_city_level
+
+    hitech = make_user(
+        "government",
+        org=Organization.objects.create(
+            kind=Organization.Kind.GOVERNMENT, name="重庆高新区金融办", zone_id="cq-hitech"
+        ),
+    )
+    assert not is_city_level(hitech)
+    assert record(hitech, code="004-I06", year=2023, value="300").value == 300.0  # 累计基金总规模 亿元
+    with pytest.raises(Forbidden):
+        record(hitech, code="000-I01", year=2023, value="1")
+    assert can_view_tasks(hitech, Plan.objects.get(code="004"))
+    assert not can_view_tasks(hitech, Plan.objects.get(code="000"))
