@@ -1,0 +1,128 @@
+"""The field catalog: the documented contract between the enterprise feature table and the rules.
+
+A rule may only name fields of its catalog. Each field has a type (what the validator checks), a
+Chinese label and a unit (what explanations print), and a source (where the value comes from).
+Modules extend the base catalog (``ENTERPRISE_FIELDS.extend([...])``) when they add columns.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+TYPES = ("number", "integer", "string", "boolean", "date")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    label_zh: str
+    unit: str = ""
+    source: str = ""
+    description: str = ""
+    nullable: bool = True
+    label_en: str = ""
+
+    def __post_init__(self) -> None:
+        if self.type not in TYPES:
+            raise ValueError(f"field {self.name}: type must be one of {TYPES}, not {self.type!r}")
+        if not self.name.isidentifier() or self.name.lower() != self.name:
+            raise ValueError(f"field name must be a lower-case identifier: {self.name!r}")
+
+    @property
+    def kind(self) -> str:
+        """The type the validator works with: integer and number are both 'number'."""
+        return "number" if self.type in ("number", "integer") else self.type
+
+
+class Catalog:
+    """An ordered, immutable set of fields; ``extend`` returns a new catalog."""
+
+    def __init__(self, fields: Iterable[Field]):
+        self._fields: dict[str, Field] = {}
+        for f in fields:
+            if f.name in self._fields:
+                raise ValueError(f"duplicate field {f.name!r}")
+            self._fields[f.name] = f
+
+    def extend(self, fields: Iterable[Field]) -> Catalog:
+        return Catalog([*self._fields.values(), *fields])
+
+    def get(self, name: str) -> Field | None:
+        return self._fields.get(name) or self._fields.get(name.lower())
+
+    def __getitem__(self, name: str) -> Field:
+        f = self.get(name)
+        if f is None:
+            raise KeyError(name)
+        return f
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.get(name) is not None
+
+    def __iter__(self) -> Iterator[Field]:
+        return iter(self._fields.values())
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._fields)
+
+    def suggest(self, name: str) -> str | None:
+        """The closest field name (for 'did you mean …?')."""
+        m = difflib.get_close_matches(name.lower(), self.names, n=1, cutoff=0.6)
+        return m[0] if m else None
+
+    def to_markdown(self) -> str:
+        rows = [
+            "| 字段 field | 类型 type | 中文名 label | 单位 unit | 来源 source | 说明 description |",
+            "|---|---|---|---|---|---|",
+        ]
+        for f in self:
+            desc = f.description + ("" if f.nullable else "（不为空 never null）")
+            rows.append(f"| `{f.name}` | {f.type} | {f.label_zh} | {f.unit} | {f.source} | {desc} |")
+        return "\n".join(rows) + "\n"
+
+
+def _f(name, type_, label, unit="", source="", description="", label_en="", nullable=True):
+    return Field(name, type_, label, unit, source, description, nullable, label_en or name.replace("_", " "))
+
+
+ENTERPRISE_FIELDS = Catalog(
+    [
+        _f("uscc", "string", "统一社会信用代码", "", "企业登记", "18 位统一社会信用代码", nullable=False),
+        _f("division_code", "string", "行政区划代码", "", "企业登记", "GB/T 2260 六位代码"),
+        _f("zone_code", "string", "所属园区", "", "园区台账", "园区（开发区）代码"),
+        _f("industry_code", "string", "行业代码", "", "企业登记", "GB/T 4754 四位小类代码"),
+        _f("industry_section", "string", "所属行业门类", "", "由行业代码派生", "GB/T 4754 门类字母 A–T"),
+        _f("industry_division", "string", "所属行业大类", "", "由行业代码派生", "GB/T 4754 两位大类代码"),
+        _f(
+            "size_class",
+            "string",
+            "企业规模",
+            "",
+            "划型标准计算",
+            "large / medium / small / micro（大型/中型/小型/微型）",
+        ),
+        _f("registered_capital", "number", "注册资本", "万元", "企业登记", label_en="registered capital"),
+        _f("paid_in_capital", "number", "实缴资本", "万元", "企业登记", label_en="paid-in capital"),
+        _f("revenue", "number", "营业收入", "万元", "财务报表", "最近一个完整年度", label_en="revenue"),
+        _f("total_assets", "number", "资产总额", "万元", "财务报表", label_en="total assets"),
+        _f("employees", "integer", "从业人员", "人", "社保/财务报表", label_en="employees"),
+        _f("established_years", "number", "成立年限", "年", "由成立日期派生", "成立至今的年数"),
+        _f("credit_score", "number", "信用评分", "分", "信用模块", "信用模块计算前为空"),
+        _f(
+            "credit_grade", "string", "信用等级", "", "信用模块", "AAA, AA, A, BBB, BB, B, CCC, CC, C；可为空"
+        ),
+        _f("is_first_loan", "boolean", "首贷户", "", "金融机构报送", "尚无银行贷款记录；可为空"),
+        _f("tag_specialized", "boolean", "专精特新企业", "", "工信部门名单", label_en="specialized SME"),
+        _f("tag_high_tech", "boolean", "高新技术企业", "", "科技部门名单", label_en="high-tech enterprise"),
+        _f("tag_tech_sme", "boolean", "科技型中小企业", "", "科技部门名单", label_en="tech SME"),
+        _f("tag_green", "boolean", "绿色企业", "", "绿色金融认定", label_en="green enterprise"),
+        _f("tag_above_scale", "boolean", "规上企业", "", "统计部门名单", label_en="above-scale enterprise"),
+    ]
+)
