@@ -42,6 +42,10 @@ def _meta_span(node: exp.Expression) -> tuple[int, int] | None:
 
 def node_span(node: exp.Expression, text: str) -> tuple[int, int]:
     """Character span [start, end) of a node in the rule text (parentheses of a Paren included)."""
+    if isinstance(node, exp.Not):
+        lo, hi = node_span(node.this, text)
+        m = re.search(r"NOT[\s(]*$", text[:lo], re.IGNORECASE)
+        return (m.start() if m else lo), hi
     span = _meta_span(node)
     if span is None:
         sql = node.sql(dialect=DIALECT)
@@ -72,10 +76,6 @@ def node_span(node: exp.Expression, text: str) -> tuple[int, int]:
                     break
                 depth -= 1
             k += 1
-    elif isinstance(node, exp.Not):
-        m = re.search(r"NOT[\s(]*$", text[:lo], re.IGNORECASE)
-        if m:
-            lo = m.start()
     elif isinstance(node, exp.Func | exp.In) and hi < len(text):
         k = text.find(")", hi)
         hi = k + 1 if k >= 0 else hi
