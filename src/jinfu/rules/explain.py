@@ -1,8 +1,8 @@
 """Explanations: each top-level clause evaluated on its own, in Chinese and English.
 
-    营业收入 ≥ 500万元：不满足，实际 320万元，还差 180万元
-    所属行业门类 IN ('C','I')：满足，实际 I
-    信用等级 缺失：无法判断
+营业收入 ≥ 500万元：不满足，实际 320万元，还差 180万元
+所属行业门类 IN ('C','I')：满足，实际 I
+信用等级 缺失：无法判断
 """
 
 from __future__ import annotations
@@ -132,11 +132,17 @@ def explain_clause(clause, fn, row: Mapping, catalog) -> ClauseResult:
                 if op in (exp.GTE, exp.GT):
                     gap = max(0.0, thr - a)
                     if passed is False:
-                        extra_zh, extra_en = f"，还差 {_with_unit(gap, unit)}", f", short by {_with_unit(gap, unit, True)}"
+                        extra_zh, extra_en = (
+                            f"，还差 {_with_unit(gap, unit)}",
+                            f", short by {_with_unit(gap, unit, True)}",
+                        )
                 elif op in (exp.LTE, exp.LT):
                     gap = max(0.0, a - thr)
                     if passed is False:
-                        extra_zh, extra_en = f"，超出 {_with_unit(gap, unit)}", f", over by {_with_unit(gap, unit, True)}"
+                        extra_zh, extra_en = (
+                            f"，超出 {_with_unit(gap, unit)}",
+                            f", over by {_with_unit(gap, unit, True)}",
+                        )
                 elif op is exp.EQ:
                     gap = abs(a - thr)
             if f.kind == "boolean" and op in (exp.EQ, exp.NEQ):
@@ -282,4 +288,7 @@ def explain(rule, row: Mapping) -> list[ClauseResult]:
                 v,
             )
         ]
-    return [explain_clause(c, fn, row, rule.catalog) for c, fn in zip(rule.clauses, rule.clause_functions, strict=True)]
+    return [
+        explain_clause(c, fn, row, rule.catalog)
+        for c, fn in zip(rule.clauses, rule.clause_functions, strict=True)
+    ]
