@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "jinfu.core",
     "jinfu.brain",
+    "jinfu.financing",
 ]
 
 MIDDLEWARE = [

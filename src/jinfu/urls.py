@@ -13,6 +13,7 @@ urlpatterns = [
     path("orgs/", include("jinfu.core.urls")),
     path("imports/", include("jinfu.core.imports.urls")),
     path("brain/", include("jinfu.brain.urls")),
+    path("financing/", include("jinfu.financing.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

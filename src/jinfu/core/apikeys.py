@@ -18,6 +18,8 @@ API_SCOPES = {
     "imports:write": "提交导入任务 / submit imports",
     "brain:read": "读取金融产业大脑规划、指标与分析 / read the finance brain",
     "brain:write": "填报实际值、报送任务进展 / write actuals and task progress",
+    "financing:read": "读取产品、需求、申请队列与指标 / read products, demands, the queue and KPIs",
+    "financing:write": "发布产品、揭榜、办理申请 / publish products, claim demands, decide applications",
 }
 
 

@@ -324,7 +324,7 @@ def build_demo(*, enterprises: int = 3000, seed: int = 20261122, stdout=None) ->
         orgs["bank"] = (
             Organization.objects.filter(
                 kind=Organization.Kind.INSTITUTION,
-                institution__level="sub_branch",
+                institution__level="branch",
                 division_id="500103",
                 is_synthetic=True,
             )
@@ -370,8 +370,10 @@ def build_demo(*, enterprises: int = 3000, seed: int = 20261122, stdout=None) ->
                 granted_by=User.objects.get(username="demo_enterprise"),
             )
     from jinfu.brain.demo import build_brain_demo
+    from jinfu.financing.demo import build_financing_demo
 
     build_brain_demo(seed=seed, stdout=stdout)
+    build_financing_demo(seed=seed, stdout=stdout, enterprise_org=orgs["enterprise"])
     return result
 
 

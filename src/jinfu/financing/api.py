@@ -1,0 +1,281 @@
+"""Financing endpoints under /api/v1/financing/: catalog, match list, demands and claims, applications
+and their decisions (institutions' systems pull their queue and post decisions with an API key), KPIs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from jinfu.core.errors import JinfuError
+from jinfu.core.principal import as_principal
+
+from . import selectors, services
+
+router = Router(tags=["financing 融资服务"])
+
+
+def _p(request, scope: str):
+    p = as_principal(request.auth)
+    if not p.has_api_scope(scope):
+        raise HttpError(403, f"API 密钥缺少权限 {scope} / API key lacks scope {scope}")
+    return p
+
+
+def _call(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except JinfuError as exc:
+        raise HttpError(exc.status, f"{exc.message_zh} / {exc.message_en}") from None
+
+
+class ProductOut(Schema):
+    id: int
+    code: str
+    name: str
+    institution_id: int
+    institution: str
+    category: str
+    subtype: str
+    amount_min: Decimal
+    amount_max: Decimal
+    rate_min: Decimal
+    rate_max: Decimal
+    term_min: int
+    term_max: int
+    collateral: list
+    policy_support: list
+    expected_days: int
+    eligibility_rule: str
+    status: str
+    version: int
+    is_synthetic: bool
+
+    @staticmethod
+    def resolve_institution(obj):
+        return obj.institution.name
+
+
+class ProductIn(Schema):
+    name: str
+    category: str
+    subtype: str
+    description: str = ""
+    amount_min: Decimal
+    amount_max: Decimal
+    rate_min: Decimal
+    rate_max: Decimal
+    term_min: int
+    term_max: int
+    collateral: list[str] = []
+    repayment: str = ""
+    expected_days: int = 10
+    eligibility_rule: str = ""
+    policy_support: list[str] = []
+    publish: bool = False
+
+
+@router.get("/products", response=list[ProductOut], summary="产品超市 / published products")
+def products(
+    request,
+    category: str | None = None,
+    subtype: str | None = None,
+    amount: float | None = None,
+    term: int | None = None,
+    q: str | None = None,
+):
+    p = _p(request, "financing:read")
+    return list(selectors.catalog(p, category=category, subtype=subtype, amount=amount, term=term, q=q))
+
+
+@router.post("/products", response={201: ProductOut}, summary="机构新建产品 / create a product")
+def create_product(request, payload: ProductIn):
+    p = _p(request, "financing:write")
+    data = payload.dict()
+    publish = data.pop("publish")
+    product = _call(services.save_product, p, data)
+    if publish:
+        product = _call(services.set_product_status, p, product.pk, "published")
+    return 201, product
+
+
+@router.post("/rules/check", summary="校验准入规则并预览符合企业数 / validate a rule and preview")
+def check_rule(request, payload: dict):
+    _p(request, "financing:read")
+    try:
+        return {"valid": True, **services.preview_qualifying(str(payload.get("rule", "")))}
+    except JinfuError as exc:
+        pos = getattr(exc, "position", None)
+        return {
+            "valid": False,
+            "code": exc.code,
+            "message_zh": exc.message_zh,
+            "message_en": exc.message_en,
+            "start": pos[0] if pos else None,
+            "end": pos[1] if pos else None,
+        }
+
+
+@router.get("/match", summary="为本企业匹配产品（含理由与不符合原因）/ match list for the asking enterprise")
+def match(request, category: str | None = None):
+    p = _p(request, "financing:read")
+    data = _call(selectors.matches_for, p, category=category)
+    return {
+        "need": data["need"],
+        "results": [
+            {k: v for k, v in r.items() if k != "product"} | {"product_name": r["product"].name}
+            for r in data["results"]
+        ],
+    }
+
+
+class DemandIn(Schema):
+    amount: Decimal
+    term_months: int
+    purpose: str
+    collateral_offered: list[str] = []
+    urgency: str = "normal"
+    visible_fields: list[str] = []
+
+
+@router.post("/demands", response={201: dict}, summary="发布融资需求 / publish a financing demand")
+def create_demand(request, payload: DemandIn):
+    p = _p(request, "financing:write")
+    d = _call(services.create_demand, p, **payload.dict())
+    return 201, {"id": d.pk, "status": d.status, "expires_at": d.expires_at}
+
+
+@router.get("/demands/hall", summary="揭榜大厅（仅企业公开的字段）/ demand hall")
+def hall(request):
+    p = _p(request, "financing:read")
+    rows = _call(selectors.demand_hall, p)
+    return [
+        {
+            "id": r["demand"].pk,
+            "amount": r["demand"].amount,
+            "term_months": r["demand"].term_months,
+            "purpose": r["demand"].purpose,
+            "urgency": r["demand"].urgency,
+            "facts": r["facts"],
+            "claimed": r["claim"] is not None,
+            "mine": r["mine"],
+        }
+        for r in rows
+    ]
+
+
+@router.post("/demands/{demand_id}/claim", response={201: dict}, summary="揭榜 / claim a demand")
+def claim(request, demand_id: int):
+    p = _p(request, "financing:write")
+    c = _call(services.claim_demand, p, demand_id)
+    return 201, {"id": c.pk, "demand_id": demand_id, "expires_at": c.expires_at}
+
+
+class ApplicationOut(Schema):
+    id: int
+    enterprise_id: int
+    enterprise: str
+    product_id: int
+    product_version: int
+    institution_id: int
+    amount: Decimal
+    term_months: int
+    purpose: str
+    status: str
+    stage_due: dt.date | None
+    reason_code: str
+    approved_amount: Decimal | None
+    rate: Decimal | None
+    approved_term: int | None
+    disbursed_on: dt.date | None
+    is_first_loan: bool
+    lock_version: int
+    submitted_at: dt.datetime
+
+    @staticmethod
+    def resolve_enterprise(obj):
+        return obj.enterprise.name
+
+    @staticmethod
+    def resolve_product_version(obj):
+        return obj.product_version.version
+
+
+class ApplyIn(Schema):
+    product_id: int
+    amount: Decimal
+    term_months: int
+    purpose: str
+    demand_id: int | None = None
+
+
+@router.get(
+    "/applications", response=list[ApplicationOut], summary="申请列表（机构：本机构队列）/ applications"
+)
+def applications(request, status: str | None = None):
+    p = _p(request, "financing:read")
+    return list(selectors.applications_for(p, status=status).select_related("product_version"))
+
+
+@router.post(
+    "/applications", response={201: ApplicationOut}, summary="企业申请（同时授权机构查看数据）/ apply"
+)
+def apply(request, payload: ApplyIn):
+    p = _p(request, "financing:write")
+    return 201, _call(services.apply, p, **payload.dict())
+
+
+@router.get("/applications/{app_id}", response=ApplicationOut, summary="申请详情 / an application")
+def application(request, app_id: int):
+    p = _p(request, "financing:read")
+    return _call(selectors.get_application, p, app_id)
+
+
+class TransitionIn(Schema):
+    action: str
+    expected_version: int | None = None
+    reason_code: str | None = None
+    note: str = ""
+    approved_amount: Decimal | None = None
+    rate: Decimal | None = None
+    approved_term: int | None = None
+    disbursed_on: dt.date | None = None
+
+
+@router.post(
+    "/applications/{app_id}/transitions",
+    response=ApplicationOut,
+    summary="办理：accept / start_due_diligence / approve / disburse / reject / withdraw",
+)
+def transition(request, app_id: int, payload: TransitionIn):
+    p = _p(request, "financing:write")
+    data = payload.dict()
+    action = data.pop("action")
+    expected = data.pop("expected_version")
+    return _call(services.transition, p, app_id, action, expected_version=expected, **data)
+
+
+@router.get("/applications/{app_id}/events", summary="办理时间线 / timeline")
+def events(request, app_id: int):
+    p = _p(request, "financing:read")
+    app = _call(selectors.get_application, p, app_id)
+    return [
+        {
+            "from": e.from_status,
+            "to": e.to_status,
+            "at": e.at,
+            "due": e.due,
+            "overdue": e.overdue,
+            "note": e.note,
+        }
+        for e in app.events.all()
+    ]
+
+
+@router.get("/kpis", summary="平台指标 / platform KPIs")
+def kpis(request, year: int | None = None, division: str | None = None):
+    p = _p(request, "financing:read")
+    k = _call(selectors.kpis, p, year=year, division=division)
+    return {key: (float(v) if isinstance(v, Decimal) else v) for key, v in k.items()}

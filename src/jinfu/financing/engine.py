@@ -1,0 +1,833 @@
+"""Pure matching and ranking engine of the financing module (融资对接 · 产品智能匹配 · 精准推送).
+
+No Django here: polars DataFrames, numpy arrays and plain values in and out, so the same code answers one
+enterprise online (:func:`rank_for_enterprise`) and a million in a batch (:func:`top_k` per chunk of the
+eligibility matrix, :func:`push_list` for the proactive push list).
+
+Eligibility is NOT computed here: it is the rule language's job (``jinfu.rules``; one boolean rule per
+product). This engine takes the eligibility flags (one enterprise) or matrix (a chunk of enterprises ×
+products) as input and ranks the eligible products.
+
+Inputs
+------
+``products`` (one row per product; the candidate set):
+    ``product_id`` · ``amount_min``, ``amount_max`` [万元] · ``term_min``, ``term_max`` [months] ·
+    ``rate_min``, ``rate_max`` [% per year] · ``collateral`` list[str] of accepted collateral types
+    (empty list = no collateral required, a credit product 信用贷) · ``policy_support`` list[str] among
+    ``interest_subsidy`` 贴息, ``risk_compensation`` 风险补偿, ``guarantee_fee_subsidy`` 担保费补贴 ·
+    ``expected_days`` int (carried through, not scored). A null ``amount_min``/``term_min`` means 0, a
+    null ``amount_max``/``term_max`` means unbounded; a null collateral/policy list means empty.
+an enterprise's **need**: ``amount`` [万元], ``term`` [months], ``collateral_offered`` list[str],
+    ``credit_grade`` str|None — from its open financing demand, or when it has none, the inferred need
+    of :func:`infer_need` (see there: amount = clamp(20% × revenue, 10, 5000) 万元, 12 months, no collateral).
+
+Score (every component in [0, 1]; total = 100 × Σ wᵢ·cᵢ / Σ wᵢ, so 0–100)
+------------------------------------------------------------------------
+``amount``     amount fit. 1 inside [amount_min, amount_max]; outside it decays with the log-ratio distance d
+               to the nearest bound: fit = exp(−d) with d = |ln(need / bound)|, i.e. simply the ratio
+               need/amount_min below the range and amount_max/need above it (twice the maximum → 0.5,
+               a third of the minimum → 0.333).
+``term``       term fit, the same formula on [term_min, term_max] (months).
+``rate``       1 − (rate_min − lowest)/(highest − lowest), lowest/highest = the min/max ``rate_min`` over
+               the candidate products (the ``products`` frame passed in, not the enterprise's eligible
+               subset, so batch and online rank alike); 1 for all if they are all equal. A product
+               without any rate scores 0.
+``collateral`` 1 if the product requires no collateral or the enterprise offers one of its accepted types,
+               else 0.
+``approval``   approval likelihood from the credit grade, :data:`APPROVAL_BY_GRADE` (configurable);
+               a missing grade → 0.5 with the note “信用等级缺失，按中性估计”. It is the same for all of
+               an enterprise's products: it moves the score, never the order.
+``policy``     min(1, 0.5 × number of distinct known policy supports).
+
+Default weights :data:`DEFAULT_WEIGHTS`: amount 0.25, term 0.15, rate 0.20, collateral 0.15, approval 0.15,
+policy 0.10. Custom weights are normalised by their sum (the total stays 0–100).
+
+Canonical arithmetic (so that online, batch and brute force agree to the last bit): with normalised
+weights w, ``K = w_collateral·collateral + (w_rate·rate + w_policy·policy)`` (per product and offered
+collateral set), ``core = (w_amount·amount + w_term·term) + K`` and ``total = core + w_approval·approval``;
+score = 100 × total. Products are ordered by total descending, ties by product position (row index in
+``products``) ascending.
+
+Batch top-k (:class:`Ranker`, :func:`top_k`)
+---------------------------------------------
+A dense n × m score matrix is too slow at 1,000,000 × 1,000. The score depends on the enterprise only through
+(amount, term, offered collateral set, grade), and the grade does not change the order. Enterprises are
+grouped by (amount bucket, term bucket, collateral set) with log-spaced buckets (:data:`BUCKETS_PER_OCTAVE`
+per doubling). For each group (cached across chunks) the products are sorted by an *upper bound* U of
+their score over the bucket. Each enterprise then walks its group's order in blocks: gather the eligibility
+of the next block of products, compute their EXACT scores, keep the running top k, and stop as soon as the
+k-th best exact score is strictly above the bound U of the next unseen product (nothing later can enter or
+tie). Rows with few eligible products skip the walk (their eligible products are scored directly). The
+result is exactly the brute-force top k (same scores, same tie order); there is no quantization error —
+the buckets only decide how far each enterprise has to walk.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+__all__ = [
+    "APPROVAL_BY_GRADE",
+    "COMPONENTS",
+    "DEFAULT_WEIGHTS",
+    "GRADE_MISSING_NOTE",
+    "INFERRED_NEED",
+    "POLICY_SUPPORTS",
+    "Ranker",
+    "approval_likelihood",
+    "infer_need",
+    "infer_needs",
+    "needs_from_frame",
+    "normalize_weights",
+    "push_list",
+    "rank_for_enterprise",
+    "range_fit",
+    "score_matrix",
+    "top_k",
+    "top_k_bruteforce",
+]
+
+COMPONENTS = ("amount", "term", "rate", "collateral", "approval", "policy")
+
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "amount": 0.25,
+    "term": 0.15,
+    "rate": 0.20,
+    "collateral": 0.15,
+    "approval": 0.15,
+    "policy": 0.10,
+}
+
+#: credit grade → approval likelihood. A rough, monotone calibration (AAA almost always approved, C rarely);
+#: replace it with the credit module's observed approval rates per grade when they exist.
+APPROVAL_BY_GRADE: dict[str, float] = {
+    "AAA": 0.95,
+    "AA": 0.90,
+    "A": 0.82,
+    "BBB": 0.72,
+    "BB": 0.60,
+    "B": 0.45,
+    "CCC": 0.30,
+    "CC": 0.20,
+    "C": 0.10,
+}
+APPROVAL_MISSING = 0.5
+GRADE_MISSING_NOTE = "信用等级缺失，按中性估计"
+GRADE_MISSING_NOTE_EN = "no credit grade: neutral estimate"
+
+POLICY_SUPPORTS: dict[str, tuple[str, str]] = {
+    "interest_subsidy": ("贴息", "interest subsidy"),
+    "risk_compensation": ("风险补偿", "risk compensation"),
+    "guarantee_fee_subsidy": ("担保费补贴", "guarantee-fee subsidy"),
+}
+
+#: the need inferred for an enterprise without an open demand (see :func:`infer_need`)
+INFERRED_NEED = {"revenue_share": 0.20, "amount_min": 10.0, "amount_max": 5000.0, "term": 12.0}
+
+#: reason labels, best first when a product is recommended
+LABELS: dict[str, tuple[str, str]] = {
+    "amount": ("额度匹配", "amount fits"),
+    "term": ("期限匹配", "term fits"),
+    "rate": ("利率较低", "low rate"),
+    "collateral": ("担保方式匹配", "collateral accepted"),
+    "approval": ("获批可能性高", "likely approval"),
+    "policy": ("有政策支持", "policy support"),
+}
+
+BUCKETS_PER_OCTAVE = 8
+_TINY = 2.0**-20  # needs below this share one bucket [0, _TINY]
+_BUCKET_OFFSET = 512
+_MAX_COLLATERAL_TYPES = 40
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Components
+# ---------------------------------------------------------------------------------------------------------
+
+
+def normalize_weights(weights: Mapping[str, float] | None = None) -> dict[str, float]:
+    """Weights over :data:`COMPONENTS` (missing keys take the default), normalised to sum 1."""
+    w = dict(DEFAULT_WEIGHTS)
+    if weights:
+        unknown = set(weights) - set(COMPONENTS)
+        if unknown:
+            raise ValueError(f"unknown weight(s) {sorted(unknown)}; expected among {COMPONENTS}")
+        w.update({k: float(v) for k, v in weights.items()})
+    if any(v < 0 or not math.isfinite(v) for v in w.values()):
+        raise ValueError("weights must be finite and non-negative")
+    total = sum(w.values())
+    if total <= 0:
+        raise ValueError("at least one weight must be positive")
+    return {k: w[k] / total for k in COMPONENTS}
+
+
+def range_fit(x, lo, hi):
+    """Fit of a need x to a range [lo, hi] (arrays broadcast): 1 inside, x/lo below, hi/x above —
+    exp(−|ln(x / nearest bound)|). lo = 0 / hi = inf mean unbounded; x = 0 fits only a range from 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.fmin(np.fmin(np.divide(x, lo), np.divide(hi, x)), 1.0)
+
+
+def approval_likelihood(grade: str | None, table: Mapping[str, float] | None = None) -> tuple[float, bool]:
+    """(likelihood, grade_missing). Unknown grade strings are an error; None/'' is 'missing'."""
+    table = APPROVAL_BY_GRADE if table is None else table
+    if grade is None or (isinstance(grade, str) and not grade.strip()):
+        return APPROVAL_MISSING, True
+    g = str(grade).strip().upper()
+    if g not in table:
+        raise ValueError(f"unknown credit grade {grade!r}; expected one of {list(table)}")
+    return float(table[g]), False
+
+
+def infer_need(revenue: float | None) -> dict:
+    """The need assumed for an enterprise with no open financing demand (documented rule):
+    amount = clamp(20% × 营业收入, 10, 5000) 万元 (10 万元 when revenue is unknown), term 12 months,
+    no collateral offered."""
+    p = INFERRED_NEED
+    amount = p["amount_min"] if revenue is None else revenue * p["revenue_share"]
+    amount = min(max(amount, p["amount_min"]), p["amount_max"])
+    return {"amount": float(amount), "term": p["term"], "collateral_offered": [], "inferred": True}
+
+
+def infer_needs(
+    enterprises: pl.DataFrame,
+    *,
+    revenue: str = "revenue",
+    amount: str = "demand_amount",
+    term: str = "demand_term",
+    collateral: str = "demand_collateral",
+) -> pl.DataFrame:
+    """Vectorised need per enterprise: the open demand's columns where present (non-null amount),
+    else :func:`infer_need`. Returns the frame with ``need_amount``, ``need_term``, ``need_collateral``
+    (list[str]) and ``need_inferred`` (bool) added."""
+    p = INFERRED_NEED
+    cols = set(enterprises.columns)
+    has = pl.col(amount).is_not_null() if amount in cols else pl.lit(False)
+    inferred_amount = (
+        (pl.col(revenue).cast(pl.Float64) * p["revenue_share"]).fill_null(p["amount_min"])
+        if revenue in cols
+        else pl.lit(p["amount_min"])
+    ).clip(p["amount_min"], p["amount_max"])
+    demand_amount = pl.col(amount).cast(pl.Float64) if amount in cols else pl.lit(None, pl.Float64)
+    demand_term = pl.col(term).cast(pl.Float64) if term in cols else pl.lit(None, pl.Float64)
+    demand_coll = pl.col(collateral) if collateral in cols else pl.lit(None, pl.List(pl.String))
+    empty = pl.lit([], pl.List(pl.String))
+    return enterprises.with_columns(
+        pl.when(has).then(demand_amount).otherwise(inferred_amount).alias("need_amount"),
+        pl.when(has).then(demand_term.fill_null(p["term"])).otherwise(pl.lit(p["term"])).alias("need_term"),
+        pl.when(has).then(demand_coll.fill_null(empty)).otherwise(empty).alias("need_collateral"),
+        (~has).alias("need_inferred"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Products, prepared once
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _as_list(v) -> list[str]:
+    if v is None:
+        return []
+    if isinstance(v, str):
+        return [v] if v else []
+    return [str(x) for x in v if x is not None and str(x) != ""]
+
+
+@dataclass
+class _Products:
+    ids: list
+    amount_lo: np.ndarray
+    amount_hi: np.ndarray
+    term_lo: np.ndarray
+    term_hi: np.ndarray
+    rate: np.ndarray  # rate component, [0, 1]
+    policy: np.ndarray  # policy component, [0, 1]
+    coll_mask: np.ndarray  # int64 bit mask of accepted collateral types, 0 = none required
+    coll_types: list[str]
+    collateral: list[list[str]]
+    supports: list[list[str]]
+    rate_min: np.ndarray
+    expected_days: list
+
+
+def _prepare_products(products: pl.DataFrame) -> _Products:
+    required = ("product_id", "amount_min", "amount_max", "term_min", "term_max", "rate_min")
+    missing = [c for c in required if c not in products.columns]
+    if missing:
+        raise ValueError(f"products frame lacks column(s) {missing}")
+    m = products.height
+
+    def num(col, fill):
+        if col not in products.columns:
+            return np.full(m, fill, dtype=np.float64)
+        a = products[col].cast(pl.Float64).fill_null(fill).to_numpy().astype(np.float64, copy=True)
+        return a
+
+    a_lo, a_hi = np.maximum(num("amount_min", 0.0), 0.0), num("amount_max", np.inf)
+    t_lo, t_hi = np.maximum(num("term_min", 0.0), 0.0), num("term_max", np.inf)
+    rmin = products["rate_min"].cast(pl.Float64)
+    if "rate_max" in products.columns:
+        rmin = rmin.fill_null(products["rate_max"].cast(pl.Float64))
+    rmin = rmin.to_numpy().astype(np.float64, copy=True)
+    known = np.isfinite(rmin)
+    rate = np.zeros(m)
+    if known.any():
+        lo, hi = rmin[known].min(), rmin[known].max()
+        rate[known] = 1.0 if hi == lo else 1.0 - (rmin[known] - lo) / (hi - lo)
+
+    collateral = (
+        [_as_list(v) for v in products["collateral"].to_list()]
+        if "collateral" in products.columns
+        else [[]] * m
+    )
+    supports = (
+        [_as_list(v) for v in products["policy_support"].to_list()]
+        if "policy_support" in products.columns
+        else [[]] * m
+    )
+    types = sorted({t for c in collateral for t in c})
+    if len(types) > _MAX_COLLATERAL_TYPES:
+        raise ValueError(f"at most {_MAX_COLLATERAL_TYPES} distinct collateral types are supported")
+    bit = {t: 1 << i for i, t in enumerate(types)}
+    mask = np.array([sum(bit[t] for t in set(c)) for c in collateral], dtype=np.int64)
+    policy = np.array(
+        [min(1.0, 0.5 * len(set(s) & set(POLICY_SUPPORTS))) for s in supports], dtype=np.float64
+    )
+    days = products["expected_days"].to_list() if "expected_days" in products.columns else [None] * m
+    return _Products(
+        ids=products["product_id"].to_list(),
+        amount_lo=a_lo,
+        amount_hi=a_hi,
+        term_lo=t_lo,
+        term_hi=t_hi,
+        rate=rate,
+        policy=policy,
+        coll_mask=mask,
+        coll_types=types,
+        collateral=collateral,
+        supports=supports,
+        rate_min=rmin,
+        expected_days=days,
+    )
+
+
+def _offered_mask(offered: Iterable[str] | None, types: Sequence[str]) -> int:
+    s = set(_as_list(offered))
+    return sum(1 << i for i, t in enumerate(types) if t in s)
+
+
+def _collateral_fit(pmask: np.ndarray, rmask) -> np.ndarray:
+    return ((pmask == 0) | ((pmask & rmask) != 0)).astype(np.float64)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# One enterprise
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _message(c) -> tuple[str, str]:
+    if isinstance(c, str):
+        return c, c
+    if isinstance(c, Mapping):
+        zh = c.get("message_zh") or c.get("text") or ""
+        return zh, c.get("message_en") or zh
+    zh = getattr(c, "message_zh", None) or getattr(c, "text", None) or str(c)
+    return zh, getattr(c, "message_en", None) or zh
+
+
+def _failed(clauses) -> list:
+    out = []
+    for c in clauses or []:
+        passed = c.get("passed") if isinstance(c, Mapping) else getattr(c, "passed", False)
+        if passed is not True:
+            out.append(c)
+    return out
+
+
+def rank_for_enterprise(
+    need: Mapping[str, Any],
+    products: pl.DataFrame,
+    eligible: Sequence[bool] | np.ndarray,
+    weights: Mapping[str, float] | None = None,
+    explanations: Mapping[Any, list] | None = None,
+    *,
+    approval_table: Mapping[str, float] | None = None,
+) -> pl.DataFrame:
+    """Every product for one enterprise: eligible flag, score (0–100), each component (0–1), and why.
+
+    ``need``: ``amount`` [万元], ``term`` [months], ``collateral_offered`` list[str], ``credit_grade``
+    (str|None). ``eligible``: one flag per product row (from the product rules). ``explanations``:
+    product_id → the rule's ClauseResults (or just the failed ones; passed clauses are dropped) for the
+    ineligible products.
+
+    ``reason`` (Chinese) / ``reason_en``: for an eligible product its two strongest distinguishing
+    components (largest weighted contribution among amount, term, rate, collateral, policy — approval is
+    the same for every product), e.g. "额度匹配、利率较低"; for an ineligible product the failed clauses'
+    messages joined by "；". ``caveat``: weak points of an eligible product (a component below 0.5, e.g.
+    "需提供担保：房产抵押"). ``failed_clauses``: the failed clause messages (list[str]).
+
+    Sorted eligible first, then by score descending, then by product position.
+    """
+    P = _prepare_products(products)
+    m = len(P.ids)
+    elig = np.asarray(eligible, dtype=bool).reshape(-1)
+    if elig.shape[0] != m:
+        raise ValueError(f"{elig.shape[0]} eligibility flags for {m} products")
+    w = normalize_weights(weights)
+    amount = float(need.get("amount") or 0.0)
+    term = float(need.get("term") or 0.0)
+    ap, missing = approval_likelihood(need.get("credit_grade"), approval_table)
+    rmask = _offered_mask(need.get("collateral_offered"), P.coll_types)
+
+    A = range_fit(np.float64(amount), P.amount_lo, P.amount_hi)
+    T = range_fit(np.float64(term), P.term_lo, P.term_hi)
+    C = _collateral_fit(P.coll_mask, rmask)
+    K = w["collateral"] * C + (w["rate"] * P.rate + w["policy"] * P.policy)
+    core = (w["amount"] * A + w["term"] * T) + K
+    total = core + w["approval"] * ap
+    comps = {"amount": A, "term": T, "rate": P.rate, "collateral": C, "policy": P.policy}
+
+    explanations = explanations or {}
+    reasons, reasons_en, caveats, failed_lists = [], [], [], []
+    for j in range(m):
+        if elig[j]:
+            contrib = sorted(
+                ((w[c] * comps[c][j], -COMPONENTS.index(c), c) for c in comps if comps[c][j] >= 0.5),
+                reverse=True,
+            )
+            top = [c for v, _, c in contrib if v > 0][:2]
+            zh = [_label(c, P, j)[0] for c in top]
+            en = [_label(c, P, j)[1] for c in top]
+            reasons.append("、".join(zh) if zh else "符合准入条件")
+            reasons_en.append(", ".join(en) if en else "meets the eligibility rule")
+            caveats.append(_caveat(P, j, A[j], T[j], C[j], amount, term))
+            failed_lists.append([])
+        else:
+            failed = _failed(explanations.get(P.ids[j]))
+            msgs = [_message(c) for c in failed]
+            reasons.append("；".join(zh for zh, _ in msgs) if msgs else "不符合准入条件")
+            reasons_en.append(
+                "; ".join(en for _, en in msgs) if msgs else "does not meet the eligibility rule"
+            )
+            caveats.append("")
+            failed_lists.append([zh for zh, _ in msgs])
+
+    df = pl.DataFrame(
+        {
+            "product_id": P.ids,
+            "position": np.arange(m, dtype=np.int32),
+            "eligible": elig,
+            "score": 100.0 * total,
+            "amount": A,
+            "term": T,
+            "rate": P.rate.copy(),
+            "collateral": C,
+            "approval": np.full(m, ap),
+            "policy": P.policy.copy(),
+            "reason": reasons,
+            "reason_en": reasons_en,
+            "caveat": caveats,
+            "failed_clauses": failed_lists,
+            "approval_note": [GRADE_MISSING_NOTE if missing else ""] * m,
+            "expected_days": P.expected_days,
+        },
+        strict=False,
+    )
+    order = np.lexsort((np.arange(m), -total, ~elig))
+    return df[order.tolist()]
+
+
+def _label(c: str, P: _Products, j: int) -> tuple[str, str]:
+    zh, en = LABELS[c]
+    if c == "policy":
+        names = [POLICY_SUPPORTS[s] for s in POLICY_SUPPORTS if s in P.supports[j]]
+        zh = f"有{'、'.join(n[0] for n in names)}政策支持"
+        en = "policy support: " + ", ".join(n[1] for n in names)
+    elif c == "collateral" and not P.collateral[j]:
+        zh, en = "无需担保（信用）", "no collateral required"
+    return zh, en
+
+
+def _caveat(P: _Products, j: int, A, T, C, amount: float, term: float) -> str:
+    out = []
+    if A < 0.5:
+        if amount > P.amount_hi[j]:
+            out.append(f"需求额度高于产品上限 {P.amount_hi[j]:g} 万元")
+        else:
+            out.append(f"需求额度低于产品下限 {P.amount_lo[j]:g} 万元")
+    if T < 0.5:
+        if term > P.term_hi[j]:
+            out.append(f"需求期限长于产品最长 {P.term_hi[j]:g} 个月")
+        else:
+            out.append(f"需求期限短于产品最短 {P.term_lo[j]:g} 个月")
+    if C < 0.5:
+        out.append("需提供担保：" + "、".join(P.collateral[j]))
+    return "；".join(out)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Batch: needs as arrays
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Needs:
+    amount: np.ndarray  # float64
+    term: np.ndarray  # float64
+    mask: np.ndarray  # int64, restricted to the products' collateral types
+    approval: np.ndarray  # float64
+
+
+def needs_from_frame(
+    df: pl.DataFrame,
+    *,
+    amount: str = "need_amount",
+    term: str = "need_term",
+    collateral: str = "need_collateral",
+    grade: str = "credit_grade",
+) -> dict:
+    """The ``need_arrays`` mapping that :func:`top_k` takes, from a frame (e.g. :func:`infer_needs`'s)."""
+    out = {
+        "amount": df[amount].cast(pl.Float64).to_numpy(),
+        "term": df[term].cast(pl.Float64).to_numpy(),
+    }
+    if collateral in df.columns:
+        out["collateral_offered"] = df[collateral]
+    if grade in df.columns:
+        out["credit_grade"] = df[grade]
+    return out
+
+
+def _needs(need_arrays: Mapping[str, Any], P: _Products, approval_table=None) -> _Needs:
+    amount = np.asarray(need_arrays["amount"], dtype=np.float64)
+    n = amount.shape[0]
+    term = np.asarray(need_arrays["term"], dtype=np.float64)
+    if term.shape[0] != n:
+        raise ValueError("amount and term arrays differ in length")
+    if not (np.isfinite(amount).all() and np.isfinite(term).all()):
+        raise ValueError("need amount and term must be finite (infer a need first)")
+    amount = np.maximum(amount, 0.0)
+    term = np.maximum(term, 0.0)
+
+    if "collateral_mask" in need_arrays:
+        # bits in the order of ``need_arrays["collateral_types"]`` → remap to the products' types
+        given = list(need_arrays.get("collateral_types") or [])
+        raw = np.asarray(need_arrays["collateral_mask"], dtype=np.int64)
+        mask = np.zeros(n, dtype=np.int64)
+        for i, t in enumerate(given):
+            if t in P.coll_types:
+                mask |= ((raw >> i) & 1) << P.coll_types.index(t)
+    elif "collateral_offered" in need_arrays:
+        mask = _masks(need_arrays["collateral_offered"], P.coll_types, n)
+    else:
+        mask = np.zeros(n, dtype=np.int64)
+
+    if "approval" in need_arrays:
+        ap = np.asarray(need_arrays["approval"], dtype=np.float64)
+    elif "credit_grade" in need_arrays:
+        table = APPROVAL_BY_GRADE if approval_table is None else approval_table
+        g = need_arrays["credit_grade"]
+        if isinstance(g, pl.Series):
+            s = g.cast(pl.String)
+        else:
+            g = g.tolist() if isinstance(g, np.ndarray) else list(g)
+            s = pl.Series("g", g, dtype=pl.String)
+        s = s.str.strip_chars().str.to_uppercase()
+        bad = s.is_not_null() & (s != "") & ~s.is_in(list(table))
+        if bad.any():
+            raise ValueError(f"unknown credit grade(s) {s.filter(bad).unique().to_list()[:5]}")
+        ap = (
+            s.replace_strict(dict(table), default=None, return_dtype=pl.Float64)
+            .fill_null(APPROVAL_MISSING)
+            .to_numpy()
+        )
+    else:
+        ap = np.full(n, APPROVAL_MISSING)
+    return _Needs(amount, term, mask, np.ascontiguousarray(ap, dtype=np.float64))
+
+
+def _masks(offered, types: Sequence[str], n: int) -> np.ndarray:
+    if isinstance(offered, pl.Series):
+        s = offered.cast(pl.List(pl.String))
+        mask = np.zeros(n, dtype=np.int64)
+        for i, t in enumerate(types):
+            hit = s.list.contains(t).fill_null(False).to_numpy()
+            mask |= hit.astype(np.int64) << i
+        return mask
+    return np.array([_offered_mask(o, types) for o in offered], dtype=np.int64).reshape(n)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Batch: exact scores (reference) and the fast top-k
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _core_scores(w, P: _Products, amount, term, rmask, cols=None):
+    """core = (w_a·amount_fit + w_t·term_fit) + K; amount/term/rmask (n, 1), cols (n, B) or all products."""
+    if cols is None:
+        a_lo, a_hi, t_lo, t_hi, pm = P.amount_lo, P.amount_hi, P.term_lo, P.term_hi, P.coll_mask
+        base = w["rate"] * P.rate + w["policy"] * P.policy
+    else:
+        a_lo, a_hi, t_lo, t_hi, pm = (
+            x[cols] for x in (P.amount_lo, P.amount_hi, P.term_lo, P.term_hi, P.coll_mask)
+        )
+        base = (w["rate"] * P.rate + w["policy"] * P.policy)[cols]
+    K = w["collateral"] * _collateral_fit(pm, rmask) + base
+    return (w["amount"] * range_fit(amount, a_lo, a_hi) + w["term"] * range_fit(term, t_lo, t_hi)) + K
+
+
+def score_matrix(need_arrays, products: pl.DataFrame, weights=None, *, approval_table=None) -> np.ndarray:
+    """Dense n × m total scores (0–100, float64) — the reference, for small n only."""
+    P = _prepare_products(products)
+    N = _needs(need_arrays, P, approval_table)
+    w = normalize_weights(weights)
+    core = _core_scores(w, P, N.amount[:, None], N.term[:, None], N.mask[:, None])
+    return 100.0 * (core + w["approval"] * N.approval[:, None])
+
+
+def top_k_bruteforce(need_arrays, products, eligible_matrix, k=10, weights=None, *, approval_table=None):
+    """Exact top k from the dense score matrix (small n only): the reference for :func:`top_k`."""
+    S = score_matrix(need_arrays, products, weights, approval_table=approval_table)
+    E = np.asarray(eligible_matrix, dtype=bool)
+    n, m = S.shape
+    idx = np.full((n, k), -1, dtype=np.int32)
+    sc = np.full((n, k), np.nan, dtype=np.float32)
+    for i in range(n):
+        js = np.flatnonzero(E[i])
+        o = js[np.lexsort((js, -S[i, js]))][:k]
+        idx[i, : o.size] = o
+        sc[i, : o.size] = S[i, o]
+    return idx, sc
+
+
+def _bucket(x: np.ndarray) -> np.ndarray:
+    b = np.floor(np.log2(np.maximum(x, _TINY)) * BUCKETS_PER_OCTAVE).astype(np.int64)
+    low = int(math.floor(math.log2(_TINY) * BUCKETS_PER_OCTAVE))
+    return np.where(x <= _TINY, low - 1, b)
+
+
+def _bucket_bounds(b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    low = int(math.floor(math.log2(_TINY) * BUCKETS_PER_OCTAVE))
+    lo = np.exp2(b / BUCKETS_PER_OCTAVE) * (1 - 1e-9)
+    hi = np.exp2((b + 1) / BUCKETS_PER_OCTAVE) * (1 + 1e-9)
+    lo = np.where(b < low, 0.0, lo)
+    hi = np.where(b < low, _TINY * (1 + 1e-9), hi)
+    return lo, hi
+
+
+def _fit_upper(x0, x1, lo, hi):
+    """max over x in [x0, x1] of range_fit(x, lo, hi) (as computed in floating point: an upper bound)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        below = np.divide(x1, lo)  # x1 < lo: best is x1
+        above = np.divide(hi, x0)  # x0 > hi: best is x0
+    return np.where(x1 < lo, below, np.where(x0 > hi, above, 1.0))
+
+
+class Ranker:
+    """The products prepared for batch ranking, with a cache of per-group product orders (reuse one
+    Ranker across all chunks of a batch run)."""
+
+    def __init__(
+        self, products: pl.DataFrame, weights: Mapping[str, float] | None = None, *, approval_table=None
+    ):
+        self.P = _prepare_products(products)
+        self.w = normalize_weights(weights)
+        self.approval_table = approval_table
+        self.m = len(self.P.ids)
+        self._gid: dict[int, int] = {}
+        self._order = np.empty((0, self.m), dtype=np.int32)
+        self._upper = np.empty((0, self.m), dtype=np.float64)
+        self._K = np.empty((0, self.m), dtype=np.float64)
+        self._base = self.w["rate"] * self.P.rate + self.w["policy"] * self.P.policy
+        self.stats = {"rows": 0, "groups": 0, "walked": 0, "sparse": 0}
+
+    @property
+    def product_ids(self) -> list:
+        return self.P.ids
+
+    # -- groups --------------------------------------------------------------------------------------
+    def _groups(self, N: _Needs) -> np.ndarray:
+        ab, tb = _bucket(N.amount), _bucket(N.term)
+        key = ((ab + _BUCKET_OFFSET) << 50) | ((tb + _BUCKET_OFFSET) << 40) | N.mask
+        uk, inv = np.unique(key, return_inverse=True)
+        new = [int(x) for x in uk if int(x) not in self._gid]
+        if new:
+            nk = np.array(new, dtype=np.int64)
+            nab = (nk >> 50) - _BUCKET_OFFSET
+            ntb = ((nk >> 40) & 1023) - _BUCKET_OFFSET
+            nmask = nk & ((1 << 40) - 1)
+            a0, a1 = _bucket_bounds(nab)
+            t0, t1 = _bucket_bounds(ntb)
+            P, w = self.P, self.w
+            K = w["collateral"] * _collateral_fit(P.coll_mask[None, :], nmask[:, None]) + self._base[None, :]
+            U = (
+                w["amount"] * _fit_upper(a0[:, None], a1[:, None], P.amount_lo, P.amount_hi)
+                + w["term"] * _fit_upper(t0[:, None], t1[:, None], P.term_lo, P.term_hi)
+            ) + K
+            order = np.argsort(-U, axis=1, kind="stable").astype(np.int32)
+            start = self._order.shape[0]
+            self._order = np.concatenate([self._order, order])
+            self._upper = np.concatenate([self._upper, np.take_along_axis(U, order, axis=1)])
+            self._K = np.concatenate([self._K, np.take_along_axis(K, order, axis=1)])
+            for i, x in enumerate(new):
+                self._gid[x] = start + i
+            self.stats["groups"] = len(self._gid)
+        lookup = np.array([self._gid[int(x)] for x in uk], dtype=np.int64)
+        return lookup[inv.reshape(-1)]
+
+    # -- exact scores of (row, sorted position) pairs ------------------------------------------------
+    def _exact(self, N: _Needs, rows, g, pos, cols):
+        P, w = self.P, self.w
+        K = self._K[g, pos]
+        a = N.amount[rows]
+        t = N.term[rows]
+        return (
+            w["amount"] * range_fit(a, P.amount_lo[cols], P.amount_hi[cols])
+            + w["term"] * range_fit(t, P.term_lo[cols], P.term_hi[cols])
+        ) + K
+
+    # -- the walk --------------------------------------------------------------------------------------
+    def top_k(self, need_arrays, eligible_matrix: np.ndarray, k: int = 10, *, block: int | None = None):
+        """(indices int32 n×k, scores float32 n×k): each row's k best eligible products by total score
+        (0–100) descending, ties by product index; padded with -1 / NaN when fewer are eligible."""
+        E = np.asarray(eligible_matrix)
+        if E.dtype != np.bool_:
+            E = E.astype(bool)
+        N = _needs(need_arrays, self.P, self.approval_table)
+        n, m = E.shape[0], self.m
+        if E.shape != (n, m) or N.amount.shape[0] != n:
+            raise ValueError(
+                f"eligibility matrix {E.shape} does not match {N.amount.shape[0]} needs × {m} products"
+            )
+        if k < 1:
+            raise ValueError("k must be ≥ 1")
+        best_s = np.full((n, k), -np.inf)
+        best_i = np.full((n, k), -1, dtype=np.int32)
+        if n == 0 or m == 0:
+            return best_i, best_s.astype(np.float32)
+        gid = self._groups(N)
+        self.stats["rows"] += n
+
+        # first block size: enough columns to expect ~2k eligible ones at the chunk's eligibility rate
+        if block is None:
+            sample = E[:: max(1, n // 2048)]
+            rate = max(float(sample.mean()), 1e-3)
+            block = int(min(m, max(k + 2, math.ceil(2.0 * k / rate))))
+        active = np.arange(n)
+        off = 0
+        B = block
+        first = True
+        while active.size and off < m:
+            B = min(B, m - off)
+            g = gid[active]
+            pos = off + np.arange(B)
+            cols = self._order[g[:, None], pos[None, :]]
+            el = E[active[:, None], cols]
+            s = self._exact(N, active[:, None], g[:, None], pos[None, :], cols)
+            s[~el] = -np.inf
+            cs = np.concatenate([best_s[active], s], axis=1)
+            ci = np.concatenate([best_i[active], cols], axis=1)
+            sel = np.lexsort((ci, -cs), axis=-1)[:, :k]
+            best_s[active] = np.take_along_axis(cs, sel, axis=1)
+            best_i[active] = np.take_along_axis(ci, sel, axis=1)
+            off += B
+            if off >= m:
+                break
+            nxt = self._upper[g, off]
+            still = ~(best_s[active, k - 1] > nxt)
+            active = active[still]
+            self.stats["walked"] += int(active.size)
+            if first and active.size:
+                # rows with few eligible products: score all of them directly instead of walking
+                first = False
+                cnt = E[active].sum(axis=1)
+                sparse = cnt <= max(4 * k, B)
+                if sparse.any():
+                    self._sparse(N, E, active[sparse], best_s, best_i, k)
+                    self.stats["sparse"] += int(sparse.sum())
+                    active = active[~sparse]
+            B *= 2
+
+        empty = ~np.isfinite(best_s)
+        best_i[empty] = -1
+        total = 100.0 * (best_s + self.w["approval"] * N.approval[:, None])
+        total[empty] = np.nan
+        return best_i, total.astype(np.float32)
+
+    def _sparse(self, N: _Needs, E, rows, best_s, best_i, k):
+        r, c = np.nonzero(E[rows])
+        ri = rows[r]
+        c = c.astype(np.int32)
+        P, w = self.P, self.w
+        K = w["collateral"] * _collateral_fit(P.coll_mask[c], N.mask[ri]) + self._base[c]
+        s = (
+            w["amount"] * range_fit(N.amount[ri], P.amount_lo[c], P.amount_hi[c])
+            + w["term"] * range_fit(N.term[ri], P.term_lo[c], P.term_hi[c])
+        ) + K
+        o = np.lexsort((c, -s, r))
+        r, c, s = r[o], c[o], s[o]
+        starts = np.searchsorted(r, np.arange(rows.size))
+        rank = np.arange(r.size) - starts[r]
+        keep = rank < k
+        best_s[rows] = -np.inf
+        best_i[rows] = -1
+        best_s[rows[r[keep]], rank[keep]] = s[keep]
+        best_i[rows[r[keep]], rank[keep]] = c[keep]
+
+
+def top_k(need_arrays, products, eligible_matrix, k: int = 10, weights=None, *, approval_table=None):
+    """Top k eligible products per enterprise for a chunk (see :class:`Ranker`; exact).
+
+    ``need_arrays``: mapping with ``amount`` and ``term`` arrays (n), optional ``collateral_offered``
+    (pl.Series of list[str] or a sequence of lists) or ``collateral_mask`` + ``collateral_types``, and
+    optional ``credit_grade`` (strings/None) or ``approval`` (floats). ``products``: the products frame, or
+    a :class:`Ranker` built from it (reuse it across chunks: it caches the per-group orders).
+    ``eligible_matrix``: n × m bool. Returns (indices int32 n×k, scores float32 n×k, 0–100), padded with
+    -1 / NaN."""
+    if isinstance(products, Ranker):
+        ranker = products
+        if weights is not None and normalize_weights(weights) != ranker.w:
+            raise ValueError("weights differ from the Ranker's")
+    else:
+        ranker = Ranker(products, weights, approval_table=approval_table)
+    return ranker.top_k(need_arrays, eligible_matrix, k)
+
+
+def push_list(
+    indices: np.ndarray,
+    scores: np.ndarray,
+    product_ids: Sequence | pl.Series,
+    *,
+    offset: int = 0,
+    enterprise_ids: Sequence | pl.Series | None = None,
+    min_score: float | None = None,
+) -> pl.DataFrame:
+    """The proactive push list (精准推送) from :func:`top_k` output: one row per (enterprise, product)
+    with ``enterprise_idx`` (row offset + row), ``rank`` (1 = best), ``product_id``, ``score``; padding
+    dropped, and rows below ``min_score`` dropped when given. ``enterprise_ids`` (aligned with the chunk
+    rows) adds an ``enterprise_id`` column."""
+    idx = np.asarray(indices)
+    sc = np.asarray(scores, dtype=np.float32)
+    n, k = idx.shape
+    keep = idx >= 0
+    if min_score is not None:
+        keep &= sc >= min_score
+    r, c = np.nonzero(keep)
+    pids = pl.Series("product_id", product_ids) if not isinstance(product_ids, pl.Series) else product_ids
+    cols = {
+        "enterprise_idx": (r + offset).astype(np.int64),
+        "rank": (c + 1).astype(np.int16),
+        "product_id": pids.gather(idx[r, c]).alias("product_id"),
+        "score": sc[r, c],
+    }
+    df = pl.DataFrame(cols)
+    if enterprise_ids is not None:
+        eids = enterprise_ids if isinstance(enterprise_ids, pl.Series) else pl.Series(enterprise_ids)
+        df = df.insert_column(0, eids.gather(r).alias("enterprise_id"))
+    return df

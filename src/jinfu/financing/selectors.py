@@ -1,0 +1,319 @@
+"""Reads of the financing service, filtered by who asks; matching through the pure engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+import polars as pl
+from django.db.models import Avg, Count, Q, Sum
+from django.utils import timezone
+
+from jinfu.core.errors import Forbidden, NotFound
+from jinfu.core.features import enterprise_features
+from jinfu.core.models import Grant, Organization, Role, Scope
+from jinfu.core.principal import as_principal
+from jinfu.core.reference.workdays import workdays_between
+from jinfu.core.selectors import live_grant
+
+from . import engine, rulebook
+from .models import Application, Demand, DemandClaim, Fund, Product, RoadshowEvent, RoadshowProject
+
+
+def catalog(actor, *, category=None, subtype=None, amount=None, term=None, q=None, institution_id=None):
+    """产品超市: published products (institutions also see their own drafts in their workbench)."""
+    qs = Product.objects.filter(status=Product.Status.PUBLISHED).select_related("institution")
+    if category:
+        qs = qs.filter(category=category)
+    if subtype:
+        qs = qs.filter(subtype=subtype)
+    if amount:
+        qs = qs.filter(amount_min__lte=amount, amount_max__gte=amount)
+    if term:
+        qs = qs.filter(term_min__lte=term, term_max__gte=term)
+    if institution_id:
+        qs = qs.filter(institution_id=institution_id)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(institution__name__icontains=q) | Q(description__icontains=q))
+    return qs.order_by("rate_min", "name")
+
+
+def own_products(actor):
+    p = as_principal(actor)
+    if p.role != Role.INSTITUTION:
+        return Product.objects.none()
+    return Product.objects.filter(institution_id=p.org_id).order_by("status", "name")
+
+
+def get_product(actor, pk: int) -> Product:
+    p = as_principal(actor)
+    product = Product.objects.select_related("institution").filter(pk=pk).first()
+    if product is None or (
+        product.status != Product.Status.PUBLISHED and product.institution_id != p.org_id and not p.is_admin
+    ):
+        raise NotFound("产品不存在或未发布", "Product not found or not published")
+    return product
+
+
+def _need(row: dict, demand: Demand | None) -> dict:
+    if demand is not None:
+        return {
+            "amount": float(demand.amount),
+            "term": demand.term_months,
+            "collateral_offered": list(demand.collateral_offered),
+            "credit_grade": row.get("credit_grade"),
+            "source": "demand",
+        }
+    need = engine.infer_need(row.get("revenue"))
+    return need | {"credit_grade": row.get("credit_grade"), "source": "inferred"}
+
+
+def products_frame(products: list[Product]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "product_id": [p.pk for p in products],
+            "amount_min": [float(p.amount_min) for p in products],
+            "amount_max": [float(p.amount_max) for p in products],
+            "term_min": [p.term_min for p in products],
+            "term_max": [p.term_max for p in products],
+            "rate_min": [float(p.rate_min) for p in products],
+            "rate_max": [float(p.rate_max) for p in products],
+            "collateral": [list(p.collateral) for p in products],
+            "policy_support": [list(p.policy_support) for p in products],
+            "expected_days": [p.expected_days for p in products],
+        },
+        schema_overrides={"collateral": pl.List(pl.Utf8), "policy_support": pl.List(pl.Utf8)},
+    )
+
+
+def matches_for(actor, *, demand_id: int | None = None, category: str | None = None) -> dict:
+    """The match list for the asking enterprise: every published product, eligible ones ranked with the
+    score breakdown and why; ineligible ones with the failed clauses and how far off."""
+    p = as_principal(actor)
+    if p.role != Role.ENTERPRISE or p.organization is None:
+        raise Forbidden("只有企业可以查看匹配结果", "Only enterprises see their matches")
+    demand = (
+        Demand.objects.filter(pk=demand_id, enterprise_id=p.org_id).first()
+        if demand_id
+        else (
+            Demand.objects.filter(enterprise_id=p.org_id, status__in=["open", "claimed"])
+            .order_by("-created_at")
+            .first()
+        )
+    )
+    products = list(catalog(p, category=category))
+    rows = enterprise_features([p.org_id]).to_dicts()
+    row = rows[0] if rows else {}
+    need = _need(row, demand)
+    if not products:
+        return {"need": need, "demand": demand, "results": [], "row": row}
+    flags, why = rulebook.eligibility_for(row, products)
+    ranked = engine.rank_for_enterprise(need, products_frame(products), flags, explanations=why)
+    by_id = {pr.pk: pr for pr in products}
+    results = [r | {"product": by_id[r["product_id"]]} for r in ranked.to_dicts()]
+    return {"need": need, "demand": demand, "results": results, "row": row}
+
+
+# ---------------------------------------------------------------------------
+# Demands
+# ---------------------------------------------------------------------------
+
+
+def own_demands(actor):
+    p = as_principal(actor)
+    return (
+        Demand.objects.filter(enterprise_id=p.org_id).prefetch_related("claims__institution")
+        if (p.role == Role.ENTERPRISE)
+        else Demand.objects.none()
+    )
+
+
+def demand_hall(actor) -> list[dict]:
+    """揭榜大厅 for institutions: open and claimed demands, each showing only the fields its enterprise
+    chose to show — everything else appears once the enterprise authorizes this institution."""
+    p = as_principal(actor)
+    if p.role != Role.INSTITUTION and not p.is_admin:
+        raise Forbidden("只有金融机构可以进入揭榜大厅", "Only institutions see the demand hall")
+    now = timezone.now()
+    demands = (
+        Demand.objects.filter(status__in=[Demand.Status.OPEN, Demand.Status.CLAIMED], expires_at__gt=now)
+        .select_related("enterprise__division", "enterprise__enterprise__industry")
+        .prefetch_related("claims__institution")
+        .order_by("-urgency", "-created_at")[:200]
+    )
+    out = []
+    for d in demands:
+        ent = d.enterprise
+        profile = getattr(ent, "enterprise", None)
+        granted = p.organization is not None and live_grant(ent, p.organization, Scope.BASIC) is not None
+        shown = set(d.visible_fields) | ({f for f, _ in Demand.VISIBLE_FIELDS} if granted else set())
+        facts = {
+            "name": ent.name if "name" in shown else None,
+            "industry": profile.industry.name if profile and "industry" in shown else None,
+            "division": ent.division.name if ent.division and "division" in shown else None,
+            "size_class": profile.get_size_class_display() if profile and "size_class" in shown else None,
+            "revenue": profile.revenue if profile and "revenue" in shown else None,
+            "employees": profile.employees if profile and "employees" in shown else None,
+        }
+        active = next((c for c in d.claims.all() if c.status == DemandClaim.Status.ACTIVE), None)
+        out.append(
+            {
+                "demand": d,
+                "facts": facts,
+                "granted": granted,
+                "claim": active,
+                "mine": bool(active and active.institution_id == p.org_id),
+            }
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Applications
+# ---------------------------------------------------------------------------
+
+
+def applications_for(actor, *, status: str | None = None):
+    p = as_principal(actor)
+    qs = Application.objects.select_related("enterprise", "product", "institution")
+    if p.is_admin:
+        pass
+    elif p.role == Role.ENTERPRISE:
+        qs = qs.filter(enterprise_id=p.org_id)
+    elif p.role == Role.INSTITUTION:
+        qs = qs.filter(institution_id=p.org_id)
+    else:
+        return qs.none()
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def get_application(actor, pk: int) -> Application:
+    app = applications_for(actor).filter(pk=pk).first()
+    if app is None:
+        raise NotFound("申请不存在或无权查看", "Application not found or not visible")
+    return app
+
+
+def queue(actor) -> list[dict]:
+    """The institution's queue: open applications with their SLA (working days left, overdue first)."""
+    today = timezone.localdate()
+    rows = []
+    for app in applications_for(actor).exclude(status__in=["disbursed", "rejected", "withdrawn"]):
+        left = (
+            workdays_between(today, app.stage_due)
+            if app.stage_due and app.stage_due >= today
+            else (-workdays_between(app.stage_due, today) if app.stage_due else None)
+        )
+        rows.append({"app": app, "days_left": left, "overdue": left is not None and left < 0})
+    rows.sort(key=lambda r: (not r["overdue"], r["days_left"] if r["days_left"] is not None else 999))
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# KPIs
+# ---------------------------------------------------------------------------
+
+
+def kpis(actor, *, year: int | None = None, division: str | None = None) -> dict:
+    """Platform KPIs (the figures 004 reports for 高新金服, and more): by period and district."""
+    p = as_principal(actor)
+    if not (p.is_admin or p.role in (Role.GOVERNMENT, Role.REGULATOR)):
+        raise Forbidden("平台指标仅对政府用户开放", "Platform KPIs are for government users")
+    apps = Application.objects.all()
+    if year:
+        apps = apps.filter(submitted_at__year=year)
+    if division:
+        apps = apps.filter(enterprise__division_id=division)
+    decided = apps.filter(status__in=["approved", "disbursed", "rejected"])
+    disbursed = apps.filter(status="disbursed")
+    approved_n = apps.filter(status__in=["approved", "disbursed"]).count()
+    credit_types = ["credit", "knowledge_value", "business_value", "first_loan"]
+    total_amt = disbursed.aggregate(s=Sum("approved_amount"))["s"] or Decimal(0)
+    credit_amt = (
+        disbursed.filter(product__subtype__in=credit_types).aggregate(s=Sum("approved_amount"))["s"] or 0
+    )
+    days = [
+        workdays_between(a.submitted_at.date(), a.decided_at.date())
+        for a in decided.exclude(decided_at=None).only("submitted_at", "decided_at")
+    ]
+    by_division = list(
+        disbursed.values("enterprise__division__name")
+        .annotate(n=Count("pk"), amount=Sum("approved_amount"))
+        .order_by("-amount")
+    )
+    by_month = defaultdict(lambda: {"n": 0, "amount": 0.0})
+    for a in disbursed.only("disbursed_on", "approved_amount"):
+        if a.disbursed_on:
+            key = a.disbursed_on.strftime("%Y-%m")
+            by_month[key]["n"] += 1
+            by_month[key]["amount"] += float(a.approved_amount or 0)
+    return {
+        "enterprises": Organization.objects.filter(kind=Organization.Kind.ENTERPRISE).count(),
+        "institutions": Organization.objects.filter(kind=Organization.Kind.INSTITUTION).count(),
+        "products": Product.objects.filter(status=Product.Status.PUBLISHED).count(),
+        "applications": apps.count(),
+        "decided": decided.count(),
+        "approval_rate": (approved_n / decided.count()) if decided.count() else None,
+        "disbursed": disbursed.count(),
+        "financing_amount": float(total_amt),
+        "first_loan_customers": disbursed.filter(is_first_loan=True).values("enterprise").distinct().count(),
+        "credit_loan_share": (float(credit_amt) / float(total_amt)) if total_amt else None,
+        "avg_days_to_decision": (sum(days) / len(days)) if days else None,
+        "avg_rate": disbursed.aggregate(r=Avg("rate"))["r"],
+        "by_division": by_division,
+        "by_month": sorted(by_month.items()),
+        "synthetic": apps.filter(is_synthetic=True).exists(),
+        "grants_live": Grant.objects.filter(revoked_at=None, expires_at__gt=timezone.now()).count(),
+        "year": year,
+        "division": division,
+    }
+
+
+# ---------------------------------------------------------------------------
+# Equity side
+# ---------------------------------------------------------------------------
+
+
+def funds(actor):
+    return Fund.objects.select_related("manager").prefetch_related("records")
+
+
+def roadshows(actor):
+    p = as_principal(actor)
+    qs = RoadshowProject.objects.select_related("enterprise")
+    return qs.filter(Q(published=True) | Q(enterprise_id=p.org_id))
+
+
+def fund_matches(actor, project: RoadshowProject) -> list[dict]:
+    """Investor–project matching with the same engine: a fund is eligible when the project's stage,
+    industry and ticket fit its preferences; ranked by ticket fit."""
+    ent = getattr(project.enterprise, "enterprise", None)
+    section = ent.industry.section if ent else None
+    division = (ent.industry_id or "")[:2] if ent else ""
+    out = []
+    for f in funds(actor):
+        reasons = []
+        stage_ok = not f.stages or project.stage in f.stages
+        if not stage_ok:
+            reasons.append(f"投资阶段不符（基金关注：{'、'.join(f.stages)}）")
+        ind_ok = not f.industries or section in f.industries or division in f.industries
+        if not ind_ok:
+            reasons.append("行业不在基金关注范围")
+        amount = float(project.amount_sought)
+        ticket_ok = float(f.ticket_min) <= amount <= float(f.ticket_max)
+        if not ticket_ok:
+            reasons.append(f"拟融资额不在单笔投资区间 {f.ticket_min}–{f.ticket_max} 万元")
+        eligible = stage_ok and ind_ok and ticket_ok
+        fit = float(engine.range_fit(amount, float(f.ticket_min), float(f.ticket_max)))
+        out.append({"fund": f, "eligible": eligible, "score": round(100 * fit, 1), "reasons": reasons})
+    out.sort(key=lambda r: (not r["eligible"], -r["score"], r["fund"].name))
+    return out
+
+
+def upcoming_events(actor):
+    return RoadshowEvent.objects.filter(
+        starts_at__gte=timezone.now() - dt.timedelta(days=1)
+    ).prefetch_related("registrations", "projects")

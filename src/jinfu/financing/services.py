@@ -1,0 +1,578 @@
+"""Writes and workflows of the financing service. Every write is permission-checked, validated,
+atomic and audited (django-auditlog on the models; application steps as ApplicationEvent rows)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from jinfu.core import services as core_services
+from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
+from jinfu.core.features import enterprise_features
+from jinfu.core.models import Notification, Organization, Purpose, Role, Scope, User
+from jinfu.core.principal import as_principal
+from jinfu.core.reference.workdays import add_workdays
+
+from . import rulebook
+from .models import Application, ApplicationEvent, Demand, DemandClaim, Product, ProductVersion
+
+MAX_AMOUNT_WAN = Decimal("10000000")  # 1000亿元: anything above is absurd for one SME financing
+MAX_TERM_MONTHS = 360
+CLAIM_DAYS = 5  # a 揭榜 holds for five working days
+APPLICATION_GRANT_DAYS = 180
+APPLICATION_SCOPES = [Scope.BASIC, Scope.FINANCIALS, Scope.CREDIT_SCORE]
+
+
+class Conflict(ValidationFailed):
+    status = 409
+    code = "conflict"
+
+
+def _decimal(value, field: str, *, label: str) -> Decimal:
+    try:
+        d = Decimal(str(value).replace(",", "").strip())
+    except (InvalidOperation, TypeError):
+        raise ValidationFailed(f"{label}不是有效的数字", f"{field} is not a number", field=field) from None
+    if not d.is_finite():
+        raise ValidationFailed(f"{label}不是有效的数字", f"{field} is not a number", field=field)
+    return d
+
+
+def _amount(value, field="amount", label="金额") -> Decimal:
+    d = _decimal(value, field, label=label)
+    if d <= 0:
+        raise ValidationFailed(f"{label}必须大于 0", f"{field} must be positive", field=field)
+    if d > MAX_AMOUNT_WAN:
+        raise ValidationFailed(
+            f"{label}超出合理范围（≤ 1000亿元）", f"{field} is implausibly large", field=field
+        )
+    return d
+
+
+def _term(value, field="term_months") -> int:
+    try:
+        t = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise ValidationFailed(
+            "期限应为整数（月）", "term must be a whole number of months", field=field
+        ) from None
+    if not 1 <= t <= MAX_TERM_MONTHS:
+        raise ValidationFailed("期限应在 1–360 个月之间", "term must be 1-360 months", field=field)
+    return t
+
+
+def _notify(org: Organization, *, kind: str, title: str, body: str = "", url: str = "", key: str = ""):
+    for user in User.objects.filter(organization=org, is_active=True):
+        Notification.objects.create(
+            recipient=user, kind=kind, title=title[:200], body=body, url=url, dedupe_key=key
+        )
+
+
+# ---------------------------------------------------------------------------
+# Products
+# ---------------------------------------------------------------------------
+
+PRODUCT_FIELDS = (
+    "name",
+    "category",
+    "subtype",
+    "description",
+    "amount_min",
+    "amount_max",
+    "rate_min",
+    "rate_max",
+    "term_min",
+    "term_max",
+    "collateral",
+    "repayment",
+    "expected_days",
+    "eligibility_rule",
+    "policy_support",
+    "preferences",
+)
+
+
+def _require_institution(actor, org: Organization | None = None):
+    p = as_principal(actor)
+    if p.role != Role.INSTITUTION or p.organization is None:
+        raise Forbidden("只有金融机构用户可以管理产品", "Only institution users manage products")
+    if org is not None and org.pk != p.org_id:
+        raise Forbidden("只能管理本机构的产品", "You can only manage your own institution's products")
+    return p
+
+
+def clean_product(data: dict) -> dict:
+    """Validate product terms and rule; returns clean values or raises ValidationFailed (first problem)."""
+    out = {k: data.get(k) for k in PRODUCT_FIELDS if k in data}
+    if not (out.get("name") or "").strip():
+        raise ValidationFailed("请填写产品名称", "name is required", field="name")
+    if out.get("category") not in Product.Category.values:
+        raise ValidationFailed("产品大类无效", "invalid category", field="category")
+    if out.get("subtype") not in dict(Product.SUBTYPES):
+        raise ValidationFailed("产品类型无效", "invalid product type", field="subtype")
+    out["amount_min"] = _decimal(out.get("amount_min"), "amount_min", label="最低额度")
+    out["amount_max"] = _amount(out.get("amount_max"), "amount_max", label="最高额度")
+    if out["amount_min"] < 0 or out["amount_min"] > out["amount_max"]:
+        raise ValidationFailed(
+            "最低额度应在 0 与最高额度之间", "amount_min must be between 0 and amount_max", field="amount_min"
+        )
+    out["rate_min"] = _decimal(out.get("rate_min"), "rate_min", label="最低利率")
+    out["rate_max"] = _decimal(out.get("rate_max"), "rate_max", label="最高利率")
+    if not (0 <= out["rate_min"] <= out["rate_max"] <= 36):
+        raise ValidationFailed(
+            "利率应满足 0 ≤ 最低 ≤ 最高 ≤ 36%", "rates must satisfy 0 ≤ min ≤ max ≤ 36%", field="rate_max"
+        )
+    out["term_min"] = _term(out.get("term_min"), "term_min")
+    out["term_max"] = _term(out.get("term_max"), "term_max")
+    if out["term_min"] > out["term_max"]:
+        raise ValidationFailed(
+            "最短期限不能大于最长期限", "term_min must not exceed term_max", field="term_min"
+        )
+    valid_collateral = dict(Product.COLLATERAL)
+    out["collateral"] = [c for c in out.get("collateral") or [] if c]
+    bad = [c for c in out["collateral"] if c not in valid_collateral]
+    if bad:
+        raise ValidationFailed(
+            f"未知担保方式：{', '.join(bad)}", f"unknown collateral: {', '.join(bad)}", field="collateral"
+        )
+    valid_support = dict(Product.POLICY_SUPPORT)
+    out["policy_support"] = [s for s in out.get("policy_support") or [] if s]
+    bad = [s for s in out["policy_support"] if s not in valid_support]
+    if bad:
+        raise ValidationFailed(
+            f"未知政策支持：{', '.join(bad)}",
+            f"unknown policy support: {', '.join(bad)}",
+            field="policy_support",
+        )
+    try:
+        out["expected_days"] = int(out.get("expected_days") or 10)
+    except (TypeError, ValueError):
+        raise ValidationFailed(
+            "预计审批时长应为整数", "expected_days must be a whole number", field="expected_days"
+        ) from None
+    if not 1 <= out["expected_days"] <= 120:
+        raise ValidationFailed(
+            "预计审批时长应在 1–120 个工作日之间", "expected_days must be 1-120", field="expected_days"
+        )
+    out["eligibility_rule"] = (out.get("eligibility_rule") or "").strip()
+    rulebook.check_rule(out["eligibility_rule"])
+    out["preferences"] = out.get("preferences") or {}
+    return out
+
+
+def save_product(actor, data: dict, *, product: Product | None = None) -> Product:
+    p = _require_institution(actor, product.institution if product else None)
+    values = clean_product(data)
+    with transaction.atomic():
+        if product is None:
+            code = (
+                data.get("code")
+                or f"P{p.org_id}-{Product.objects.filter(institution_id=p.org_id).count() + 1:03d}"
+            )
+            product = Product.objects.create(institution=p.organization, code=code, **values)
+        else:
+            product = Product.objects.select_for_update().get(pk=product.pk)
+            for k, v in values.items():
+                setattr(product, k, v)
+            if product.status == Product.Status.PUBLISHED:
+                _publish(product)  # a published product's change is a new version
+            product.save()
+    return product
+
+
+def snapshot(product: Product) -> dict:
+    return {
+        k: (str(getattr(product, k)) if isinstance(getattr(product, k), Decimal) else getattr(product, k))
+        for k in ("code", "name", *PRODUCT_FIELDS)
+    } | {"institution_id": product.institution_id}
+
+
+def _publish(product: Product) -> ProductVersion:
+    product.version += 1
+    product.status = Product.Status.PUBLISHED
+    product.published_at = timezone.now()
+    return ProductVersion.objects.create(product=product, version=product.version, snapshot=snapshot(product))
+
+
+def set_product_status(actor, product_id: int, status: str) -> Product:
+    with transaction.atomic():
+        product = Product.objects.select_for_update().filter(pk=product_id).first()
+        if product is None:
+            raise NotFound("产品不存在", "Product not found")
+        _require_institution(actor, product.institution)
+        if status == Product.Status.PUBLISHED:
+            rulebook.check_rule(product.eligibility_rule)
+            _publish(product)
+        elif status == Product.Status.OFFLINE:
+            product.status = Product.Status.OFFLINE
+        else:
+            raise ValidationFailed("无效的状态", "invalid status", field="status")
+        product.save()
+    return product
+
+
+def preview_qualifying(rule_text: str) -> dict:
+    """How many enterprises on the platform would qualify under a rule (the editor's live preview)."""
+    features = enterprise_features()
+    n = rulebook.qualifying_count(rule_text, features)
+    return {"qualifying": n, "total": features.height}
+
+
+# ---------------------------------------------------------------------------
+# Demands and claims (揭榜)
+# ---------------------------------------------------------------------------
+
+
+def create_demand(
+    actor,
+    *,
+    amount,
+    term_months,
+    purpose: str,
+    collateral_offered=(),
+    urgency="normal",
+    visible_fields=(),
+    days_open: int = 30,
+) -> Demand:
+    p = as_principal(actor)
+    if p.role != Role.ENTERPRISE or p.organization is None:
+        raise Forbidden("只有企业可以发布融资需求", "Only enterprises publish financing demands")
+    if not (purpose or "").strip():
+        raise ValidationFailed("请填写资金用途", "purpose is required", field="purpose")
+    if urgency not in Demand.Urgency.values:
+        raise ValidationFailed("紧急程度无效", "invalid urgency", field="urgency")
+    bad = [c for c in collateral_offered if c not in dict(Product.COLLATERAL)]
+    if bad:
+        raise ValidationFailed(
+            f"未知担保方式：{', '.join(bad)}",
+            f"unknown collateral: {', '.join(bad)}",
+            field="collateral_offered",
+        )
+    fields = [f for f in visible_fields if f in dict(Demand.VISIBLE_FIELDS)]
+    return Demand.objects.create(
+        enterprise=p.organization,
+        amount=_amount(amount),
+        term_months=_term(term_months),
+        purpose=purpose.strip(),
+        collateral_offered=list(collateral_offered),
+        urgency=urgency,
+        visible_fields=fields,
+        expires_at=timezone.now() + dt.timedelta(days=days_open),
+    )
+
+
+def expire_claims(now=None) -> int:
+    now = now or timezone.now()
+    n = 0
+    for claim in DemandClaim.objects.filter(status=DemandClaim.Status.ACTIVE, expires_at__lte=now):
+        claim.status = DemandClaim.Status.EXPIRED
+        claim.save(update_fields=["status"])
+        Demand.objects.filter(pk=claim.demand_id, status=Demand.Status.CLAIMED).update(
+            status=Demand.Status.OPEN
+        )
+        n += 1
+    return n
+
+
+def claim_demand(actor, demand_id: int) -> DemandClaim:
+    """揭榜: one live claim per demand; a second claim fails cleanly, even when two arrive together."""
+    p = as_principal(actor)
+    if p.role != Role.INSTITUTION or p.organization is None:
+        raise Forbidden("只有金融机构可以揭榜", "Only institutions claim demands")
+    expire_claims()
+    try:
+        with transaction.atomic():
+            demand = Demand.objects.select_for_update().filter(pk=demand_id).first()
+            if demand is None:
+                raise NotFound("需求不存在", "Demand not found")
+            if demand.status != Demand.Status.OPEN or demand.expires_at <= timezone.now():
+                raise Conflict(
+                    "该需求已被揭榜或已关闭", "This demand is already claimed or closed", field="demand"
+                )
+            claim = DemandClaim.objects.create(
+                demand=demand,
+                institution=p.organization,
+                claimed_by=p.user,
+                expires_at=timezone.make_aware(
+                    dt.datetime.combine(add_workdays(timezone.localdate(), CLAIM_DAYS), dt.time(23, 59))
+                ),
+            )
+            demand.status = Demand.Status.CLAIMED
+            demand.save(update_fields=["status"])
+    except IntegrityError:
+        raise Conflict(
+            "该需求已被其他机构揭榜", "Another institution claimed this demand first", field="demand"
+        ) from None
+    _notify(
+        demand.enterprise,
+        kind="demand_claimed",
+        title=f"您的融资需求已被{p.organization.name}揭榜",
+        body="机构将在揭榜有效期内与您联系；如需其查看企业数据，请在申请或数据授权页授权。",
+        url="/financing/demands/",
+    )
+    return claim
+
+
+# ---------------------------------------------------------------------------
+# Applications: the workflow state machine
+# ---------------------------------------------------------------------------
+
+# action → (allowed from, to, who: "institution" | "enterprise", SLA working days for the next stage)
+TRANSITIONS = {
+    "accept": ({"submitted"}, "accepted", "institution", 5),
+    "start_due_diligence": ({"accepted"}, "due_diligence", "institution", None),  # SLA: product.expected_days
+    "approve": ({"due_diligence"}, "approved", "institution", 5),
+    "disburse": ({"approved"}, "disbursed", "institution", None),
+    "reject": ({"submitted", "accepted", "due_diligence", "approved"}, "rejected", "institution", None),
+    "withdraw": ({"submitted", "accepted", "due_diligence", "approved"}, "withdrawn", "enterprise", None),
+}
+SUBMIT_SLA_DAYS = 3  # 受理 within three working days
+
+
+def apply(
+    actor, *, product_id: int, amount, term_months, purpose: str, demand_id: int | None = None
+) -> Application:
+    """An enterprise applies to a published product; the application keeps the product version and the
+    authorization (grant) the enterprise gives the institution to read its data for this purpose."""
+    p = as_principal(actor)
+    if p.role != Role.ENTERPRISE or p.organization is None or p.api_key is not None:
+        raise Forbidden("只有企业用户可以申请融资", "Only enterprise users apply for financing")
+    amount, term_months = _amount(amount), _term(term_months)
+    if not (purpose or "").strip():
+        raise ValidationFailed("请填写资金用途", "purpose is required", field="purpose")
+    with transaction.atomic():
+        product = (
+            Product.objects.select_for_update().select_related("institution").filter(pk=product_id).first()
+        )
+        if product is None:
+            raise NotFound("产品不存在", "Product not found")
+        if product.status != Product.Status.PUBLISHED:
+            raise ValidationFailed(
+                "该产品未发布或已下架，不能申请",
+                "The product is not published",
+                field="product",
+                code="product_offline",
+            )
+        if not product.amount_min <= amount <= product.amount_max:
+            raise ValidationFailed(
+                f"申请金额应在 {product.amount_min}–{product.amount_max} 万元之间",
+                f"amount must be within {product.amount_min}-{product.amount_max}",
+                field="amount",
+            )
+        if not product.term_min <= term_months <= product.term_max:
+            raise ValidationFailed(
+                f"期限应在 {product.term_min}–{product.term_max} 个月之间",
+                f"term must be within {product.term_min}-{product.term_max} months",
+                field="term_months",
+            )
+        row = enterprise_features([p.org_id]).to_dicts()
+        flags, why = rulebook.eligibility_for(row[0] if row else {}, [product])
+        if not flags[0]:
+            reasons = "；".join(c.message_zh for c in why.get(product.pk, []))
+            raise ValidationFailed(
+                f"不符合该产品的准入条件：{reasons}",
+                "The enterprise does not meet the product's eligibility rule",
+                field="product",
+                code="not_eligible",
+            )
+        demand = None
+        if demand_id:
+            demand = Demand.objects.filter(pk=demand_id, enterprise_id=p.org_id).first()
+            if demand is None:
+                raise ValidationFailed("所附需求不存在", "The attached demand does not exist", field="demand")
+        version = product.versions.filter(version=product.version).first()
+        grant = core_services.grant_access(
+            p,
+            grantee=product.institution,
+            scopes=APPLICATION_SCOPES,
+            purpose=Purpose.LOAN_APPLICATION,
+            purpose_note=f"申请{product.name}",
+            expires_at=timezone.now() + dt.timedelta(days=APPLICATION_GRANT_DAYS),
+        )
+        first_loan = not Application.objects.filter(
+            enterprise_id=p.org_id, status=Application.Status.DISBURSED
+        ).exists()
+        app = Application.objects.create(
+            enterprise=p.organization,
+            product=product,
+            product_version=version,
+            institution=product.institution,
+            demand=demand,
+            grant=grant,
+            amount=amount,
+            term_months=term_months,
+            purpose=purpose.strip(),
+            stage_due=add_workdays(timezone.localdate(), SUBMIT_SLA_DAYS),
+            is_first_loan=first_loan,
+        )
+        ApplicationEvent.objects.create(
+            application=app,
+            from_status="",
+            to_status=app.status,
+            actor=p.user,
+            due=app.stage_due,
+            note="提交申请并授权机构查看企业数据",
+        )
+        if demand is not None:
+            DemandClaim.objects.filter(
+                demand=demand, institution=product.institution, status=DemandClaim.Status.ACTIVE
+            ).update(status=DemandClaim.Status.CONVERTED)
+    _notify(
+        product.institution,
+        kind="application_new",
+        title=f"新的融资申请：{p.organization.name}",
+        body=f"{product.name}，{amount} 万元，{term_months} 个月",
+        url=f"/financing/applications/{app.pk}/",
+    )
+    return app
+
+
+def transition(
+    actor, application_id: int, action: str, *, expected_version: int | None = None, **decision
+) -> Application:
+    """Move an application one step. Illegal transitions are errors; two officers deciding at once
+    cannot both succeed (row lock plus an optimistic version check)."""
+    if action not in TRANSITIONS:
+        raise ValidationFailed(f"未知操作：{action}", f"unknown action: {action}", field="action")
+    allowed_from, to, who, sla = TRANSITIONS[action]
+    p = as_principal(actor)
+    with transaction.atomic():
+        app = (
+            Application.objects.select_for_update()
+            .select_related("product", "enterprise")
+            .filter(pk=application_id)
+            .first()
+        )
+        if app is None:
+            raise NotFound("申请不存在", "Application not found")
+        if who == "institution" and not (p.role == Role.INSTITUTION and p.org_id == app.institution_id):
+            raise Forbidden(
+                "只有受理机构可以办理该申请", "Only the receiving institution can act on this application"
+            )
+        if who == "enterprise" and not (p.role == Role.ENTERPRISE and p.org_id == app.enterprise_id):
+            raise Forbidden("只有申请企业可以撤回", "Only the applicant can withdraw")
+        if expected_version is not None and app.lock_version != expected_version:
+            raise Conflict(
+                "该申请已被他人处理，请刷新后重试", "The application changed meanwhile; reload and retry"
+            )
+        if app.status not in allowed_from:
+            raise Conflict(
+                f"当前状态「{app.get_status_display()}」不能执行该操作",
+                f"cannot {action} an application in status {app.status}",
+                field="status",
+            )
+        today = timezone.localdate()
+        overdue = bool(app.stage_due and today > app.stage_due)
+        note = (decision.get("note") or "")[:255]
+        if action == "reject":
+            code = decision.get("reason_code") or ""
+            if code not in dict(Application.REJECT_REASONS):
+                raise ValidationFailed(
+                    "请选择拒绝原因", "a rejection reason code is required", field="reason_code"
+                )
+            app.reason_code = code
+            app.decided_at = timezone.now()
+        if action == "approve":
+            app.approved_amount = _amount(
+                decision.get("approved_amount") or app.amount, "approved_amount", "批准金额"
+            )
+            if app.approved_amount > app.amount:
+                raise ValidationFailed(
+                    "批准金额不能超过申请金额",
+                    "approved amount exceeds the requested amount",
+                    field="approved_amount",
+                )
+            rate = _decimal(decision.get("rate"), "rate", label="执行利率")
+            if not 0 <= rate <= 36:
+                raise ValidationFailed("执行利率应在 0–36% 之间", "rate must be 0-36%", field="rate")
+            app.rate = rate
+            app.approved_term = _term(decision.get("approved_term") or app.term_months, "approved_term")
+            app.decided_at = timezone.now()
+        if action == "disburse":
+            app.disbursed_on = decision.get("disbursed_on") or today
+            if isinstance(app.disbursed_on, str):
+                app.disbursed_on = dt.date.fromisoformat(app.disbursed_on)
+            if app.disbursed_on > today:
+                raise ValidationFailed(
+                    "放款日期不能晚于今天", "the disbursement date is in the future", field="disbursed_on"
+                )
+        days = (
+            sla
+            if sla is not None
+            else (app.product.expected_days if action == "start_due_diligence" else None)
+        )
+        app.stage_due = add_workdays(today, days) if days else None
+        from_status = app.status
+        app.status = to
+        app.decision_note = note or app.decision_note
+        updated = Application.objects.filter(pk=app.pk, lock_version=app.lock_version).update(
+            lock_version=app.lock_version + 1
+        )
+        if updated != 1:
+            raise Conflict(
+                "该申请已被他人处理，请刷新后重试", "The application changed meanwhile; reload and retry"
+            )
+        app.lock_version += 1
+        app.save()
+        ApplicationEvent.objects.create(
+            application=app,
+            from_status=from_status,
+            to_status=to,
+            actor=p.user,
+            note=note or (app.get_reason_code_display() if action == "reject" else ""),
+            due=app.stage_due,
+            overdue=overdue,
+        )
+    target = app.enterprise if who == "institution" else app.institution
+    _notify(
+        target,
+        kind=f"application_{to}",
+        title=f"融资申请{app.get_status_display()}：{app.product.name}",
+        body=note,
+        url=f"/financing/applications/{app.pk}/",
+    )
+    return app
+
+
+# ---------------------------------------------------------------------------
+# Equity side: roadshow projects and events
+# ---------------------------------------------------------------------------
+
+
+def publish_roadshow(actor, *, title: str, summary: str, stage: str, amount_sought):
+    from .models import RoadshowProject
+
+    p = as_principal(actor)
+    if p.role != Role.ENTERPRISE or p.organization is None:
+        raise Forbidden("只有企业可以发布路演项目", "Only enterprises publish roadshow projects")
+    if not title.strip() or not summary.strip():
+        raise ValidationFailed("请填写项目名称和简介", "title and summary are required", field="title")
+    if stage not in dict(RoadshowProject.STAGES):
+        raise ValidationFailed("融资阶段无效", "invalid stage", field="stage")
+    return RoadshowProject.objects.create(
+        enterprise=p.organization,
+        title=title.strip()[:120],
+        summary=summary.strip(),
+        stage=stage,
+        amount_sought=_amount(amount_sought, "amount_sought", "拟融资额"),
+    )
+
+
+def register_event(actor, event_id: int):
+    from .models import EventRegistration, RoadshowEvent
+
+    p = as_principal(actor)
+    if p.organization is None:
+        raise Forbidden("需以机构或企业身份报名", "Register on behalf of an organization")
+    with transaction.atomic():
+        event = RoadshowEvent.objects.select_for_update().filter(pk=event_id).first()
+        if event is None:
+            raise NotFound("活动不存在", "Event not found")
+        if event.registrations.filter(organization_id=p.org_id).exists():
+            raise Conflict("本单位已报名", "Your organization is already registered")
+        if event.registrations.count() >= event.capacity:
+            raise Conflict("名额已满", "The event is full")
+        return EventRegistration.objects.create(event=event, organization=p.organization, user=p.user)
