@@ -692,7 +692,7 @@ class Ranker:
             + w["term"] * range_fit(t, P.term_lo[cols], P.term_hi[cols])
         ) + K
 
-    # -- the walk --------------------------------------------------------------------------------------
+    # -- top k ---------------------------------------------------------------------------------------
     def top_k(self, need_arrays, eligible_matrix: np.ndarray, k: int = 10, *, block: int | None = None):
         """(indices int32 n×k, scores float32 n×k): each row's k best eligible products by total score
         (0–100) descending, ties by product index; padded with -1 / NaN when fewer are eligible."""
@@ -702,28 +702,128 @@ class Ranker:
         N = _needs(need_arrays, self.P, self.approval_table)
         n, m = E.shape[0], self.m
         if E.shape != (n, m) or N.amount.shape[0] != n:
-            raise ValueError(
-                f"eligibility matrix {E.shape} does not match {N.amount.shape[0]} needs × {m} products"
-            )
+            raise ValueError(f"eligibility matrix {E.shape} does not match {N.amount.shape[0]} needs × {m} products")
         if k < 1:
             raise ValueError("k must be ≥ 1")
         best_s = np.full((n, k), -np.inf)
         best_i = np.full((n, k), -1, dtype=np.int32)
         if n == 0 or m == 0:
             return best_i, best_s.astype(np.float32)
+        if not E.flags.c_contiguous:
+            E = np.ascontiguousarray(E)
         gid = self._groups(N)
         self.stats["rows"] += n
 
-        # first block size: enough columns to expect ~2k eligible ones at the chunk's eligibility rate
+        # fast pass: the first c = k + slack eligible products of a block of B sorted positions
+        c = min(m, k + self.slack)
         if block is None:
-            sample = E[:: max(1, n // 2048)]
+            sample = E[:: max(1, n // 4096)]
             rate = max(float(sample.mean()), 1e-3)
-            block = int(min(m, max(k + 2, math.ceil(2.0 * k / rate))))
-        active = np.arange(n)
+            block = int(math.ceil((c + 2.0 * math.sqrt(c)) / rate))
+        B = int(min(max(block, c), self._head_width - 1 if m > self._head_width else m))
+        done = np.zeros(n, dtype=bool)
+        step = 16384
+        for lo in range(0, n, step):
+            hi = min(n, lo + step)
+            done[lo:hi] = self._fast(N, E, lo, hi, gid[lo:hi], k, c, B, best_s, best_i)
+        rest = np.flatnonzero(~done)
+        self.stats["walked"] += int(rest.size)
+        if rest.size:
+            best_s[rest] = -np.inf
+            best_i[rest] = -1
+            self._walk(N, E, rest, gid, k, max(2 * B, 64), best_s, best_i)
+
+        empty = ~np.isfinite(best_s)
+        best_i[empty] = -1
+        total = 100.0 * (best_s + self.w["approval"] * N.approval[:, None])
+        total[empty] = np.nan
+        return best_i, total.astype(np.float32)
+
+    slack = 4
+    _head_width = 256
+
+    def _heads(self):
+        if getattr(self, "_head_rows", -1) != self._order.shape[0]:
+            h = min(self.m, self._head_width)
+            self._h_order = np.ascontiguousarray(self._order[:, :h])
+            self._h_upper = np.ascontiguousarray(self._upper[:, :h])
+            self._h_K = np.ascontiguousarray(self._K[:, :h])
+            self._head_rows = self._order.shape[0]
+        return self._h_order, self._h_upper, self._h_K
+
+    def _fast(self, N: _Needs, E, lo, hi, g, k, c, B, best_s, best_i) -> np.ndarray:
+        """Rows lo:hi: score the first c eligible products among the first B sorted positions of each
+        row's group; a row is done when its k-th best exact score beats the bound of the next position."""
+        m = self.m
+        h_order, h_upper, h_K = self._heads()
+        H = h_order.shape[1]
+        n = hi - lo
+        cols = np.take(h_order, g, axis=0, mode="clip")[:, :B]  # n × B product indices, sorted by bound
+        flat = np.arange(lo, hi, dtype=np.int64)[:, None] * m + cols
+        el = np.take(E.reshape(-1), flat, mode="clip")
+        f = np.flatnonzero(el)  # eligible (row, position) pairs, row-major
+        r = f // B
+        starts = np.searchsorted(f, np.arange(n, dtype=np.int64) * B)
+        rank = np.arange(f.size) - starts[r]
+        keep = rank < c
+        r, rank, pos = r[keep], rank[keep], (f % B)[keep]
+        P = np.full((n, c), -1, dtype=np.int64)
+        P[r, rank] = pos
+        valid = P >= 0
+        Pc = np.where(valid, P, 0)
+        cand = np.take_along_axis(cols, Pc, axis=1)
+        Pr = self.P
+        w = self.w
+        a = N.amount[lo:hi, None]
+        t = N.term[lo:hi, None]
+        K = np.take(h_K.reshape(-1), g[:, None] * H + Pc, mode="clip")
+        s = (
+            w["amount"] * range_fit(a, Pr.amount_lo[cand], Pr.amount_hi[cand])
+            + w["term"] * range_fit(t, Pr.term_lo[cand], Pr.term_hi[cand])
+        ) + K
+        s[~valid] = -np.inf
+        kk = min(k, c)
+        o = np.argsort(-s, axis=1)
+        ss = np.take_along_axis(s, o[:, :kk], axis=1)
+        si = np.take_along_axis(cand, o[:, :kk], axis=1).astype(np.int32)
+        # equal finite scores must be ordered by product index: redo the rows with a tie among the
+        # first k+1 (rare) with a lexsort
+        srt = np.take_along_axis(s, o[:, : kk + 1], axis=1)
+        tie = ((srt[:, 1:] == srt[:, :-1]) & np.isfinite(srt[:, 1:])).any(axis=1)
+        if tie.any():
+            tr = np.flatnonzero(tie)
+            ci = np.where(valid[tr], cand[tr], m)
+            oo = np.lexsort((ci, -s[tr]), axis=-1)[:, :kk]
+            ss[tr] = np.take_along_axis(s[tr], oo, axis=1)
+            si[tr] = np.take_along_axis(cand[tr], oo, axis=1)
+        best_s[lo:hi, :kk] = ss
+        best_i[lo:hi, :kk] = si
+        # the next unseen position: after the c-th eligible one, or the end of the block
+        nxt = np.where(valid[:, c - 1], P[:, c - 1] + 1, B)
+        bound = np.where(nxt < H, np.take(h_upper.reshape(-1), g * H + np.minimum(nxt, H - 1), mode="clip"), np.inf)
+        bound = np.where(nxt >= m, -np.inf, bound)
+        if kk < k:  # fewer products than k: done only when every product was seen
+            return nxt >= m
+        return ss[:, k - 1] > bound
+
+    def _walk(self, N: _Needs, E, rows, gid, k, B, best_s, best_i):
+        """The general (slower) walk for the rows the fast pass could not settle: blocks of doubling size,
+        exact scores, a running top k; rows with few eligible products are scored directly."""
+        m = self.m
+        active = rows
         off = 0
-        B = block
         first = True
         while active.size and off < m:
+            if first:
+                first = False
+                cnt = E[active].sum(axis=1)
+                sparse = cnt <= max(4 * k, 2 * B)
+                if sparse.any():
+                    self._sparse(N, E, active[sparse], best_s, best_i, k)
+                    self.stats["sparse"] += int(sparse.sum())
+                    active = active[~sparse]
+                    if not active.size:
+                        break
             B = min(B, m - off)
             g = gid[active]
             pos = off + np.arange(B)
@@ -733,6 +833,7 @@ class Ranker:
             s[~el] = -np.inf
             cs = np.concatenate([best_s[active], s], axis=1)
             ci = np.concatenate([best_i[active], cols], axis=1)
+            ci = np.where(np.isfinite(cs), ci, np.iinfo(np.int32).max)
             sel = np.lexsort((ci, -cs), axis=-1)[:, :k]
             best_s[active] = np.take_along_axis(cs, sel, axis=1)
             best_i[active] = np.take_along_axis(ci, sel, axis=1)
@@ -740,25 +841,8 @@ class Ranker:
             if off >= m:
                 break
             nxt = self._upper[g, off]
-            still = ~(best_s[active, k - 1] > nxt)
-            active = active[still]
-            self.stats["walked"] += int(active.size)
-            if first and active.size:
-                # rows with few eligible products: score all of them directly instead of walking
-                first = False
-                cnt = E[active].sum(axis=1)
-                sparse = cnt <= max(4 * k, B)
-                if sparse.any():
-                    self._sparse(N, E, active[sparse], best_s, best_i, k)
-                    self.stats["sparse"] += int(sparse.sum())
-                    active = active[~sparse]
+            active = active[~(best_s[active, k - 1] > nxt)]
             B *= 2
-
-        empty = ~np.isfinite(best_s)
-        best_i[empty] = -1
-        total = 100.0 * (best_s + self.w["approval"] * N.approval[:, None])
-        total[empty] = np.nan
-        return best_i, total.astype(np.float32)
 
     def _sparse(self, N: _Needs, E, rows, best_s, best_i, k):
         r, c = np.nonzero(E[rows])

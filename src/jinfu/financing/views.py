@@ -120,7 +120,7 @@ def apply(request, pk: int):
             except JinfuError as exc:
                 if exc.status == 403:
                     raise
-                errors[exc.field or "__all__"] = f"{exc.message_zh}（{exc.message_en}）"
+                errors[exc.field or "general"] = f"{exc.message_zh}（{exc.message_en}）"
             else:
                 messages.success(request, _("申请已提交，机构将在 3 个工作日内受理"))
                 return redirect("financing:application", pk=app.pk)
@@ -208,7 +208,7 @@ def demands(request):
         except JinfuError as exc:
             if exc.status == 403:
                 raise
-            errors[exc.field or "__all__"] = f"{exc.message_zh}（{exc.message_en}）"
+            errors[exc.field or "general"] = f"{exc.message_zh}（{exc.message_en}）"
         else:
             messages.success(request, _("融资需求已发布到揭榜大厅"))
             return redirect("financing:demands")
@@ -363,7 +363,7 @@ def roadshows(request):
                 amount_sought=request.POST.get("amount_sought"),
             )
         except JinfuError as exc:
-            errors[exc.field or "__all__"] = f"{exc.message_zh}（{exc.message_en}）"
+            errors[exc.field or "general"] = f"{exc.message_zh}（{exc.message_en}）"
         else:
             messages.success(request, _("路演项目已发布"))
             return redirect("financing:roadshows")
