@@ -297,13 +297,14 @@ def to_polars(node: exp.Expression, catalog: Catalog) -> pl.Expr:  # noqa: C901
 # ---------------------------------------------------------------------------------------------- SQL
 def to_sql(node: exp.Expression, dialect: str = DIALECT) -> str:
     """SQL text for DuckDB or Spark. Non-integer numeric literals are cast to DOUBLE so that every
-    engine computes with floats like the Python and Polars paths (DuckDB and Spark would use DECIMAL)."""
+    engine computes with floats like the Python and Polars paths (DuckDB and Spark would use DECIMAL),
+    and divisors are wrapped in NULLIF(…, 0) so that division by zero is NULL everywhere."""
 
-    def fix(n):
-        if isinstance(n, exp.Literal) and not n.is_string and not n.this.lstrip("-").isdigit():
-            if not isinstance(n.parent, exp.Round):
-                return exp.cast(n.copy(), "DOUBLE")
-        return n
-
-    tree = node.copy().transform(fix)
+    tree = exp.Paren(this=node.copy())
+    for d in list(tree.find_all(exp.Div)):  # x / 0 is NULL on every path (DuckDB would give inf/NaN)
+        d.set("expression", exp.Nullif(this=d.expression, expression=exp.Literal.number(0)))
+    for n in list(tree.find_all(exp.Literal)):
+        if not n.is_string and not n.this.lstrip("-").isdigit() and not isinstance(n.parent, exp.Round):
+            n.replace(exp.cast(n.copy(), "DOUBLE"))
+    tree = tree.this
     return tree.sql(dialect=dialect)

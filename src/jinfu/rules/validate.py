@@ -225,12 +225,17 @@ class Checker:
                 return exp.Case(ifs=ifs, default=n.args.get("default"))
             return n
 
-        return node.transform(rewrite)
+        root = exp.Paren(this=node)
+        for n in reversed(list(root.walk())):  # bottom-up, in place: nested IF/IFF/CASE are rewritten too
+            new = rewrite(n)
+            if new is not n:
+                n.replace(new)
+        return root.this
 
     def check(self, node: exp.Expression, kind: str) -> str:
         t = self.type_of(node)
         want = "boolean" if kind == "boolean" else "number"
-        if t != want:
+        if t not in (want, "null"):  # a bare NULL is a valid (always-NULL) rule of either kind
             raise self.err(
                 "result_type",
                 node,
