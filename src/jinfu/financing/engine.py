@@ -65,7 +65,9 @@ the buckets only decide how far each enterprise has to walk.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -630,21 +632,39 @@ def _fit_upper(x0, x1, lo, hi):
 
 
 class Ranker:
-    """The products prepared for batch ranking, with a cache of per-group product orders (reuse one
-    Ranker across all chunks of a batch run)."""
+    """The products prepared for batch ranking, with caches of per-group product orders (reuse one Ranker
+    across all chunks of a batch run: groups seen in one chunk are not recomputed in the next).
+
+    ``threads``: worker threads for the per-row passes (numpy releases the GIL in them); default 2 or the
+    CPU count if smaller."""
+
+    head_width = 128  # sorted positions kept per group for the fast pass
+    slack = 4  # the fast pass scores the first k + slack eligible products of each row
+    step = 4096  # rows per sub-chunk (cache-sized temporaries; the unit of threading)
 
     def __init__(
-        self, products: pl.DataFrame, weights: Mapping[str, float] | None = None, *, approval_table=None
+        self,
+        products: pl.DataFrame,
+        weights: Mapping[str, float] | None = None,
+        *,
+        approval_table=None,
+        threads: int | None = None,
     ):
         self.P = _prepare_products(products)
         self.w = normalize_weights(weights)
         self.approval_table = approval_table
         self.m = len(self.P.ids)
-        self._gid: dict[int, int] = {}
-        self._order = np.empty((0, self.m), dtype=np.int32)
-        self._upper = np.empty((0, self.m), dtype=np.float64)
-        self._K = np.empty((0, self.m), dtype=np.float64)
+        self.threads = max(1, threads if threads is not None else min(2, os.cpu_count() or 1))
         self._base = self.w["rate"] * self.P.rate + self.w["policy"] * self.P.policy
+        # weighted upper-bound fit per amount / term bucket, K per offered-collateral mask: m-vectors
+        self._tabs: dict[str, dict[int, int]] = {"a": {}, "t": {}, "k": {}}
+        self._rows: dict[str, list[np.ndarray]] = {"a": [], "t": [], "k": []}
+        self._gid: dict[int, int] = {}
+        self._g_parts = np.empty((0, 3), dtype=np.int64)  # per group: rows of the a, t, k tables
+        H = min(self.m, self.head_width)
+        self._h_order = np.empty((0, H), dtype=np.int32)
+        self._h_upper = np.empty((0, H), dtype=np.float64)
+        self._h_K = np.empty((0, H), dtype=np.float64)
         self.stats = {"rows": 0, "groups": 0, "walked": 0, "sparse": 0}
 
     @property
@@ -652,45 +672,63 @@ class Ranker:
         return self.P.ids
 
     # -- groups --------------------------------------------------------------------------------------
+    def _tab(self, kind: str, key: int) -> int:
+        tab = self._tabs[kind]
+        i = tab.get(key)
+        if i is None:
+            P, w = self.P, self.w
+            if kind == "k":
+                row = w["collateral"] * _collateral_fit(P.coll_mask, np.int64(key)) + self._base
+            else:
+                x0, x1 = _bucket_bounds(np.array([key]))
+                lo, hi = (P.amount_lo, P.amount_hi) if kind == "a" else (P.term_lo, P.term_hi)
+                row = w["amount" if kind == "a" else "term"] * _fit_upper(x0[0], x1[0], lo, hi)
+            i = tab[key] = len(self._rows[kind])
+            self._rows[kind].append(row)
+        return i
+
     def _groups(self, N: _Needs) -> np.ndarray:
         ab, tb = _bucket(N.amount), _bucket(N.term)
         key = ((ab + _BUCKET_OFFSET) << 50) | ((tb + _BUCKET_OFFSET) << 40) | N.mask
         uk, inv = np.unique(key, return_inverse=True)
         new = [int(x) for x in uk if int(x) not in self._gid]
         if new:
-            nk = np.array(new, dtype=np.int64)
-            nab = (nk >> 50) - _BUCKET_OFFSET
-            ntb = ((nk >> 40) & 1023) - _BUCKET_OFFSET
-            nmask = nk & ((1 << 40) - 1)
-            a0, a1 = _bucket_bounds(nab)
-            t0, t1 = _bucket_bounds(ntb)
-            P, w = self.P, self.w
-            K = w["collateral"] * _collateral_fit(P.coll_mask[None, :], nmask[:, None]) + self._base[None, :]
-            U = (
-                w["amount"] * _fit_upper(a0[:, None], a1[:, None], P.amount_lo, P.amount_hi)
-                + w["term"] * _fit_upper(t0[:, None], t1[:, None], P.term_lo, P.term_hi)
-            ) + K
-            order = np.argsort(-U, axis=1, kind="stable").astype(np.int32)
-            start = self._order.shape[0]
-            self._order = np.concatenate([self._order, order])
-            self._upper = np.concatenate([self._upper, np.take_along_axis(U, order, axis=1)])
-            self._K = np.concatenate([self._K, np.take_along_axis(K, order, axis=1)])
+            parts = np.array(
+                [
+                    (
+                        self._tab("a", (x >> 50) - _BUCKET_OFFSET),
+                        self._tab("t", ((x >> 40) & 1023) - _BUCKET_OFFSET),
+                        self._tab("k", x & ((1 << 40) - 1)),
+                    )
+                    for x in new
+                ],
+                dtype=np.int64,
+            )
+            U, Kg = self._upper_of(parts)
+            H = self._h_order.shape[1]
+            if H < self.m:
+                part = np.argpartition(-U, H - 1, axis=1)[:, :H]
+                o = np.argsort(-np.take_along_axis(U, part, axis=1), axis=1, kind="stable")
+                order = np.take_along_axis(part, o, axis=1)
+            else:
+                order = np.argsort(-U, axis=1, kind="stable")
+            start = self._h_order.shape[0]
+            self._h_order = np.concatenate([self._h_order, order.astype(np.int32)])
+            self._h_upper = np.concatenate([self._h_upper, np.take_along_axis(U, order, axis=1)])
+            self._h_K = np.concatenate([self._h_K, np.take_along_axis(Kg, order, axis=1)])
+            self._g_parts = np.concatenate([self._g_parts, parts])
             for i, x in enumerate(new):
                 self._gid[x] = start + i
             self.stats["groups"] = len(self._gid)
         lookup = np.array([self._gid[int(x)] for x in uk], dtype=np.int64)
         return lookup[inv.reshape(-1)]
 
-    # -- exact scores of (row, sorted position) pairs ------------------------------------------------
-    def _exact(self, N: _Needs, rows, g, pos, cols):
-        P, w = self.P, self.w
-        K = self._K[g, pos]
-        a = N.amount[rows]
-        t = N.term[rows]
-        return (
-            w["amount"] * range_fit(a, P.amount_lo[cols], P.amount_hi[cols])
-            + w["term"] * range_fit(t, P.term_lo[cols], P.term_hi[cols])
-        ) + K
+    def _upper_of(self, parts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """U (bound of the score over the group) and K, both (groups × m), for groups given by parts."""
+        A = np.stack(self._rows["a"])[parts[:, 0]]
+        T = np.stack(self._rows["t"])[parts[:, 1]]
+        K = np.stack(self._rows["k"])[parts[:, 2]]
+        return (A + T) + K, K
 
     # -- top k ---------------------------------------------------------------------------------------
     def top_k(self, need_arrays, eligible_matrix: np.ndarray, k: int = 10, *, block: int | None = None):
@@ -701,31 +739,46 @@ class Ranker:
             E = E.astype(bool)
         N = _needs(need_arrays, self.P, self.approval_table)
         n, m = E.shape[0], self.m
-        if E.shape != (n, m) or N.amount.shape[0] != n:
+        if E.ndim != 2 or E.shape != (n, m) or N.amount.shape[0] != n:
             raise ValueError(f"eligibility matrix {E.shape} does not match {N.amount.shape[0]} needs × {m} products")
         if k < 1:
             raise ValueError("k must be ≥ 1")
         best_s = np.full((n, k), -np.inf)
         best_i = np.full((n, k), -1, dtype=np.int32)
         if n == 0 or m == 0:
-            return best_i, best_s.astype(np.float32)
-        if not E.flags.c_contiguous:
+            return best_i, np.full((n, k), np.nan, dtype=np.float32)
+        if E.flags.c_contiguous:
+            layout, flat = "C", E.reshape(-1)
+        elif E.flags.f_contiguous:  # what jinfu.rules.batch.eligibility returns: columns contiguous
+            layout, flat = "F", E.T.reshape(-1)
+        else:
             E = np.ascontiguousarray(E)
+            layout, flat = "C", E.reshape(-1)
         gid = self._groups(N)
         self.stats["rows"] += n
 
-        # fast pass: the first c = k + slack eligible products of a block of B sorted positions
+        H = self._h_order.shape[1]
+        kk = min(k, m)
         c = min(m, k + self.slack)
         if block is None:
             sample = E[:: max(1, n // 4096)]
             rate = max(float(sample.mean()), 1e-3)
             block = int(math.ceil((c + 2.0 * math.sqrt(c)) / rate))
-        B = int(min(max(block, c), self._head_width - 1 if m > self._head_width else m))
+        B = int(min(max(block, c), H - 1 if m > H else m))
         done = np.zeros(n, dtype=bool)
-        step = 16384
-        for lo in range(0, n, step):
-            hi = min(n, lo + step)
-            done[lo:hi] = self._fast(N, E, lo, hi, gid[lo:hi], k, c, B, best_s, best_i)
+        itype = np.int32 if n * m < 2**31 - 1 else np.int64
+
+        def run(lo):
+            hi = min(n, lo + self.step)
+            done[lo:hi] = self._fast(N, flat, layout, n, lo, hi, gid[lo:hi], k, kk, c, B, best_s, best_i, itype)
+
+        starts = range(0, n, self.step)
+        if self.threads > 1 and n > self.step:
+            with ThreadPoolExecutor(self.threads) as ex:
+                list(ex.map(run, starts))
+        else:
+            for lo in starts:
+                run(lo)
         rest = np.flatnonzero(~done)
         self.stats["walked"] += int(rest.size)
         if rest.size:
@@ -739,109 +792,110 @@ class Ranker:
         total[empty] = np.nan
         return best_i, total.astype(np.float32)
 
-    slack = 4
-    _head_width = 256
-
-    def _heads(self):
-        if getattr(self, "_head_rows", -1) != self._order.shape[0]:
-            h = min(self.m, self._head_width)
-            self._h_order = np.ascontiguousarray(self._order[:, :h])
-            self._h_upper = np.ascontiguousarray(self._upper[:, :h])
-            self._h_K = np.ascontiguousarray(self._K[:, :h])
-            self._head_rows = self._order.shape[0]
-        return self._h_order, self._h_upper, self._h_K
-
-    def _fast(self, N: _Needs, E, lo, hi, g, k, c, B, best_s, best_i) -> np.ndarray:
+    def _fast(self, N: _Needs, flat, layout, n_all, lo, hi, g, k, kk, c, B, best_s, best_i, itype) -> np.ndarray:
         """Rows lo:hi: score the first c eligible products among the first B sorted positions of each
         row's group; a row is done when its k-th best exact score beats the bound of the next position."""
         m = self.m
-        h_order, h_upper, h_K = self._heads()
-        H = h_order.shape[1]
+        H = self._h_order.shape[1]
         n = hi - lo
-        cols = np.take(h_order, g, axis=0, mode="clip")[:, :B]  # n × B product indices, sorted by bound
-        flat = np.arange(lo, hi, dtype=np.int64)[:, None] * m + cols
-        el = np.take(E.reshape(-1), flat, mode="clip")
+        cols = np.take(self._h_order[:, :B], g, axis=0, mode="clip").astype(itype, copy=False)
+        rows = np.arange(lo, hi, dtype=itype)[:, None]
+        idx = rows * m + cols if layout == "C" else cols * n_all + rows
+        el = np.take(flat, idx, mode="clip")
         f = np.flatnonzero(el)  # eligible (row, position) pairs, row-major
         r = f // B
-        starts = np.searchsorted(f, np.arange(n, dtype=np.int64) * B)
-        rank = np.arange(f.size) - starts[r]
+        first = np.searchsorted(f, np.arange(n, dtype=np.int64) * B)
+        rank = np.arange(f.size) - first[r]
         keep = rank < c
-        r, rank, pos = r[keep], rank[keep], (f % B)[keep]
-        P = np.full((n, c), -1, dtype=np.int64)
-        P[r, rank] = pos
-        valid = P >= 0
-        Pc = np.where(valid, P, 0)
-        cand = np.take_along_axis(cols, Pc, axis=1)
-        Pr = self.P
-        w = self.w
-        a = N.amount[lo:hi, None]
-        t = N.term[lo:hi, None]
-        K = np.take(h_K.reshape(-1), g[:, None] * H + Pc, mode="clip")
-        s = (
+        f, r, rank = f[keep], r[keep], rank[keep]
+        pos = f % B
+        cand = cols.reshape(-1)[f]
+        gr = g[r]
+        Pr, w = self.P, self.w
+        a, t = N.amount[lo:hi][r], N.term[lo:hi][r]
+        K = self._h_K.reshape(-1)[gr * H + pos]
+        s1 = (
             w["amount"] * range_fit(a, Pr.amount_lo[cand], Pr.amount_hi[cand])
             + w["term"] * range_fit(t, Pr.term_lo[cand], Pr.term_hi[cand])
         ) + K
-        s[~valid] = -np.inf
-        kk = min(k, c)
-        o = np.argsort(-s, axis=1)
-        ss = np.take_along_axis(s, o[:, :kk], axis=1)
-        si = np.take_along_axis(cand, o[:, :kk], axis=1).astype(np.int32)
-        # equal finite scores must be ordered by product index: redo the rows with a tie among the
-        # first k+1 (rare) with a lexsort
-        srt = np.take_along_axis(s, o[:, : kk + 1], axis=1)
-        tie = ((srt[:, 1:] == srt[:, :-1]) & np.isfinite(srt[:, 1:])).any(axis=1)
-        if tie.any():
-            tr = np.flatnonzero(tie)
-            ci = np.where(valid[tr], cand[tr], m)
-            oo = np.lexsort((ci, -s[tr]), axis=-1)[:, :kk]
-            ss[tr] = np.take_along_axis(s[tr], oo, axis=1)
-            si[tr] = np.take_along_axis(cand[tr], oo, axis=1)
+        cell = r * c + rank
+        s = np.full(n * c, -np.inf)
+        s[cell] = s1
+        ci = np.full(n * c, m, dtype=np.int64)
+        ci[cell] = cand
+        s = s.reshape(n, c)
+        ci = ci.reshape(n, c)
+        o = np.argsort(-s, axis=1)[:, : kk + 1]
+        o += (np.arange(n) * c)[:, None]
+        srt = s.reshape(-1)[o]
+        ss, si = srt[:, :kk], ci.reshape(-1)[o[:, :kk]].astype(np.int32)
+        # equal finite scores must be ordered by product index: redo the (rare) rows with a tie among the
+        # first k+1 with a lexsort
+        if srt.shape[1] > 1:
+            tie = ((srt[:, 1:] == srt[:, :-1]) & np.isfinite(srt[:, 1:])).any(axis=1)
+            if tie.any():
+                tr = np.flatnonzero(tie)
+                oo = np.lexsort((ci[tr], -s[tr]), axis=-1)[:, :kk]
+                ss[tr] = np.take_along_axis(s[tr], oo, axis=1)
+                si[tr] = np.take_along_axis(ci[tr], oo, axis=1)
         best_s[lo:hi, :kk] = ss
         best_i[lo:hi, :kk] = si
         # the next unseen position: after the c-th eligible one, or the end of the block
-        nxt = np.where(valid[:, c - 1], P[:, c - 1] + 1, B)
-        bound = np.where(nxt < H, np.take(h_upper.reshape(-1), g * H + np.minimum(nxt, H - 1), mode="clip"), np.inf)
-        bound = np.where(nxt >= m, -np.inf, bound)
+        nxt = np.full(n, B, dtype=np.int64)
+        last = rank == c - 1
+        nxt[r[last]] = pos[last] + 1
         if kk < k:  # fewer products than k: done only when every product was seen
             return nxt >= m
+        bound = self._h_upper.reshape(-1)[g * H + np.minimum(nxt, H - 1)]
+        bound[nxt >= m] = -np.inf
         return ss[:, k - 1] > bound
 
+    def _full(self, groups: np.ndarray):
+        """Full sorted order, bounds and K for the given groups (for the walk; not cached)."""
+        U, K = self._upper_of(self._g_parts[groups])
+        order = np.argsort(-U, axis=1, kind="stable").astype(np.int32)
+        return order, np.take_along_axis(U, order, axis=1), np.take_along_axis(K, order, axis=1)
+
     def _walk(self, N: _Needs, E, rows, gid, k, B, best_s, best_i):
-        """The general (slower) walk for the rows the fast pass could not settle: blocks of doubling size,
-        exact scores, a running top k; rows with few eligible products are scored directly."""
+        """The general (slower) walk for the rows the fast pass could not settle: rows with few eligible
+        products are scored directly; the others walk their group's full order in blocks of doubling
+        size with exact scores and a running top k."""
         m = self.m
-        active = rows
+        cnt = E[rows].sum(axis=1)
+        sparse = cnt <= max(4 * k, 2 * B)
+        if sparse.any():
+            self._sparse(N, E, rows[sparse], best_s, best_i, k)
+            self.stats["sparse"] += int(sparse.sum())
+        active = rows[~sparse]
+        if not active.size:
+            return
+        ug, inv = np.unique(gid[active], return_inverse=True)
+        order, upper, Ks = self._full(ug)
+        lg = inv.reshape(-1)  # local group of each active row
+        Pr, w = self.P, self.w
         off = 0
-        first = True
         while active.size and off < m:
-            if first:
-                first = False
-                cnt = E[active].sum(axis=1)
-                sparse = cnt <= max(4 * k, 2 * B)
-                if sparse.any():
-                    self._sparse(N, E, active[sparse], best_s, best_i, k)
-                    self.stats["sparse"] += int(sparse.sum())
-                    active = active[~sparse]
-                    if not active.size:
-                        break
             B = min(B, m - off)
-            g = gid[active]
             pos = off + np.arange(B)
-            cols = self._order[g[:, None], pos[None, :]]
+            g = lg[:, None]
+            cols = order[g, pos[None, :]]
             el = E[active[:, None], cols]
-            s = self._exact(N, active[:, None], g[:, None], pos[None, :], cols)
+            s = (
+                w["amount"] * range_fit(N.amount[active][:, None], Pr.amount_lo[cols], Pr.amount_hi[cols])
+                + w["term"] * range_fit(N.term[active][:, None], Pr.term_lo[cols], Pr.term_hi[cols])
+            ) + Ks[g, pos[None, :]]
             s[~el] = -np.inf
             cs = np.concatenate([best_s[active], s], axis=1)
             ci = np.concatenate([best_i[active], cols], axis=1)
-            ci = np.where(np.isfinite(cs), ci, np.iinfo(np.int32).max)
+            ci = np.where(np.isfinite(cs), ci, m)
             sel = np.lexsort((ci, -cs), axis=-1)[:, :k]
             best_s[active] = np.take_along_axis(cs, sel, axis=1)
             best_i[active] = np.take_along_axis(ci, sel, axis=1)
             off += B
             if off >= m:
                 break
-            nxt = self._upper[g, off]
-            active = active[~(best_s[active, k - 1] > nxt)]
+            still = ~(best_s[active, k - 1] > upper[lg, off])
+            active, lg = active[still], lg[still]
             B *= 2
 
     def _sparse(self, N: _Needs, E, rows, best_s, best_i, k):

@@ -54,3 +54,50 @@ def qualifying_count(text: str, features: pl.DataFrame) -> int:
     if rule is None:
         return features.height
     return int(features.select(rule.to_polars().fill_null(False).alias("ok"))["ok"].sum())
+
+
+class MatchCatalog:
+    """The published products with their rules compiled and their clauses shared, for online matching.
+
+    A rule passes when every one of its top-level clauses is TRUE (SQL three-valued logic), so one
+    enterprise row is checked against all products by evaluating each distinct clause once. Built once per
+    catalog state (count and last change of published products) and reused across requests."""
+
+    def __init__(self, products):
+        self.products = list(products)
+        self.rules = [compiled(p.eligibility_rule or "") for p in self.products]
+        self.clause_fns: dict[str, object] = {}
+        self.product_clauses: list[tuple[str, ...]] = []
+        for rule in self.rules:
+            keys = []
+            if rule is not None:
+                for clause, fn in zip(rule.clauses, rule.clause_functions, strict=True):
+                    self.clause_fns.setdefault(clause.key, fn)
+                    keys.append(clause.key)
+            self.product_clauses.append(tuple(keys))
+
+    def evaluate(self, row: dict) -> tuple[list[bool], list[int]]:
+        """Eligible flags and, per product, how many clauses are not TRUE (0 for eligible products)."""
+        results = {key: fn(row) for key, fn in self.clause_fns.items()}
+        failed = [sum(1 for k in keys if results[k] is not True) for keys in self.product_clauses]
+        return [f == 0 for f in failed], failed
+
+    def explain(self, index: int, row: dict) -> list:
+        rule = self.rules[index]
+        return [] if rule is None else [c for c in rule.explain(row) if c.passed is not True]
+
+
+_CACHE: dict = {"key": None, "catalog": None}
+
+
+def match_catalog(products_qs) -> MatchCatalog:
+    from django.db.models import Count, Max
+
+    state = products_qs.aggregate(n=Count("pk"), last=Max("updated_at"))
+    key = (state["n"], state["last"])
+    if _CACHE["key"] != key:
+        _CACHE["catalog"] = MatchCatalog(
+            products_qs.select_related("institution").order_by("rate_min", "name")
+        )
+        _CACHE["key"] = key
+    return _CACHE["catalog"]

@@ -87,9 +87,17 @@ def products_frame(products: list[Product]) -> pl.DataFrame:
     )
 
 
-def matches_for(actor, *, demand_id: int | None = None, category: str | None = None) -> dict:
-    """The match list for the asking enterprise: every published product, eligible ones ranked with the
-    score breakdown and why; ineligible ones with the failed clauses and how far off."""
+def matches_for(
+    actor,
+    *,
+    demand_id: int | None = None,
+    category: str | None = None,
+    limit: int = 50,
+    near_misses: int = 20,
+) -> dict:
+    """The match list for the asking enterprise: eligible products ranked with the score breakdown and
+    why (the best ``limit``), and the ``near_misses`` ineligible products it comes closest to (fewest failed
+    clauses) with the failed clauses and how far off."""
     p = as_principal(actor)
     if p.role != Role.ENTERPRISE or p.organization is None:
         raise Forbidden("只有企业可以查看匹配结果", "Only enterprises see their matches")
@@ -102,17 +110,46 @@ def matches_for(actor, *, demand_id: int | None = None, category: str | None = N
             .first()
         )
     )
-    products = list(catalog(p, category=category))
+    qs = Product.objects.filter(status=Product.Status.PUBLISHED)
+    cat = rulebook.match_catalog(qs)
     rows = enterprise_features([p.org_id]).to_dicts()
     row = rows[0] if rows else {}
     need = _need(row, demand)
-    if not products:
-        return {"need": need, "demand": demand, "results": [], "row": row}
-    flags, why = rulebook.eligibility_for(row, products)
-    ranked = engine.rank_for_enterprise(need, products_frame(products), flags, explanations=why)
+    picked = [i for i, pr in enumerate(cat.products) if not category or pr.category == category]
+    if not picked:
+        return {"need": need, "demand": demand, "results": [], "row": row, "eligible_count": 0, "total": 0}
+    flags, failed = cat.evaluate(row)
+    products = [cat.products[i] for i in picked]
+    frame = _frame_for(cat, picked)
+    misses = sorted((i for i in picked if not flags[i]), key=lambda i: (failed[i], i))[:near_misses]
+    why = {cat.products[i].pk: cat.explain(i, row) for i in misses}
+    ranked = engine.rank_for_enterprise(need, frame, [flags[i] for i in picked], explanations=why)
     by_id = {pr.pk: pr for pr in products}
-    results = [r | {"product": by_id[r["product_id"]]} for r in ranked.to_dicts()]
-    return {"need": need, "demand": demand, "results": results, "row": row}
+    eligible = [r for r in ranked.to_dicts() if r["eligible"]]
+    shown_misses = {cat.products[i].pk for i in misses}
+    rest = [r for r in ranked.to_dicts() if not r["eligible"] and r["product_id"] in shown_misses]
+    rest.sort(key=lambda r: len(r["failed_clauses"]))
+    results = [r | {"product": by_id[r["product_id"]]} for r in eligible[:limit] + rest]
+    return {
+        "need": need,
+        "demand": demand,
+        "results": results,
+        "row": row,
+        "eligible_count": len(eligible),
+        "total": len(picked),
+    }
+
+
+_FRAMES: dict = {}
+
+
+def _frame_for(cat, picked: list[int]) -> pl.DataFrame:
+    key = (id(cat), tuple(picked) if len(picked) < len(cat.products) else None)
+    if key not in _FRAMES:
+        if len(_FRAMES) > 32:
+            _FRAMES.clear()
+        _FRAMES[key] = products_frame([cat.products[i] for i in picked])
+    return _FRAMES[key]
 
 
 # ---------------------------------------------------------------------------
