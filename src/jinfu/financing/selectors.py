@@ -125,9 +125,10 @@ def matches_for(
     why = {cat.products[i].pk: cat.explain(i, row) for i in misses}
     ranked = engine.rank_for_enterprise(need, frame, [flags[i] for i in picked], explanations=why)
     by_id = {pr.pk: pr for pr in products}
-    eligible = [r for r in ranked.to_dicts() if r["eligible"]]
+    ranked_rows = ranked.to_dicts()
+    eligible = [r for r in ranked_rows if r["eligible"]]
     shown_misses = {cat.products[i].pk for i in misses}
-    rest = [r for r in ranked.to_dicts() if not r["eligible"] and r["product_id"] in shown_misses]
+    rest = [r for r in ranked_rows if not r["eligible"] and r["product_id"] in shown_misses]
     rest.sort(key=lambda r: len(r["failed_clauses"]))
     results = [r | {"product": by_id[r["product_id"]]} for r in eligible[:limit] + rest]
     return {
