@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "jinfu.core",
     "jinfu.brain",
     "jinfu.financing",
+    "jinfu.policy",
+    "jinfu.listing",
 ]
 
 MIDDLEWARE = [

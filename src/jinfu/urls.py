@@ -14,6 +14,8 @@ urlpatterns = [
     path("imports/", include("jinfu.core.imports.urls")),
     path("brain/", include("jinfu.brain.urls")),
     path("financing/", include("jinfu.financing.urls")),
+    path("policy/", include("jinfu.policy.urls")),
+    path("listing/", include("jinfu.listing.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
