@@ -91,7 +91,9 @@ def product_rules(p: int, seed: int = 7) -> list[str]:
         lambda: f"established_years >= {r.choice([1, 2, 3, 5])}",
         lambda: f"industry_section IN ({quoted(sorted(r.sample(SECTIONS, r.randint(1, 5))))})",
         lambda: f"division_code IN ({quoted(sorted(r.sample(DIVISIONS, r.randint(1, 6))))})",
-        lambda: f"size_class IN ({quoted(r.choice([['small', 'micro'], ['medium', 'small', 'micro'], ['micro']]))})",
+        lambda: (
+            f"size_class IN ({quoted(r.choice([['small', 'micro'], ['medium', 'small', 'micro'], ['micro']]))})"
+        ),
         lambda: r.choice(
             [
                 f"credit_grade IN ({quoted(GRADES[: r.randint(1, 4)])})",
@@ -99,7 +101,9 @@ def product_rules(p: int, seed: int = 7) -> list[str]:
                 f"(credit_grade IN ({quoted(GRADES[:3])}) OR credit_score >= {r.choice([70, 80])})",
             ]
         ),
-        lambda: r.choice(["tag_high_tech = TRUE", "tag_specialized = TRUE", "tag_tech_sme", "tag_green = TRUE"]),
+        lambda: r.choice(
+            ["tag_high_tech = TRUE", "tag_specialized = TRUE", "tag_tech_sme", "tag_green = TRUE"]
+        ),
         lambda: f"registered_capital >= {r.choice([100, 500, 1000])}",
         lambda: "COALESCE(is_first_loan, FALSE)",
         lambda: f"total_assets BETWEEN {r.choice([0, 100])} AND {r.choice([5000, 20000, 40000])}",
@@ -127,7 +131,9 @@ def main(argv=None) -> None:
     distinct = len({c.key for r in rules for c in r.clauses})
     n_clauses = sum(len(r.clauses) for r in rules)
     setup = time.perf_counter() - t0
-    print(f"frame {df.height:,} × {df.width} built, {len(rules)} rules ({n_clauses} clauses, {distinct} distinct) in {setup:.1f} s")
+    print(
+        f"frame {df.height:,} × {df.width} built, {len(rules)} rules ({n_clauses} clauses, {distinct} distinct) in {setup:.1f} s"
+    )
 
     # (a) shared-clause batch, chunk-wise (each chunk's matrix consumed, e.g. counted)
     t0 = time.perf_counter()
