@@ -5,3 +5,16 @@ class ListingConfig(AppConfig):
     name = "jinfu.listing"
     label = "listing"
     verbose_name = "上市培育"
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from . import models
+
+        for model in (
+            models.FinancialStatement,
+            models.ListingProfile,
+            models.ReserveEntry,
+            models.Milestone,
+        ):
+            auditlog.register(model)
