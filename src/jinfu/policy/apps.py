@@ -5,3 +5,18 @@ class PolicyConfig(AppConfig):
     name = "jinfu.policy"
     label = "policy"
     verbose_name = "政策兑现"
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from . import models
+
+        for model in (
+            models.Policy,
+            models.PolicyItem,
+            models.Budget,
+            models.Claim,
+            models.Objection,
+            models.Payout,
+        ):
+            auditlog.register(model)
