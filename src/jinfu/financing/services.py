@@ -148,7 +148,8 @@ def clean_product(data: dict) -> dict:
             field="policy_support",
         )
     try:
-        out["expected_days"] = int(out.get("expected_days") or 10)
+        raw_days = out.get("expected_days")
+        out["expected_days"] = 10 if raw_days in (None, "") else int(str(raw_days).strip())
     except (TypeError, ValueError):
         raise ValidationFailed(
             "预计审批时长应为整数", "expected_days must be a whole number", field="expected_days"
