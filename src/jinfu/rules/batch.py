@@ -258,10 +258,14 @@ def eligibility_duckdb(rules: Sequence[Rule], df: pl.DataFrame, con=None) -> np.
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "features.parquet")
         df.write_parquet(path)
-        con.execute("CREATE OR REPLACE TEMP TABLE features AS SELECT * FROM read_parquet(?)", [path])
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE features AS SELECT * FROM read_parquet(?, file_row_number = true)",
+            [path],
+        )
     out = np.empty((len(rules), df.height), dtype=bool)
     for i, r in enumerate(rules):
-        res = con.execute(f"SELECT COALESCE(({r.to_sql('duckdb')}), FALSE) AS ok FROM features").fetchnumpy()
-        out[i] = np.asarray(res["ok"], dtype=bool)
+        sql = f"SELECT file_row_number AS rid, COALESCE(({r.to_sql('duckdb')}), FALSE) AS ok FROM features"
+        res = con.execute(sql).fetchnumpy()  # parallel scans need not keep row order: place by row number
+        out[i, np.asarray(res["rid"])] = np.asarray(res["ok"], dtype=bool)
     con.execute("DROP TABLE features")
     return out.T
