@@ -197,6 +197,9 @@ class ReserveEvent(models.Model):
         verbose_name_plural = _("储备库记录")
         ordering = ["at", "pk"]
 
+    def __str__(self):
+        return f"{self.entry_id} {self.action} {self.at:%Y-%m-%d}"
+
 
 class Stage(models.TextChoices):
     """Listing milestones in their required order."""
