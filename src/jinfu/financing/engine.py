@@ -45,8 +45,9 @@ policy 0.10. Custom weights are normalised by their sum (the total stays 0–100
 Canonical arithmetic (so that online, batch and brute force agree to the last bit): with normalised
 weights w, ``K = w_collateral·collateral + (w_rate·rate + w_policy·policy)`` (per product and offered
 collateral set), ``core = (w_amount·amount + w_term·term) + K`` and ``total = core + w_approval·approval``;
-score = 100 × total. Products are ordered by total descending, ties by product position (row index in
-``products``) ascending.
+score = 100 × total. Products are ordered by ``core`` descending (the same order as the score: the approval
+term is common to all of an enterprise's products; ordering on ``core`` keeps rounding from creating
+spurious ties), ties by product position (row index in ``products``) ascending.
 
 Batch top-k (:class:`Ranker`, :func:`top_k`)
 ---------------------------------------------
@@ -441,7 +442,7 @@ def rank_for_enterprise(
         },
         strict=False,
     )
-    order = np.lexsort((np.arange(m), -total, ~elig))
+    order = np.lexsort((np.arange(m), -core, ~elig))
     return df[order.tolist()]
 
 
@@ -584,27 +585,34 @@ def _core_scores(w, P: _Products, amount, term, rmask, cols=None):
     return (w["amount"] * range_fit(amount, a_lo, a_hi) + w["term"] * range_fit(term, t_lo, t_hi)) + K
 
 
-def score_matrix(need_arrays, products: pl.DataFrame, weights=None, *, approval_table=None) -> np.ndarray:
-    """Dense n × m total scores (0–100, float64) — the reference, for small n only."""
+def _core_and_approval(need_arrays, products, weights, approval_table):
     P = _prepare_products(products)
     N = _needs(need_arrays, P, approval_table)
     w = normalize_weights(weights)
     core = _core_scores(w, P, N.amount[:, None], N.term[:, None], N.mask[:, None])
-    return 100.0 * (core + w["approval"] * N.approval[:, None])
+    return core, w["approval"] * N.approval[:, None]
+
+
+def score_matrix(need_arrays, products: pl.DataFrame, weights=None, *, approval_table=None) -> np.ndarray:
+    """Dense n × m total scores (0–100, float64) — the reference, for small n only."""
+    core, ap = _core_and_approval(need_arrays, products, weights, approval_table)
+    return 100.0 * (core + ap)
 
 
 def top_k_bruteforce(need_arrays, products, eligible_matrix, k=10, weights=None, *, approval_table=None):
-    """Exact top k from the dense score matrix (small n only): the reference for :func:`top_k`."""
-    S = score_matrix(need_arrays, products, weights, approval_table=approval_table)
+    """Exact top k from the dense score matrix (small n only): the reference for :func:`top_k`. Order:
+    the product-dependent part of the score descending (the approval term is the same for all of a row's
+    products, so this is the score order; rounding cannot create spurious ties), then product index."""
+    core, ap = _core_and_approval(need_arrays, products, weights, approval_table)
     E = np.asarray(eligible_matrix, dtype=bool)
-    n, m = S.shape
+    n, m = core.shape
     idx = np.full((n, k), -1, dtype=np.int32)
     sc = np.full((n, k), np.nan, dtype=np.float32)
     for i in range(n):
         js = np.flatnonzero(E[i])
-        o = js[np.lexsort((js, -S[i, js]))][:k]
+        o = js[np.lexsort((js, -core[i, js]))][:k]
         idx[i, : o.size] = o
-        sc[i, : o.size] = S[i, o]
+        sc[i, : o.size] = 100.0 * (core[i, o] + ap[i, 0])
     return idx, sc
 
 
@@ -641,6 +649,7 @@ class Ranker:
     head_width = 128  # sorted positions kept per group for the fast pass
     slack = 4  # the fast pass scores the first k + slack eligible products of each row
     step = 4096  # rows per sub-chunk (cache-sized temporaries; the unit of threading)
+    sparse_step = 16384  # rows per block of the all-pairs path (row numbers fit int16: radix sort)
 
     def __init__(
         self,
@@ -740,7 +749,9 @@ class Ranker:
         N = _needs(need_arrays, self.P, self.approval_table)
         n, m = E.shape[0], self.m
         if E.ndim != 2 or E.shape != (n, m) or N.amount.shape[0] != n:
-            raise ValueError(f"eligibility matrix {E.shape} does not match {N.amount.shape[0]} needs × {m} products")
+            raise ValueError(
+                f"eligibility matrix {E.shape} does not match {N.amount.shape[0]} needs × {m} products"
+            )
         if k < 1:
             raise ValueError("k must be ≥ 1")
         best_s = np.full((n, k), -np.inf)
@@ -754,37 +765,45 @@ class Ranker:
         else:
             E = np.ascontiguousarray(E)
             layout, flat = "C", E.reshape(-1)
-        gid = self._groups(N)
         self.stats["rows"] += n
 
-        H = self._h_order.shape[1]
         kk = min(k, m)
         c = min(m, k + self.slack)
         if block is None:
             sample = E[:: max(1, n // 4096)]
-            rate = max(float(sample.mean()), 1e-3)
+            rate = max(float(sample.mean()), 1e-6)
             block = int(math.ceil((c + 2.0 * math.sqrt(c)) / rate))
-        B = int(min(max(block, c), H - 1 if m > H else m))
-        done = np.zeros(n, dtype=bool)
-        itype = np.int32 if n * m < 2**31 - 1 else np.int64
+        H = min(m, self.head_width)
+        pool = ThreadPoolExecutor(self.threads) if self.threads > 1 else None
+        try:
+            if block > H - 1 and m > H:
+                # low eligibility rate: walking the sorted products would visit most of them; score all
+                # eligible pairs instead, by contiguous row blocks
+                def run_sparse(lo):
+                    self._sparse(N, E, slice(lo, min(n, lo + self.sparse_step)), best_s, best_i, k)
 
-        def run(lo):
-            hi = min(n, lo + self.step)
-            done[lo:hi] = self._fast(N, flat, layout, n, lo, hi, gid[lo:hi], k, kk, c, B, best_s, best_i, itype)
+                self.stats["sparse"] += n
+                _map(pool, run_sparse, range(0, n, self.sparse_step))
+            else:
+                B = int(min(max(block, c), H - 1 if m > H else m))
+                gid = self._groups(N)
+                done = np.zeros(n, dtype=bool)
+                itype = np.int32 if n * m < 2**31 - 1 else np.int64
 
-        starts = range(0, n, self.step)
-        if self.threads > 1 and n > self.step:
-            with ThreadPoolExecutor(self.threads) as ex:
-                list(ex.map(run, starts))
-        else:
-            for lo in starts:
-                run(lo)
-        rest = np.flatnonzero(~done)
-        self.stats["walked"] += int(rest.size)
-        if rest.size:
-            best_s[rest] = -np.inf
-            best_i[rest] = -1
-            self._walk(N, E, rest, gid, k, max(2 * B, 64), best_s, best_i)
+                def run(lo):
+                    hi = min(n, lo + self.step)
+                    done[lo:hi] = self._fast(
+                        N, flat, layout, n, lo, hi, gid[lo:hi], k, kk, c, B, best_s, best_i, itype
+                    )
+
+                _map(pool, run, range(0, n, self.step))
+                rest = np.flatnonzero(~done)
+                self.stats["walked"] += int(rest.size)
+                if rest.size:  # rows the bound could not settle: score all their eligible products
+                    self._sparse(N, E, rest, best_s, best_i, k)
+        finally:
+            if pool is not None:
+                pool.shutdown()
 
         empty = ~np.isfinite(best_s)
         best_i[empty] = -1
@@ -792,7 +811,9 @@ class Ranker:
         total[empty] = np.nan
         return best_i, total.astype(np.float32)
 
-    def _fast(self, N: _Needs, flat, layout, n_all, lo, hi, g, k, kk, c, B, best_s, best_i, itype) -> np.ndarray:
+    def _fast(
+        self, N: _Needs, flat, layout, n_all, lo, hi, g, k, kk, c, B, best_s, best_i, itype
+    ) -> np.ndarray:
         """Rows lo:hi: score the first c eligible products among the first B sorted positions of each
         row's group; a row is done when its k-th best exact score beats the bound of the next position."""
         m = self.m
@@ -803,12 +824,11 @@ class Ranker:
         idx = rows * m + cols if layout == "C" else cols * n_all + rows
         el = np.take(flat, idx, mode="clip")
         f = np.flatnonzero(el)  # eligible (row, position) pairs, row-major
-        r = f // B
+        r, pos = np.divmod(f, B)
         first = np.searchsorted(f, np.arange(n, dtype=np.int64) * B)
         rank = np.arange(f.size) - first[r]
         keep = rank < c
-        f, r, rank = f[keep], r[keep], rank[keep]
-        pos = f % B
+        f, r, rank, pos = f[keep], r[keep], rank[keep], pos[keep]
         cand = cols.reshape(-1)[f]
         gr = g[r]
         Pr, w = self.P, self.w
@@ -825,19 +845,27 @@ class Ranker:
         ci[cell] = cand
         s = s.reshape(n, c)
         ci = ci.reshape(n, c)
-        o = np.argsort(-s, axis=1)[:, : kk + 1]
-        o += (np.arange(n) * c)[:, None]
-        srt = s.reshape(-1)[o]
-        ss, si = srt[:, :kk], ci.reshape(-1)[o[:, :kk]].astype(np.int32)
-        # equal finite scores must be ordered by product index: redo the (rare) rows with a tie among the
-        # first k+1 with a lexsort
-        if srt.shape[1] > 1:
-            tie = ((srt[:, 1:] == srt[:, :-1]) & np.isfinite(srt[:, 1:])).any(axis=1)
-            if tie.any():
-                tr = np.flatnonzero(tie)
-                oo = np.lexsort((ci[tr], -s[tr]), axis=-1)[:, :kk]
-                ss[tr] = np.take_along_axis(s[tr], oo, axis=1)
-                si[tr] = np.take_along_axis(ci[tr], oo, axis=1)
+        # candidates come in bound order, which is usually already the exact order: sort only the rows
+        # where it is not (strictly decreasing, padding last); the rest need neither a sort nor a tie check
+        ok = ((s[:, 1:] < s[:, :-1]) | (s[:, 1:] == -np.inf)).all(axis=1)
+        ss = s[:, :kk].copy()
+        si = ci[:, :kk].astype(np.int32)
+        bad = np.flatnonzero(~ok)
+        if bad.size:
+            sb, cb = s[bad], ci[bad]
+            o = np.argsort(-sb, axis=1)[:, : kk + 1]
+            srt = np.take_along_axis(sb, o, axis=1)
+            ss[bad] = srt[:, :kk]
+            si[bad] = np.take_along_axis(cb, o[:, :kk], axis=1)
+            # equal finite scores must be ordered by product index: redo the (rare) rows with a tie among
+            # the first k+1 with a lexsort
+            if srt.shape[1] > 1:
+                tie = ((srt[:, 1:] == srt[:, :-1]) & np.isfinite(srt[:, 1:])).any(axis=1)
+                if tie.any():
+                    tr = np.flatnonzero(tie)
+                    oo = np.lexsort((cb[tr], -sb[tr]), axis=-1)[:, :kk]
+                    ss[bad[tr]] = np.take_along_axis(sb[tr], oo, axis=1)
+                    si[bad[tr]] = np.take_along_axis(cb[tr], oo, axis=1)
         best_s[lo:hi, :kk] = ss
         best_i[lo:hi, :kk] = si
         # the next unseen position: after the c-th eligible one, or the end of the block
@@ -850,73 +878,93 @@ class Ranker:
         bound[nxt >= m] = -np.inf
         return ss[:, k - 1] > bound
 
-    def _full(self, groups: np.ndarray):
-        """Full sorted order, bounds and K for the given groups (for the walk; not cached)."""
-        U, K = self._upper_of(self._g_parts[groups])
-        order = np.argsort(-U, axis=1, kind="stable").astype(np.int32)
-        return order, np.take_along_axis(U, order, axis=1), np.take_along_axis(K, order, axis=1)
-
-    def _walk(self, N: _Needs, E, rows, gid, k, B, best_s, best_i):
-        """The general (slower) walk for the rows the fast pass could not settle: rows with few eligible
-        products are scored directly; the others walk their group's full order in blocks of doubling
-        size with exact scores and a running top k."""
-        m = self.m
-        cnt = E[rows].sum(axis=1)
-        sparse = cnt <= max(4 * k, 2 * B)
-        if sparse.any():
-            self._sparse(N, E, rows[sparse], best_s, best_i, k)
-            self.stats["sparse"] += int(sparse.sum())
-        active = rows[~sparse]
-        if not active.size:
-            return
-        ug, inv = np.unique(gid[active], return_inverse=True)
-        order, upper, Ks = self._full(ug)
-        lg = inv.reshape(-1)  # local group of each active row
-        Pr, w = self.P, self.w
-        off = 0
-        while active.size and off < m:
-            B = min(B, m - off)
-            pos = off + np.arange(B)
-            g = lg[:, None]
-            cols = order[g, pos[None, :]]
-            el = E[active[:, None], cols]
-            s = (
-                w["amount"] * range_fit(N.amount[active][:, None], Pr.amount_lo[cols], Pr.amount_hi[cols])
-                + w["term"] * range_fit(N.term[active][:, None], Pr.term_lo[cols], Pr.term_hi[cols])
-            ) + Ks[g, pos[None, :]]
-            s[~el] = -np.inf
-            cs = np.concatenate([best_s[active], s], axis=1)
-            ci = np.concatenate([best_i[active], cols], axis=1)
-            ci = np.where(np.isfinite(cs), ci, m)
-            sel = np.lexsort((ci, -cs), axis=-1)[:, :k]
-            best_s[active] = np.take_along_axis(cs, sel, axis=1)
-            best_i[active] = np.take_along_axis(ci, sel, axis=1)
-            off += B
-            if off >= m:
-                break
-            still = ~(best_s[active, k - 1] > upper[lg, off])
-            active, lg = active[still], lg[still]
-            B *= 2
-
     def _sparse(self, N: _Needs, E, rows, best_s, best_i, k):
-        r, c = np.nonzero(E[rows])
-        ri = rows[r]
-        c = c.astype(np.int32)
-        P, w = self.P, self.w
-        K = w["collateral"] * _collateral_fit(P.coll_mask[c], N.mask[ri]) + self._base[c]
+        """Score every eligible product of the given rows and keep each row's k best (exact).
+
+        ``rows``: a ``slice`` (a contiguous block: no copy of the eligibility) or an index array. Pairs are
+        listed in (row, product) order — directly from a row-major matrix, or with a stable radix sort
+        of the row numbers from a column-major one (what ``jinfu.rules.batch.eligibility`` returns) — then
+        cut into per-row segments, padded by segment length class, and sorted by score per row."""
+        m = self.m
+        if isinstance(rows, slice):
+            sub = E[rows]
+            rid = np.arange(rows.start, rows.stop)
+        else:
+            sub = E[rows]
+            rid = rows
+        nb = sub.shape[0]
+        if nb == 0:
+            return
+        if sub.flags.c_contiguous:
+            f = np.flatnonzero(sub)
+            r, col = np.divmod(f, m)
+        else:  # column-major: pairs come by product, then row
+            f = np.flatnonzero(sub.T)
+            col, r = np.divmod(f, nb)
+            o = np.argsort(r.astype(np.int16 if nb <= 32767 else np.int32), kind="stable")
+            r, col = r[o], col[o]
+        counts = np.bincount(r, minlength=nb)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        Pr, w = self.P, self.w
+        ri = rid[r]
+        K = w["collateral"] * _collateral_fit(Pr.coll_mask[col], N.mask[ri]) + self._base[col]
         s = (
-            w["amount"] * range_fit(N.amount[ri], P.amount_lo[c], P.amount_hi[c])
-            + w["term"] * range_fit(N.term[ri], P.term_lo[c], P.term_hi[c])
+            w["amount"] * range_fit(N.amount[ri], Pr.amount_lo[col], Pr.amount_hi[col])
+            + w["term"] * range_fit(N.term[ri], Pr.term_lo[col], Pr.term_hi[col])
         ) + K
-        o = np.lexsort((c, -s, r))
-        r, c, s = r[o], c[o], s[o]
-        starts = np.searchsorted(r, np.arange(rows.size))
-        rank = np.arange(r.size) - starts[r]
-        keep = rank < k
-        best_s[rows] = -np.inf
-        best_i[rows] = -1
-        best_s[rows[r[keep]], rank[keep]] = s[keep]
-        best_i[rows[r[keep]], rank[keep]] = c[keep]
+        kk = min(k, m)
+        best_s[rid] = -np.inf
+        best_i[rid] = -1
+        lo_w = 0
+        for width in (8, 16, 32, 64, 128, 256, 512, m):
+            width = min(width, m)
+            cls = np.flatnonzero((counts > lo_w) & (counts <= width))
+            lo_w = width
+            if cls.size:
+                # the class's pairs: segments [starts, starts + counts) expanded, padded to width
+                cnt = counts[cls]
+                total = int(cnt.sum())
+                base = np.repeat(np.cumsum(cnt) - cnt, cnt)
+                slot = np.arange(total) - base
+                src = np.repeat(starts[cls], cnt) + slot
+                cell = np.repeat(np.arange(cls.size) * width, cnt) + slot
+                self._select(rid[cls], cell, s[src], col[src], width, kk, best_s, best_i)
+            if width >= m:
+                break
+
+    @staticmethod
+    def _select(rows, cell, s, col, width, kk, best_s, best_i):
+        """Pad the pairs of ``rows`` into a rows × width matrix (``cell`` = row × width + slot) and sort
+        each row by score, ties by product index."""
+        n = rows.size
+        mat = np.full(n * width, -np.inf)
+        mat[cell] = s
+        mat = mat.reshape(n, width)
+        cm = np.full(n * width, np.iinfo(np.int32).max, dtype=np.int64)
+        cm[cell] = col
+        cm = cm.reshape(n, width)
+        take = min(kk + 1, width)
+        o = np.argsort(-mat, axis=1)[:, :take]
+        srt = np.take_along_axis(mat, o, axis=1)
+        si = np.take_along_axis(cm, o, axis=1)
+        if take > 1:  # equal finite scores: order by product index (rows with a tie: lexsort)
+            tie = ((srt[:, 1:] == srt[:, :-1]) & np.isfinite(srt[:, 1:])).any(axis=1)
+            if tie.any():
+                tr = np.flatnonzero(tie)
+                oo = np.lexsort((cm[tr], -mat[tr]), axis=-1)[:, :take]
+                srt[tr] = np.take_along_axis(mat[tr], oo, axis=1)
+                si[tr] = np.take_along_axis(cm[tr], oo, axis=1)
+        q = min(kk, width)
+        best_s[rows, :q] = srt[:, :q]
+        best_i[rows, :q] = np.where(np.isfinite(srt[:, :q]), si[:, :q], -1)
+
+
+def _map(pool, fn, items) -> None:
+    if pool is None:
+        for x in items:
+            fn(x)
+    else:
+        list(pool.map(fn, items))
 
 
 def top_k(need_arrays, products, eligible_matrix, k: int = 10, weights=None, *, approval_table=None):
