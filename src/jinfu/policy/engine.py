@@ -1,0 +1,218 @@
+"""Pure computation of policy fulfillment (no Django): the rule catalog of policy items, compiling an
+item's eligibility (boolean) and benefit (number) rules, the benefit of one enterprise with the cap
+applied, the batch over the enterprise feature table (Polars), and jieba tokens for full-text search.
+
+Amounts are 万元. A benefit is ``min(formula, cap)``, never negative, rounded to 0.01 万元 (one yuan);
+a formula that is NULL for an enterprise (a missing input) gives no estimate."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import polars as pl
+
+from jinfu.rules.catalog import ENTERPRISE_FIELDS, Catalog, Field
+from jinfu.rules.rule import Rule, compile_rule
+
+# Values an enterprise declares when it applies (申报) for items whose formula needs them; the batch
+# push does not know them (NULL), so such items show as "nearly met: declare …" rather than eligible.
+DECLARED_FIELDS = [
+    Field(
+        "declared_investment",
+        "number",
+        "实际到位投资额",
+        "万元",
+        "企业申报",
+        "申报时填报",
+        label_en="invested amount",
+    ),
+    Field(
+        "declared_outside_investment",
+        "number",
+        "市外实际到位投资额",
+        "万元",
+        "企业申报",
+        "申报时填报",
+        label_en="investment from outside the city",
+    ),
+    Field(
+        "declared_months_invested",
+        "number",
+        "投资满月数",
+        "月",
+        "企业申报",
+        "申报时填报",
+        label_en="months invested",
+    ),
+    Field(
+        "declared_annual_rent",
+        "number",
+        "自用办公用房年租金",
+        "万元",
+        "企业申报",
+        "申报时填报",
+        label_en="annual rent",
+    ),
+    Field("declared_capital_fully_paid", "boolean", "注册资本金全部到位", "", "企业申报", "申报时填报"),
+    Field("declared_excess_return", "number", "投资本区企业超额收益", "万元", "企业申报", "申报时填报"),
+    Field(
+        "declared_loan_interest",
+        "number",
+        "年度贷款利息支出",
+        "万元",
+        "企业申报",
+        "申报时填报",
+        label_en="loan interest",
+    ),
+    Field(
+        "declared_guarantee_fee",
+        "number",
+        "年度担保费支出",
+        "万元",
+        "企业申报",
+        "申报时填报",
+        label_en="guarantee fee",
+    ),
+]
+DECLARED = {f.name: f for f in DECLARED_FIELDS}
+POLICY_FIELDS: Catalog = ENTERPRISE_FIELDS.extend(DECLARED_FIELDS)
+
+CENT = Decimal("0.01")
+
+
+@functools.lru_cache(maxsize=2048)
+def eligibility(text: str) -> Rule | None:
+    """The compiled eligibility rule (None: everyone qualifies). Raises RuleError."""
+    return compile_rule(text, POLICY_FIELDS, kind="boolean") if text.strip() else None
+
+
+@functools.lru_cache(maxsize=2048)
+def benefit(text: str) -> Rule | None:
+    """The compiled benefit rule, which must be numeric (None: no formula). Raises RuleError."""
+    return compile_rule(text, POLICY_FIELDS, kind="number") if text.strip() else None
+
+
+def declared_names(*rules: Rule | None) -> list[str]:
+    return sorted({f for r in rules if r is not None for f in r.fields if f in DECLARED})
+
+
+def to_amount(value, cap: Decimal | None) -> Decimal | None:
+    """Formula value → amount in 万元: NULL stays None, negatives are 0, the cap applies, 2 decimals."""
+    if value is None:
+        return None
+    d = Decimal(str(value))
+    if not d.is_finite():
+        return None
+    d = max(d, Decimal(0))
+    if cap is not None:
+        d = min(d, Decimal(cap))
+    return d.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Assessment:
+    eligible: bool
+    amount: Decimal | None
+    clauses: list  # ClauseResult of every top-level clause
+    missing_declared: list[str]
+
+    @property
+    def failed(self) -> list:
+        return [c for c in self.clauses if c.passed is not True]
+
+    @property
+    def near(self) -> bool:
+        """Not eligible, but only one clause stands in the way (or only declared values are missing)."""
+        return not self.eligible and (len(self.failed) <= 1 or bool(self.missing_declared))
+
+
+def assess(row: Mapping, eligibility_rule: str, benefit_formula: str, cap: Decimal | None) -> Assessment:
+    """One enterprise (a feature row, plus any declared values) against one item."""
+    elig, ben = eligibility(eligibility_rule or ""), benefit(benefit_formula or "")
+    full = {f.name: None for f in DECLARED_FIELDS} | dict(row)
+    clauses = elig.explain(full) if elig is not None else []
+    ok = elig.passes(full) if elig is not None else True
+    amount = to_amount(ben.evaluate(full), cap) if (ok and ben is not None) else None
+    missing = [n for n in declared_names(elig, ben) if full.get(n) is None]
+    return Assessment(ok, amount, clauses, missing)
+
+
+def batch(
+    features: pl.DataFrame, eligibility_rule: str, benefit_formula: str, cap: float | None
+) -> pl.DataFrame:
+    """Every eligible enterprise of the feature table and its estimated benefit (万元; null when the formula
+    needs a value the table lacks). Columns: org_id, estimate."""
+    elig, ben = eligibility(eligibility_rule or ""), benefit(benefit_formula or "")
+    missing = [f.name for f in DECLARED_FIELDS if f.name not in features.columns]
+    df = features.with_columns(
+        [
+            pl.lit(None, dtype=pl.Boolean if DECLARED[n].kind == "boolean" else pl.Float64).alias(n)
+            for n in missing
+        ]
+    )
+    ok = elig.to_polars().fill_null(False) if elig is not None else pl.lit(True)
+    df = df.filter(ok)
+    if ben is None:
+        est = pl.lit(None, dtype=pl.Float64)
+    else:
+        est = ben.to_polars().cast(pl.Float64).clip(lower_bound=0.0)
+        if cap is not None:
+            est = pl.min_horizontal(est, pl.lit(float(cap)))
+        est = est.round(2)
+    return df.select(pl.col("org_id"), est.alias("estimate"))
+
+
+# ---------------------------------------------------------------------------
+# Full-text search tokens (jieba)
+# ---------------------------------------------------------------------------
+
+_WORD = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
+
+
+def tokens(text: str) -> list[str]:
+    """Search tokens of a text: jieba's search-engine mode (words and their sub-words), lower-cased,
+    punctuation and whitespace dropped."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    out = []
+    for t in jieba.cut_for_search(text or ""):
+        t = t.strip().lower()
+        if t and _WORD.search(t):
+            out.append(t)
+    return out
+
+
+def document_tokens(parts: Iterable[str]) -> str:
+    return " ".join(tokens("\n".join(p for p in parts if p)))
+
+
+_SPECIAL = re.compile(r"[\"'&|!():*<>^{}\[\]\\+\-~]")
+
+
+def query_groups(q: str) -> list[list[list[str]]]:
+    """A query as AND-ed groups; each group is a list of alternatives, each alternative a list of tokens
+    that must all occur. A word jieba keeps whole in the query may be split in a document (and the other
+    way round), so each word matches either whole or as its sub-words: 金融科技 → 金融科技 | (金融 & 科技)."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    groups: list[list[list[str]]] = []
+    seen = set()
+    for w in jieba.cut(q or ""):
+        w = _SPECIAL.sub("", w.strip().lower())
+        if not w or not _WORD.search(w) or w in seen:
+            continue
+        seen.add(w)
+        subs = [
+            t for t in (x.strip().lower() for x in jieba.cut_for_search(w)) if t and t != w and len(t) > 1
+        ]
+        alts = [[w]]
+        if subs:
+            alts.append(sorted(set(subs), key=subs.index))
+        groups.append(alts)
+    return groups
