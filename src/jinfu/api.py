@@ -9,6 +9,7 @@ from jinfu.core.api_codes import router as codes_router
 from jinfu.core.apikeys import ApiKeyAuth, SessionAuthCSRF
 from jinfu.core.imports.api import router as imports_router
 from jinfu.financing.api import router as financing_router
+from jinfu.listing.api import router as listing_router
 
 api = NinjaAPI(
     title="jinfu 金服 API",
@@ -26,6 +27,7 @@ api.add_router("/codes/", codes_router)
 api.add_router("/imports/", imports_router)
 api.add_router("/brain/", brain_router)
 api.add_router("/financing/", financing_router)
+api.add_router("/listing/", listing_router)
 api.add_router("/", core_router)
 
 
