@@ -372,8 +372,8 @@ def rank_for_enterprise(
     ``reason`` (Chinese) / ``reason_en``: for an eligible product its two strongest distinguishing
     components (largest weighted contribution among amount, term, rate, collateral, policy — approval is
     the same for every product), e.g. "额度匹配、利率较低"; for an ineligible product the failed clauses'
-    messages joined by "；". ``caveat``: weak points of an eligible product (a component below 0.5, e.g.
-    "需提供担保：房产抵押"). ``failed_clauses``: the failed clause messages (list[str]).
+    messages joined by "；". ``caveat``: weak points of an eligible product (need outside the amount or term
+    range, collateral required but not offered, e.g. "需求额度高于产品上限 300 万元；需提供担保：房产抵押"). ``failed_clauses``: the failed clause messages (list[str]).
 
     Sorted eligible first, then by score descending, then by product position.
     """
@@ -459,12 +459,12 @@ def _label(c: str, P: _Products, j: int) -> tuple[str, str]:
 
 def _caveat(P: _Products, j: int, A, T, C, amount: float, term: float) -> str:
     out = []
-    if A < 0.5:
+    if A < 1.0:
         if amount > P.amount_hi[j]:
             out.append(f"需求额度高于产品上限 {P.amount_hi[j]:g} 万元")
         else:
             out.append(f"需求额度低于产品下限 {P.amount_lo[j]:g} 万元")
-    if T < 0.5:
+    if T < 1.0:
         if term > P.term_hi[j]:
             out.append(f"需求期限长于产品最长 {P.term_hi[j]:g} 个月")
         else:
