@@ -371,9 +371,11 @@ def build_demo(*, enterprises: int = 3000, seed: int = 20261122, stdout=None) ->
             )
     from jinfu.brain.demo import build_brain_demo
     from jinfu.financing.demo import build_financing_demo
+    from jinfu.listing.demo import build_listing_demo
 
     build_brain_demo(seed=seed, stdout=stdout)
     build_financing_demo(seed=seed, stdout=stdout, enterprise_org=orgs["enterprise"])
+    build_listing_demo(seed=seed, stdout=stdout, enterprise_org=orgs["enterprise"])
     return result
 
 
