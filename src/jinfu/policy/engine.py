@@ -3,7 +3,9 @@ item's eligibility (boolean) and benefit (number) rules, the benefit of one ente
 applied, the batch over the enterprise feature table (Polars), and jieba tokens for full-text search.
 
 Amounts are 万元. A benefit is ``min(formula, cap)``, never negative, rounded to 0.01 万元 (one yuan);
-a formula that is NULL for an enterprise (a missing input) gives no estimate."""
+a formula gives no estimate for an enterprise when any field it names is NULL (the rule language's LEAST
+skips NULL arguments, so ``LEAST(paid_in_capital * 0.02, 1000)`` would otherwise pay the cap to an
+enterprise whose paid-in capital is unknown)."""
 
 from __future__ import annotations
 
@@ -136,7 +138,8 @@ def assess(row: Mapping, eligibility_rule: str, benefit_formula: str, cap: Decim
     full = {f.name: None for f in DECLARED_FIELDS} | dict(row)
     clauses = elig.explain(full) if elig is not None else []
     ok = elig.passes(full) if elig is not None else True
-    amount = to_amount(ben.evaluate(full), cap) if (ok and ben is not None) else None
+    known = ben is not None and all(full.get(f) is not None for f in ben.fields)
+    amount = to_amount(ben.evaluate(full), cap) if (ok and known) else None
     missing = [n for n in declared_names(elig, ben) if full.get(n) is None]
     return Assessment(ok, amount, clauses, missing)
 
@@ -162,6 +165,8 @@ def batch(
         est = ben.to_polars().cast(pl.Float64).clip(lower_bound=0.0)
         if cap is not None:
             est = pl.min_horizontal(est, pl.lit(float(cap)))
+        if ben.fields:  # an estimate needs every input it names (LEAST would otherwise skip a NULL)
+            est = pl.when(pl.all_horizontal([pl.col(f).is_not_null() for f in ben.fields])).then(est)
         est = est.round(2)
     return df.select(pl.col("org_id"), est.alias("estimate"))
 
