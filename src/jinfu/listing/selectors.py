@@ -258,6 +258,18 @@ def milestones(actor, enterprise_pk: int) -> QuerySet[Milestone]:
     return Milestone.objects.filter(enterprise=org).order_by("date", "pk")
 
 
+# Plan targets for the listing pipeline, quoted from the seeds (file and words).
+TARGETS = {
+    "500103": {
+        "division": "渝中区",
+        "year": 2027,
+        "city_reserve": 25,
+        "listed": 12,
+        "source": "种子 003《渝中区深入落实“智融惠畅”工程…实施方案(2024-2027年)》：到2027年,市级拟上市企业后备库动态保有量25家,境内外上市公司数量达到12家以上",
+    },
+}
+
+
 def funnel(actor) -> dict:
     """The listing pipeline of the actor's division: reserve tiers (approved), milestone stages
     reached (the furthest per enterprise), flags, and the seed 003 targets for context."""
@@ -297,7 +309,15 @@ def funnel(actor) -> dict:
         entries.filter(is_synthetic=True).exists()
         or Milestone.objects.filter(enterprise__in=ents, is_synthetic=True).exists()
     )
+    division = p.organization.division_id if p.organization is not None else None
+    target = TARGETS.get(division or "")
+    if target is not None:
+        city_now = next(t["approved"] for t in tiers if t["tier"] == Tier.CITY) + next(
+            t["approved"] for t in tiers if t["tier"] == Tier.CITY_KEY
+        )
+        target = target | {"city_reserve_now": city_now, "listed_now": reached[STAGE_ORDER[-1]]}
     return {
+        "target": target,
         "tiers": tiers,
         "stages": stages,
         "enterprises_with_milestones": len(per_ent),
