@@ -85,3 +85,23 @@ def test_known_years_and_clear_error_outside_them():
         add_workdays(D(LAST_YEAR, 12, 28), 10)  # runs into the unknown year
     with pytest.raises(WorkdayDataUnavailable):
         workdays_between(D(2003, 12, 1), D(2004, 1, 5))
+
+
+def test_estimate_mode_counts_monday_to_friday_after_the_known_schedule():
+    """SLA timers must not stop at the end of the published schedule: past LAST_YEAR, working days are
+    estimated as Monday to Friday (no holidays known yet) and flagged by is_estimated."""
+    import datetime as dt
+
+    from jinfu.core.reference.workdays import LAST_YEAR, add_workdays, is_estimated, workdays_between
+
+    friday = dt.date(LAST_YEAR + 1, 1, 1)
+    while friday.weekday() != 4:
+        friday += dt.timedelta(days=1)
+    assert is_estimated(friday) and not is_estimated(dt.date(LAST_YEAR, 6, 1))
+    # Friday + 1 working day = the next Monday; + 5 = the next Friday
+    assert add_workdays(friday, 1, estimate=True) == friday + dt.timedelta(days=3)
+    assert add_workdays(friday, 5, estimate=True) == friday + dt.timedelta(days=7)
+    assert workdays_between(friday, friday + dt.timedelta(days=7), estimate=True) == 5
+    # across the boundary: the last days of the known year still follow the official schedule
+    last = dt.date(LAST_YEAR, 12, 31)
+    assert add_workdays(last - dt.timedelta(days=10), 10, estimate=True) > last

@@ -241,9 +241,9 @@ def queue(actor) -> list[dict]:
     rows = []
     for app in applications_for(actor).exclude(status__in=["disbursed", "rejected", "withdrawn"]):
         left = (
-            workdays_between(today, app.stage_due)
+            workdays_between(today, app.stage_due, estimate=True)
             if app.stage_due and app.stage_due >= today
-            else (-workdays_between(app.stage_due, today) if app.stage_due else None)
+            else (-workdays_between(app.stage_due, today, estimate=True) if app.stage_due else None)
         )
         rows.append({"app": app, "days_left": left, "overdue": left is not None and left < 0})
     rows.sort(key=lambda r: (not r["overdue"], r["days_left"] if r["days_left"] is not None else 999))
@@ -274,7 +274,7 @@ def kpis(actor, *, year: int | None = None, division: str | None = None) -> dict
         disbursed.filter(product__subtype__in=credit_types).aggregate(s=Sum("approved_amount"))["s"] or 0
     )
     days = [
-        workdays_between(a.submitted_at.date(), a.decided_at.date())
+        workdays_between(a.submitted_at.date(), a.decided_at.date(), estimate=True)
         for a in decided.exclude(decided_at=None).only("submitted_at", "decided_at")
     ]
     by_division = list(

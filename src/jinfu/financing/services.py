@@ -298,7 +298,9 @@ def claim_demand(actor, demand_id: int) -> DemandClaim:
                 institution=p.organization,
                 claimed_by=p.user,
                 expires_at=timezone.make_aware(
-                    dt.datetime.combine(add_workdays(timezone.localdate(), CLAIM_DAYS), dt.time(23, 59))
+                    dt.datetime.combine(
+                        add_workdays(timezone.localdate(), CLAIM_DAYS, estimate=True), dt.time(23, 59)
+                    )
                 ),
             )
             demand.status = Demand.Status.CLAIMED
@@ -406,7 +408,7 @@ def apply(
             amount=amount,
             term_months=term_months,
             purpose=purpose.strip(),
-            stage_due=add_workdays(timezone.localdate(), SUBMIT_SLA_DAYS),
+            stage_due=add_workdays(timezone.localdate(), SUBMIT_SLA_DAYS, estimate=True),
             is_first_loan=first_loan,
         )
         ApplicationEvent.objects.create(
@@ -505,7 +507,7 @@ def transition(
             if sla is not None
             else (app.product.expected_days if action == "start_due_diligence" else None)
         )
-        app.stage_due = add_workdays(today, days) if days else None
+        app.stage_due = add_workdays(today, days, estimate=True) if days else None
         from_status = app.status
         app.status = to
         app.decision_note = note or app.decision_note

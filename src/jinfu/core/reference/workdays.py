@@ -44,41 +44,55 @@ def _check(day: dt.date) -> dt.date:
     return day
 
 
-def is_workday(day: dt.date) -> bool:
-    """True on a working day: Mon-Fri that is not a statutory holiday, or a weekend 调休 make-up day."""
+def is_estimated(day: dt.date) -> bool:
+    """True for a date after the last year whose holiday schedule is known (its working days are estimated)."""
+    return _as_date(day).year > LAST_YEAR
+
+
+def _workday(day: dt.date, estimate: bool) -> bool:
+    if estimate and is_estimated(day):
+        return day.weekday() < 5  # schedule not yet published: Monday to Friday, no holidays known
     return chinese_calendar.is_workday(_check(day))
 
 
-def add_workdays(start: dt.date, n: int) -> dt.date:
+def is_workday(day: dt.date, *, estimate: bool = False) -> bool:
+    """True on a working day: Mon-Fri that is not a statutory holiday, or a weekend 调休 make-up day.
+
+    With ``estimate=True`` a date after the last published schedule counts Monday to Friday as working
+    days instead of raising (SLA timers use this and show the date as an estimate, see is_estimated)."""
+    return _workday(_as_date(day), estimate)
+
+
+def add_workdays(start: dt.date, n: int, *, estimate: bool = False) -> dt.date:
     """The date that is ``n`` working days after ``start`` (``start`` itself is not counted).
 
-    ``n == 0`` returns ``start`` unchanged; negative ``n`` counts backwards.
+    ``n == 0`` returns ``start`` unchanged; negative ``n`` counts backwards. ``estimate``: see is_workday.
     """
-    day = _check(start)
+    day = _as_date(start) if estimate else _check(start)
     if n == 0:
         return day
     step = dt.timedelta(days=1 if n > 0 else -1)
     remaining = abs(n)
     while remaining:
-        day = _check(day + step)
-        if chinese_calendar.is_workday(day):
+        day = day + step
+        if _workday(day, estimate):
             remaining -= 1
     return day
 
 
-def workdays_between(start: dt.date, end: dt.date) -> int:
+def workdays_between(start: dt.date, end: dt.date, *, estimate: bool = False) -> int:
     """Working days in the half-open interval (start, end]: how many working days pass from start to end.
 
     Consistent with :func:`add_workdays`: ``workdays_between(d, add_workdays(d, n)) == n`` for n >= 0.
     Negative when ``end`` is before ``start``.
     """
-    start, end = _check(start), _check(end)
+    start, end = (_as_date(start), _as_date(end)) if estimate else (_check(start), _check(end))
     if end < start:
-        return -workdays_between(end, start)
+        return -workdays_between(end, start, estimate=estimate)
     count = 0
     day = start
     while day < end:
         day += dt.timedelta(days=1)
-        if chinese_calendar.is_workday(day):
+        if _workday(day, estimate):
             count += 1
     return count
