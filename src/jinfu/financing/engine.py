@@ -895,23 +895,34 @@ class Ranker:
         nb = sub.shape[0]
         if nb == 0:
             return
-        if sub.flags.c_contiguous:
+        # K (collateral + rate + policy) by distinct offered-collateral set: one lookup per pair
+        masks, mask_id = np.unique(N.mask[rid], return_inverse=True)
+        ktab = np.stack([self._rows["k"][self._tab("k", int(x))] for x in masks]).reshape(-1)
+        Pr, w = self.P, self.w
+
+        def score(r, col):
+            ri = rid[r]
+            return (
+                w["amount"] * range_fit(N.amount[ri], Pr.amount_lo[col], Pr.amount_hi[col])
+                + w["term"] * range_fit(N.term[ri], Pr.term_lo[col], Pr.term_hi[col])
+            ) + ktab[mask_id.reshape(-1)[r] * m + col]
+
+        if sub.flags.c_contiguous:  # row-major: pairs already by row, then product
             f = np.flatnonzero(sub)
             r, col = np.divmod(f, m)
-        else:  # column-major: pairs come by product, then row
+            s = score(r, col)
+        else:  # column-major: pairs come by product, then row → stable (radix) sort by row
             f = np.flatnonzero(sub.T)
-            col, r = np.divmod(f, nb)
+            if nb & (nb - 1) == 0:
+                shift = nb.bit_length() - 1
+                col, r = f >> shift, f & (nb - 1)
+            else:
+                col, r = np.divmod(f, nb)
+            s = score(r, col)
             o = np.argsort(r.astype(np.int16 if nb <= 32767 else np.int32), kind="stable")
-            r, col = r[o], col[o]
+            r, col, s = r[o], col[o], s[o]
         counts = np.bincount(r, minlength=nb)
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        Pr, w = self.P, self.w
-        ri = rid[r]
-        K = w["collateral"] * _collateral_fit(Pr.coll_mask[col], N.mask[ri]) + self._base[col]
-        s = (
-            w["amount"] * range_fit(N.amount[ri], Pr.amount_lo[col], Pr.amount_hi[col])
-            + w["term"] * range_fit(N.term[ri], Pr.term_lo[col], Pr.term_hi[col])
-        ) + K
         kk = min(k, m)
         best_s[rid] = -np.inf
         best_i[rid] = -1
