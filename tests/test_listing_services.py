@@ -300,3 +300,12 @@ def test_api_scopes_and_readiness(client, ent, make_user):
     _, key2 = issue_key(organization=bank.organization, name="k2", scopes=["orgs:read"])
     r = client.get("/api/v1/listing/standards", HTTP_AUTHORIZATION=f"Bearer {key2}")
     assert r.status_code == 403 and "listing:read" in r.content.decode()
+
+
+def test_milestones_page_links_listing_policies(client, ent):
+    from jinfu.policy.loader import load_policies
+
+    load_policies()
+    client.force_login(ent)
+    html = client.get("/listing/milestones/").content.decode()
+    assert "渝中区鼓励企业挂牌上市扶持办法" in html and "重庆高新区鼓励企业上市挂牌扶持办法" in html

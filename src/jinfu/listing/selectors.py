@@ -324,3 +324,13 @@ def funnel(actor) -> dict:
         "active": furthest.count(),
         "synthetic": synthetic,
     }
+
+
+def listing_policies(actor) -> list:
+    """Published policies tagged ``listing`` (上市挂牌) that this actor may see, from the policy
+    module (jinfu.policy.selectors.search). Empty when the policy module is not installed."""
+    try:
+        from jinfu.policy import selectors as policy_selectors  # noqa: PLC0415
+    except ImportError:
+        return []
+    return list(policy_selectors.search(actor, None, tag="listing")[:10])

@@ -143,6 +143,7 @@ def milestones(request, pk: int | None = None):
             "boards": ListingProfile.Board.choices,
             "errors": errors,
             "post": request.POST,
+            "policies": selectors.listing_policies(request.user),
         },
         status=422 if errors else 200,
     )
