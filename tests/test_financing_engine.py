@@ -420,3 +420,16 @@ def test_push_list():
     ]
     df = F.push_list(idx, sc, ["A", "B", "C"], min_score=65)
     assert df.select("enterprise_idx", "rank", "product_id").rows() == [(0, 1, "C"), (0, 2, "A"), (2, 1, "B")]
+
+
+@pytest.mark.parametrize("overlap", [True, False])
+def test_batch_top_k_over_chunks(overlap):
+    rng = np.random.default_rng(11)
+    P = random_products(rng, 80)
+    N = random_needs(rng, 500)
+    E = rng.random((500, 80)) < 0.2
+    chunks = ((o, np.asfortranarray(E[o : o + 120])) for o in range(0, 500, 120))
+    idx, sc = F.batch_top_k(chunks, N, F.Ranker(P), 500, 7, overlap=overlap)
+    ref_i, ref_s = F.top_k_bruteforce(N, P, E, 7)
+    np.testing.assert_array_equal(idx, ref_i)
+    np.testing.assert_array_equal(sc, ref_s)

@@ -84,6 +84,7 @@ __all__ = [
     "POLICY_SUPPORTS",
     "Ranker",
     "approval_likelihood",
+    "batch_top_k",
     "infer_need",
     "infer_needs",
     "needs_from_frame",
@@ -994,6 +995,46 @@ def top_k(need_arrays, products, eligible_matrix, k: int = 10, weights=None, *, 
     else:
         ranker = Ranker(products, weights, approval_table=approval_table)
     return ranker.top_k(need_arrays, eligible_matrix, k)
+
+
+def batch_top_k(
+    matrices: Iterable[tuple[int, np.ndarray]],
+    need_arrays: Mapping[str, Any],
+    ranker: Ranker,
+    n: int,
+    k: int = 10,
+    *,
+    overlap: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Top k for all n enterprises from an iterator of ``(offset, eligibility chunk)`` (e.g.
+    ``jinfu.rules.batch.eligibility_chunks``): (indices int32 n×k, scores float32 n×k).
+
+    ``need_arrays`` covers all n rows (sliced per chunk). With ``overlap`` the ranking of a chunk runs in a
+    worker thread while the iterator computes the next chunk (at most two chunks alive): numpy and Polars
+    release the GIL, so eligibility and ranking share the cores."""
+    idx = np.full((n, k), -1, dtype=np.int32)
+    sc = np.full((n, k), np.nan, dtype=np.float32)
+
+    def rank(offset: int, m: np.ndarray) -> None:
+        sl = slice(offset, offset + m.shape[0])
+        part = {key: v[sl] for key, v in need_arrays.items() if key != "collateral_types"}
+        if "collateral_types" in need_arrays:
+            part["collateral_types"] = need_arrays["collateral_types"]
+        idx[sl], sc[sl] = ranker.top_k(part, m, k)
+
+    if not overlap:
+        for offset, m in matrices:
+            rank(offset, m)
+        return idx, sc
+    with ThreadPoolExecutor(1) as ex:
+        pending = None
+        for offset, m in matrices:
+            if pending is not None:
+                pending.result()
+            pending = ex.submit(rank, offset, m)
+        if pending is not None:
+            pending.result()
+    return idx, sc
 
 
 def push_list(
