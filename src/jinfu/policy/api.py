@@ -1,0 +1,259 @@
+"""Policy endpoints under /api/v1/policy/: the library with full-text search, items, an enterprise's
+eligible policies with estimates and reasons, claims and their decisions, the payout ledger, the proactive
+push and the rule check. API keys need `policy:read` / `policy:write`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from jinfu.core.errors import JinfuError
+from jinfu.core.principal import as_principal
+
+from . import selectors, services
+
+router = Router(tags=["policy 政策兑现"])
+
+
+def _p(request, scope: str):
+    p = as_principal(request.auth)
+    if not p.has_api_scope(scope):
+        raise HttpError(403, f"API 密钥缺少权限 {scope} / API key lacks scope {scope}")
+    return p
+
+
+def _call(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except JinfuError as exc:
+        raise HttpError(exc.status, f"{exc.message_zh} / {exc.message_en}") from None
+
+
+class ItemOut(Schema):
+    id: int
+    code: str
+    title: str
+    mode: str
+    status: str
+    eligibility_rule: str
+    benefit_formula: str
+    cap: Decimal | None
+    annual_budget: Decimal | None
+    required_materials: list
+    declared_fields: list
+    apply_from: dt.date | None
+    apply_until: dt.date | None
+    review_days: int
+    publicity_days: int
+    source_file: str
+    source_quote: str
+    is_synthetic: bool
+
+
+class PolicyOut(Schema):
+    id: int
+    code: str
+    title: str
+    issuer: str
+    doc_number: str
+    division_id: str | None
+    jurisdiction: str
+    issued_on: dt.date | None
+    summary: str
+    full_text: str
+    interpretation: str
+    faq: list
+    tags: list[str]
+    status: str
+    is_reference: bool
+    is_synthetic: bool
+    source_file: str
+    source_quote: str
+    items: list[ItemOut]
+
+    @staticmethod
+    def resolve_tags(obj):
+        return [t.name for t in obj.tags.all()]
+
+    @staticmethod
+    def resolve_items(obj):
+        return list(obj.items.all())
+
+
+class ClaimOut(Schema):
+    id: int
+    item_id: int
+    enterprise_id: int
+    period: str
+    status: str
+    estimated_amount: Decimal
+    approved_amount: Decimal | None
+    stage_due: dt.date | None
+    publicity_from: dt.date | None
+    publicity_until: dt.date | None
+    lock_version: int
+
+
+class ClaimIn(Schema):
+    item_id: int
+    declared: dict = {}
+    materials: list[str] = []
+    note: str = ""
+
+
+class DecisionIn(Schema):
+    action: str  # approve | reject | pay | withdraw
+    amount: Decimal | None = None
+    note: str = ""
+    voucher: str = ""
+    expected_version: int | None = None
+
+
+class PayoutOut(Schema):
+    voucher: str
+    claim_id: int
+    item_id: int
+    enterprise_id: int
+    division_code: str
+    period: str
+    amount: Decimal
+    paid_on: dt.date
+    is_synthetic: bool
+
+
+@router.get("/policies", response=list[PolicyOut], summary="政策库（全文检索） / policy library with search")
+def policies(request, q: str | None = None, tag: str | None = None):
+    p = _p(request, "policy:read")
+    return selectors.search(p, q, tag=tag)
+
+
+@router.get("/policies/{pk}", response=PolicyOut, summary="政策详情 / one policy")
+def policy(request, pk: int):
+    return _call(selectors.get_policy, _p(request, "policy:read"), pk)
+
+
+@router.get("/mine", summary="本企业可享受的政策、测算金额、理由与差距 / my eligible policies")
+def mine(request):
+    p = _p(request, "policy:read")
+    data = _call(selectors.my_policies, p)
+
+    def clause(c):
+        return {
+            "text": c.text,
+            "passed": c.passed,
+            "message_zh": c.message_zh,
+            "message_en": c.message_en,
+            "gap": c.gap,
+        }
+
+    def entry(e):
+        a = e["assessment"]
+        return {
+            "item_id": e["item"].pk,
+            "code": e["item"].code,
+            "title": e["item"].title,
+            "mode": e["item"].mode,
+            "estimate": a.amount,
+            "clauses": [clause(c) for c in a.clauses],
+            "missing_declared": a.missing_declared,
+            "claim_id": e["claim_id"],
+        }
+
+    return {
+        "period": data["period"],
+        "total": data["total"],
+        "eligible": [entry(e) for e in data["eligible"]],
+        "near": [entry(e) for e in data["near"]],
+    }
+
+
+@router.get("/claims", response=list[ClaimOut], summary="兑现申请（企业仅见本企业） / claims")
+def claims(request, status: str | None = None):
+    return list(_call(selectors.claims_for, _p(request, "policy:read"), status=status)[:500])
+
+
+@router.post("/claims", response={201: ClaimOut}, summary="申报或确认享受 / claim or confirm an item")
+def create_claim(request, payload: ClaimIn):
+    p = _p(request, "policy:write")
+    c = _call(
+        services.submit_claim,
+        p,
+        payload.item_id,
+        declared=payload.declared,
+        materials=payload.materials,
+        note=payload.note,
+    )
+    return 201, c
+
+
+@router.post("/claims/{pk}/decision", response=ClaimOut, summary="审核、拨付或撤回 / decide on a claim")
+def decide(request, pk: int, payload: DecisionIn):
+    p = _p(request, "policy:write")
+    if payload.action == "approve":
+        return _call(
+            services.approve,
+            p,
+            pk,
+            amount=payload.amount,
+            note=payload.note,
+            expected_version=payload.expected_version,
+        )
+    if payload.action == "reject":
+        return _call(services.reject, p, pk, note=payload.note, expected_version=payload.expected_version)
+    if payload.action == "pay":
+        _call(services.pay, p, pk, voucher=payload.voucher, expected_version=payload.expected_version)
+        return _call(selectors.get_claim, p, pk)
+    if payload.action == "withdraw":
+        return _call(services.withdraw, p, pk)
+    raise HttpError(422, f"未知操作 {payload.action} / unknown action")
+
+
+@router.get("/ledger", response=list[PayoutOut], summary="拨付台账 / payout ledger")
+def ledger(request, period: str | None = None):
+    return list(_call(selectors.ledger, _p(request, "policy:read"), period=period))
+
+
+@router.post("/items/{pk}/push", summary="主动推送 / run the proactive push for an item")
+def push(request, pk: int):
+    runs = _call(services.run_push, _p(request, "policy:write"), pk)
+    return [
+        {
+            "item_id": r.item_id,
+            "period": r.period,
+            "scanned": r.scanned,
+            "eligible": r.eligible,
+            "notified": r.notified,
+            "total_estimate": r.total_estimate,
+        }
+        for r in runs
+    ]
+
+
+class RuleCheckIn(Schema):
+    eligibility_rule: str = ""
+    benefit_formula: str = ""
+    cap: Decimal | None = None
+
+
+@router.post("/rules/check", summary="校验申领条件与金额公式 / validate an item's rules")
+def check(request, payload: RuleCheckIn):
+    _p(request, "policy:read")
+    try:
+        return {
+            "valid": True,
+            **services.preview(payload.eligibility_rule, payload.benefit_formula, payload.cap),
+        }
+    except JinfuError as exc:
+        pos = getattr(exc, "position", None)
+        return {
+            "valid": False,
+            "field": exc.field,
+            "code": exc.code,
+            "message_zh": exc.message_zh,
+            "message_en": exc.message_en,
+            "start": pos[0] if pos else None,
+            "end": pos[1] if pos else None,
+        }
