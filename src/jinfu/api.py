@@ -10,6 +10,7 @@ from jinfu.core.apikeys import ApiKeyAuth, SessionAuthCSRF
 from jinfu.core.imports.api import router as imports_router
 from jinfu.financing.api import router as financing_router
 from jinfu.listing.api import router as listing_router
+from jinfu.policy.api import router as policy_router
 
 api = NinjaAPI(
     title="jinfu 金服 API",
@@ -27,6 +28,7 @@ api.add_router("/codes/", codes_router)
 api.add_router("/imports/", imports_router)
 api.add_router("/brain/", brain_router)
 api.add_router("/financing/", financing_router)
+api.add_router("/policy/", policy_router)
 api.add_router("/listing/", listing_router)
 api.add_router("/", core_router)
 

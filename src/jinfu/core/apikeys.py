@@ -20,6 +20,8 @@ API_SCOPES = {
     "brain:write": "填报实际值、报送任务进展 / write actuals and task progress",
     "financing:read": "读取产品、需求、申请队列与指标 / read products, demands, the queue and KPIs",
     "financing:write": "发布产品、揭榜、办理申请 / publish products, claim demands, decide applications",
+    "policy:read": "读取政策库、可享政策、兑现申请与拨付台账 / read policies, eligible policies, claims and the payout ledger",
+    "policy:write": "申报/确认政策兑现、审核与拨付、主动推送 / claim policies, review and pay claims, run pushes",
     "listing:read": "读取上市标准、准备度、储备库与上市进程 / read listing standards, readiness, reserve and milestones",
     "listing:write": "填报报表、提名与审核储备库、登记上市进程 / enter statements, nominate and review, record milestones",
 }

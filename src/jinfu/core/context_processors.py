@@ -10,6 +10,7 @@ MENUS = {
     Role.ENTERPRISE: [
         ("financing:market", _("融资服务")),
         ("financing:applications", _("我的申请")),
+        ("policy:mine", _("政策兑现")),
         ("listing:readiness", _("上市培育")),
         ("consent", _("数据授权")),
         ("org-list", _("机构名录")),
@@ -26,6 +27,7 @@ MENUS = {
         ("brain:tasks", _("督办任务")),
         ("financing:kpis", _("融资服务指标")),
         ("listing:reserve", _("上市培育")),
+        ("policy:review", _("政策兑现")),
         ("org-list", _("主体名录")),
         ("imports:list", _("数据导入")),
     ],
@@ -34,6 +36,7 @@ MENUS = {
         ("brain:overview", _("金融产业大脑")),
         ("financing:kpis", _("融资服务指标")),
         ("listing:funnel", _("上市培育")),
+        ("policy:review", _("政策兑现")),
         ("org-list", _("组织")),
         ("imports:list", _("数据导入")),
         ("audit", _("审计日志")),

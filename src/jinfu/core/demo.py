@@ -375,6 +375,9 @@ def build_demo(*, enterprises: int = 3000, seed: int = 20261122, stdout=None) ->
 
     build_brain_demo(seed=seed, stdout=stdout)
     build_financing_demo(seed=seed, stdout=stdout, enterprise_org=orgs["enterprise"])
+    from jinfu.policy.demo import build_policy_demo
+
+    build_policy_demo(seed=seed, stdout=stdout, enterprise_org=orgs["enterprise"])
     build_listing_demo(seed=seed, stdout=stdout, enterprise_org=orgs["enterprise"])
     return result
 
