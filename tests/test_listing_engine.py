@@ -46,7 +46,9 @@ def test_main_1_last_year_9999_fails_with_gap_of_1():
 
 
 def test_main_1_revenue_branch_and_negative_year():
-    r = std("main", "main_1", row(**(MAIN1 | {"ocf_y1": 0, "rev_y1": 50000, "rev_y2": 50000, "rev_y3": 50000})))
+    r = std(
+        "main", "main_1", row(**(MAIN1 | {"ocf_y1": 0, "rev_y1": 50000, "rev_y2": 50000, "rev_y3": 50000}))
+    )
     assert r.met  # 3-year revenue exactly 15亿 replaces cash flow
     r = std("main", "main_1", row(**(MAIN1 | {"np_y3": -300, "np_y2": 10300})))
     c = cond(r, "np_positive_3y")
@@ -129,7 +131,9 @@ def test_star_1a_1b():
 
 
 def test_star_2_rd_exactly_15_percent():
-    base = dict(market_cap=150000, rev_y1=20000, rev_y2=20000, rev_y3=20000, rd_y1=3000, rd_y2=3000, rd_y3=3000)
+    base = dict(
+        market_cap=150000, rev_y1=20000, rev_y2=20000, rev_y3=20000, rd_y1=3000, rd_y2=3000, rd_y3=3000
+    )
     r = std("star", "star_2", row(**base))
     assert r.met and cond(r, "rd_ratio_3y").actual == pytest.approx(15)
     r = std("star", "star_2", row(**(base | {"rd_y3": 2400})))  # 8400 / 60000 = 14%
@@ -138,8 +142,12 @@ def test_star_2_rd_exactly_15_percent():
 
 
 def test_star_3_4_5():
-    assert std("star", "star_3", row(market_cap=200000, rev_y1=30000, ocf_y1=4000, ocf_y2=3000, ocf_y3=3000)).met
-    assert not std("star", "star_3", row(market_cap=200000, rev_y1=30000, ocf_y1=4000, ocf_y2=3000, ocf_y3=2999)).met
+    assert std(
+        "star", "star_3", row(market_cap=200000, rev_y1=30000, ocf_y1=4000, ocf_y2=3000, ocf_y3=3000)
+    ).met
+    assert not std(
+        "star", "star_3", row(market_cap=200000, rev_y1=30000, ocf_y1=4000, ocf_y2=3000, ocf_y3=2999)
+    ).met
     assert std("star", "star_4", row(market_cap=300000, rev_y1=30000)).met
     assert not std("star", "star_4", row(market_cap=300000, rev_y1=29999)).met
     assert std("star", "star_5", row(market_cap=400000, star_5_core_products_approved=True)).met
@@ -260,7 +268,13 @@ def _doc(rule):
                     {
                         "version": "x",
                         "effective_from": "2024-01-01",
-                        "standards": [{"key": "s", "name": "s", "conditions": [{"key": "c", "label": "c", "rule": rule}]}],
+                        "standards": [
+                            {
+                                "key": "s",
+                                "name": "s",
+                                "conditions": [{"key": "c", "label": "c", "rule": rule}],
+                            }
+                        ],
                     }
                 ],
             }
