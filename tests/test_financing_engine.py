@@ -433,3 +433,26 @@ def test_batch_top_k_over_chunks(overlap):
     ref_i, ref_s = F.top_k_bruteforce(N, P, E, 7)
     np.testing.assert_array_equal(idx, ref_i)
     np.testing.assert_array_equal(sc, ref_s)
+
+
+def test_near_ties_ordered_by_exact_score():
+    # scores that differ by ~1e-8 (below the 16-bit sort key of the all-pairs path): exact order wins
+    base = {
+        "amount_min": 10.0,
+        "amount_max": 100.0,
+        "term_min": 6,
+        "term_max": 24,
+        "rate_max": 9.0,
+        "collateral": [],
+        "policy_support": [],
+        "expected_days": 5,
+    }
+    rates = [4.0000001, 4.0, 3.0, 6.0, 4.00000005]
+    P = pl.DataFrame([base | {"product_id": i, "rate_min": r} for i, r in enumerate(rates)])
+    N = {"amount": np.array([50.0] * 3), "term": np.array([12.0] * 3)}
+    E = np.ones((3, 5), dtype=bool)
+    for block in (None, 2, 10**9):
+        idx, _ = F.Ranker(P).top_k(N, E, 4, block=block)
+        assert idx.tolist() == [[2, 1, 4, 0]] * 3
+    ref, _ = F.top_k_bruteforce(N, P, E, 4)
+    assert ref.tolist() == [[2, 1, 4, 0]] * 3

@@ -49,24 +49,35 @@ score = 100 × total. Products are ordered by ``core`` descending (the same orde
 term is common to all of an enterprise's products; ordering on ``core`` keeps rounding from creating
 spurious ties), ties by product position (row index in ``products``) ascending.
 
-Batch top-k (:class:`Ranker`, :func:`top_k`)
----------------------------------------------
-A dense n × m score matrix is too slow at 1,000,000 × 1,000. The score depends on the enterprise only through
-(amount, term, offered collateral set, grade), and the grade does not change the order. Enterprises are
-grouped by (amount bucket, term bucket, collateral set) with log-spaced buckets (:data:`BUCKETS_PER_OCTAVE`
-per doubling). For each group (cached across chunks) the products are sorted by an *upper bound* U of
-their score over the bucket. Each enterprise then walks its group's order in blocks: gather the eligibility
-of the next block of products, compute their EXACT scores, keep the running top k, and stop as soon as the
-k-th best exact score is strictly above the bound U of the next unseen product (nothing later can enter or
-tie). Rows with few eligible products skip the walk (their eligible products are scored directly). The
-result is exactly the brute-force top k (same scores, same tie order); there is no quantization error —
-the buckets only decide how far each enterprise has to walk.
+Batch top-k (:class:`Ranker`, :func:`top_k`, :func:`batch_top_k`)
+-----------------------------------------------------------------
+A dense n × m score matrix is too slow at 1,000,000 × 1,000. Both paths below are EXACT: they return the
+brute-force top k (:func:`top_k_bruteforce`) bit for bit — same products, same float scores, same tie
+order — there is no quantization error. The path is chosen per chunk from the sampled eligibility rate:
+
+* **Bounded walk** (high eligibility rates). The score depends on the enterprise only through (amount,
+  term, offered collateral set, grade), and the grade never changes the order. Enterprises are grouped
+  by (amount bucket, term bucket, collateral set), buckets log-spaced (:data:`BUCKETS_PER_OCTAVE` per
+  doubling). For each group (cached across chunks) the products are sorted by an *upper bound* U of their
+  score over the bucket (first :attr:`Ranker.head_width` positions kept). Each enterprise gathers the
+  eligibility of its group's first B sorted products, scores its first k + slack eligible ones exactly,
+  and is settled when its k-th best exact score is strictly above U of the next unseen position (nothing
+  later can enter or tie). Unsettled rows (rare) take the all-pairs path.
+* **All pairs** (low rates, e.g. ~3% for the realistic ~5-clause rules: ~27 eligible of 1,000): walking
+  would visit most products, so every eligible (enterprise, product) pair is listed (``flatnonzero`` per
+  block of 8,192 rows; a column-major matrix — what ``jinfu.rules.batch.eligibility`` returns — is put in
+  row order by a stable radix sort of the int16 row numbers), scored exactly, padded per row by
+  length class (≤ 8, 16, 32, …) and sorted per row; equal scores are ordered by product index.
+
+Work runs in :attr:`Ranker.threads` threads over row blocks (numpy releases the GIL), and
+:func:`batch_top_k` overlaps the ranking of one eligibility chunk with the computation of the next.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -650,7 +661,7 @@ class Ranker:
     head_width = 128  # sorted positions kept per group for the fast pass
     slack = 4  # the fast pass scores the first k + slack eligible products of each row
     step = 4096  # rows per sub-chunk (cache-sized temporaries; the unit of threading)
-    sparse_step = 16384  # rows per block of the all-pairs path (row numbers fit int16: radix sort)
+    sparse_step = 8192  # rows per block of the all-pairs path (row numbers fit int16: radix sort)
 
     def __init__(
         self,
@@ -675,7 +686,8 @@ class Ranker:
         self._h_order = np.empty((0, H), dtype=np.int32)
         self._h_upper = np.empty((0, H), dtype=np.float64)
         self._h_K = np.empty((0, H), dtype=np.float64)
-        self.stats = {"rows": 0, "groups": 0, "walked": 0, "sparse": 0}
+        self._lock = threading.Lock()
+        self.stats = {"rows": 0, "groups": 0, "walk_rows": 0, "fallback_rows": 0, "all_pairs_rows": 0}
 
     @property
     def product_ids(self) -> list:
@@ -685,7 +697,12 @@ class Ranker:
     def _tab(self, kind: str, key: int) -> int:
         tab = self._tabs[kind]
         i = tab.get(key)
-        if i is None:
+        if i is not None:
+            return i
+        with self._lock:  # worker threads may ask for the same new key
+            i = tab.get(key)
+            if i is not None:
+                return i
             P, w = self.P, self.w
             if kind == "k":
                 row = w["collateral"] * _collateral_fit(P.coll_mask, np.int64(key)) + self._base
@@ -693,8 +710,8 @@ class Ranker:
                 x0, x1 = _bucket_bounds(np.array([key]))
                 lo, hi = (P.amount_lo, P.amount_hi) if kind == "a" else (P.term_lo, P.term_hi)
                 row = w["amount" if kind == "a" else "term"] * _fit_upper(x0[0], x1[0], lo, hi)
-            i = tab[key] = len(self._rows[kind])
             self._rows[kind].append(row)
+            i = tab[key] = len(self._rows[kind]) - 1
         return i
 
     def _groups(self, N: _Needs) -> np.ndarray:
@@ -783,10 +800,11 @@ class Ranker:
                 def run_sparse(lo):
                     self._sparse(N, E, slice(lo, min(n, lo + self.sparse_step)), best_s, best_i, k)
 
-                self.stats["sparse"] += n
+                self.stats["all_pairs_rows"] += n
                 _map(pool, run_sparse, range(0, n, self.sparse_step))
             else:
                 B = int(min(max(block, c), H - 1 if m > H else m))
+                self.stats["walk_rows"] += n
                 gid = self._groups(N)
                 done = np.zeros(n, dtype=bool)
                 itype = np.int32 if n * m < 2**31 - 1 else np.int64
@@ -799,7 +817,7 @@ class Ranker:
 
                 _map(pool, run, range(0, n, self.step))
                 rest = np.flatnonzero(~done)
-                self.stats["walked"] += int(rest.size)
+                self.stats["fallback_rows"] += int(rest.size)
                 if rest.size:  # rows the bound could not settle: score all their eligible products
                     self._sparse(N, E, rest, best_s, best_i, k)
         finally:
@@ -1004,14 +1022,15 @@ def batch_top_k(
     n: int,
     k: int = 10,
     *,
-    overlap: bool = True,
+    overlap: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Top k for all n enterprises from an iterator of ``(offset, eligibility chunk)`` (e.g.
     ``jinfu.rules.batch.eligibility_chunks``): (indices int32 n×k, scores float32 n×k).
 
     ``need_arrays`` covers all n rows (sliced per chunk). With ``overlap`` the ranking of a chunk runs in a
-    worker thread while the iterator computes the next chunk (at most two chunks alive): numpy and Polars
-    release the GIL, so eligibility and ranking share the cores."""
+    worker thread while the iterator computes the next chunk (at most two chunks alive; numpy and Polars
+    release the GIL). It pays only with spare cores: on a 2-core machine both stages are already
+    parallel and overlapping them measured no faster, so it is off by default."""
     idx = np.full((n, k), -1, dtype=np.int32)
     sc = np.full((n, k), np.nan, dtype=np.float32)
 
