@@ -167,6 +167,15 @@ def _fast(node: exp.Expression, frame: _Frame) -> np.ndarray | None:
     return out
 
 
+_POLARS_TYPES = {
+    "number": pl.Float64,
+    "integer": pl.Int64,
+    "string": pl.Utf8,
+    "boolean": pl.Boolean,
+    "date": pl.Date,
+}
+
+
 def _clause_bits(rules: Sequence[Rule], df: pl.DataFrame) -> tuple[dict[str, np.ndarray], list[list[str]]]:
     if not rules:
         return {}, []
@@ -196,6 +205,11 @@ def _clause_bits(rules: Sequence[Rule], df: pl.DataFrame) -> tuple[dict[str, np.
         used = {c.name for _, n in slow for c in n.find_all(exp.Column)}
         floats = [c for c in used if df.schema[c] in (pl.Float32, pl.Float64)]
         src = df.with_columns([pl.col(c).fill_nan(None) for c in floats]) if floats else df
+        # An all-null column has dtype Null; Polars may fold expressions over it to a length-1 result.
+        # Give it the catalog's type so every clause yields one value per row.
+        nulls = [c for c in used if src.schema[c] == pl.Null]
+        if nulls:
+            src = src.with_columns([pl.col(c).cast(_POLARS_TYPES[catalog[c].type]) for c in nulls])
         exprs = []
         for i, (_key, node) in enumerate(slow):
             e = to_polars(node, catalog)

@@ -230,8 +230,17 @@ def to_polars(node: exp.Expression, catalog: Catalog) -> pl.Expr:  # noqa: C901
                 return a * b
             return pl.when(b == 0).then(pl.lit(None, dtype=pl.Float64)).otherwise(a.cast(pl.Float64) / b)
         if isinstance(n, tuple(PY_OP)):
-            a, b = g(n.this), g(n.expression)
             op = PY_OP[type(n)]
+            left, right = n.this, n.expression
+            if (
+                next(left.find_all(exp.Column), None) is None
+                and next(right.find_all(exp.Column), None) is not None
+            ):
+                # constant side on the right: Polars 2.1 can fold `const <op> expr` to one row when the
+                # column is all null; the mirrored comparison is the same predicate, one value per row
+                left, right = right, left
+                op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+            a, b = g(left), g(right)
             return {
                 "==": a.__eq__,
                 "!=": a.__ne__,
