@@ -179,3 +179,14 @@ def test_api_scopes_and_claim(setup, client):
         "/api/v1/policy/rules/check", {"eligibility_rule": "x > 1"}, content_type="application/json", **h
     )
     assert r.json()["valid"] is False and r.json()["field"] == "eligibility_rule"
+
+
+def test_publicity_is_public_but_private_details_are_not(setup, client, make_user):
+    claim = services.submit_claim(setup["ent"], setup["item"].pk, materials=["营业执照"])
+    services.approve(setup["gov"], claim.pk)
+    services.publish_policy(setup["gov"], setup["policy"].pk)
+    other = make_user("enterprise")
+    client.force_login(other)
+    assert f'data-publicity="{claim.pk}"' in client.get(reverse("policy:publicity")).content.decode()
+    body = client.get(reverse("policy:claim-detail", args=[claim.pk])).content.decode()
+    assert "测算依据" not in body and "营业执照" not in body and "提交异议" in body
