@@ -564,7 +564,7 @@ def submit_claim(
         raise ValidationFailed(
             "测算兑现金额为 0，无需申领", "the estimated benefit is zero", field="benefit_formula"
         )
-    due = add_workdays(today, item.review_days) if item.review_days else today
+    due = add_workdays(today, item.review_days, estimate=True) if item.review_days else today
     ensure_budget(item, period)
     try:
         with transaction.atomic():
@@ -682,7 +682,9 @@ def approve(
         claim.status = Claim.Status.PUBLICITY
         claim.publicity_from = today
         claim.publicity_until = (
-            add_workdays(today, claim.item.publicity_days) if claim.item.publicity_days else today
+            add_workdays(today, claim.item.publicity_days, estimate=True)
+            if claim.item.publicity_days
+            else today
         )
         claim.stage_due = claim.publicity_until
         claim.save()
