@@ -70,7 +70,8 @@ order — there is no quantization error. The path is chosen per chunk from the 
   length class (≤ 8, 16, 32, …) and sorted per row; equal scores are ordered by product index.
 
 Work runs in :attr:`Ranker.threads` threads over row blocks (numpy releases the GIL), and
-:func:`batch_top_k` overlaps the ranking of one eligibility chunk with the computation of the next.
+:func:`batch_top_k` ranks a whole batch from an iterator of eligibility chunks (optionally overlapping the
+ranking of one chunk with the computation of the next).
 """
 
 from __future__ import annotations
@@ -497,6 +498,8 @@ class _Needs:
     term: np.ndarray  # float64
     mask: np.ndarray  # int64, restricted to the products' collateral types
     approval: np.ndarray  # float64
+    mask_id: np.ndarray | None = None  # filled by Ranker._ktab
+    ktab: np.ndarray | None = None
 
 
 def needs_from_frame(
@@ -686,7 +689,7 @@ class Ranker:
         self._h_order = np.empty((0, H), dtype=np.int32)
         self._h_upper = np.empty((0, H), dtype=np.float64)
         self._h_K = np.empty((0, H), dtype=np.float64)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self.stats = {"rows": 0, "groups": 0, "walk_rows": 0, "fallback_rows": 0, "all_pairs_rows": 0}
 
     @property
@@ -695,14 +698,16 @@ class Ranker:
 
     # -- groups --------------------------------------------------------------------------------------
     def _tab(self, kind: str, key: int) -> int:
-        tab = self._tabs[kind]
-        i = tab.get(key)
+        i = self._tabs[kind].get(key)
         if i is not None:
             return i
         with self._lock:  # worker threads may ask for the same new key
-            i = tab.get(key)
-            if i is not None:
-                return i
+            return self._tab_unlocked(kind, key)
+
+    def _tab_unlocked(self, kind: str, key: int) -> int:
+        tab = self._tabs[kind]
+        i = tab.get(key)
+        if i is None:
             P, w = self.P, self.w
             if kind == "k":
                 row = w["collateral"] * _collateral_fit(P.coll_mask, np.int64(key)) + self._base
@@ -915,8 +920,7 @@ class Ranker:
         if nb == 0:
             return
         # K (collateral + rate + policy) by distinct offered-collateral set: one lookup per pair
-        masks, mask_id = np.unique(N.mask[rid], return_inverse=True)
-        ktab = np.stack([self._rows["k"][self._tab("k", int(x))] for x in masks]).reshape(-1)
+        mask_id, ktab = self._ktab(N)
         Pr, w = self.P, self.w
 
         def score(r, col):
@@ -924,7 +928,7 @@ class Ranker:
             return (
                 w["amount"] * range_fit(N.amount[ri], Pr.amount_lo[col], Pr.amount_hi[col])
                 + w["term"] * range_fit(N.term[ri], Pr.term_lo[col], Pr.term_hi[col])
-            ) + ktab[mask_id.reshape(-1)[r] * m + col]
+            ) + ktab[mask_id[ri] * m + col]
 
         if sub.flags.c_contiguous:  # row-major: pairs already by row, then product
             f = np.flatnonzero(sub)
@@ -961,6 +965,17 @@ class Ranker:
                 self._select(rid[cls], cell, s[src], col[src], width, kk, best_s, best_i)
             if width >= m:
                 break
+
+    def _ktab(self, N: _Needs) -> tuple[np.ndarray, np.ndarray]:
+        """(per-row index of its offered-collateral set, flat table sets × m of K), once per call."""
+        if N.ktab is None:
+            with self._lock:
+                if N.ktab is None:
+                    masks, mask_id = np.unique(N.mask, return_inverse=True)
+                    rows = [self._rows["k"][self._tab_unlocked("k", int(x))] for x in masks]
+                    N.mask_id = mask_id.reshape(-1)
+                    N.ktab = np.stack(rows).reshape(-1)
+        return N.mask_id, N.ktab
 
     @staticmethod
     def _select(rows, cell, s, col, width, kk, best_s, best_i):
