@@ -943,7 +943,7 @@ class Ranker:
                 col, r = np.divmod(f, nb)
             s = score(r, col)
             o = np.argsort(r.astype(np.int16 if nb <= 32767 else np.int32), kind="stable")
-            r, col, s = r[o], col[o], s[o]
+            col, s = col[o], s[o]  # (r itself is only counted below)
         counts = np.bincount(r, minlength=nb)
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         kk = min(k, m)
