@@ -456,3 +456,31 @@ def test_near_ties_ordered_by_exact_score():
         assert idx.tolist() == [[2, 1, 4, 0]] * 3
     ref, _ = F.top_k_bruteforce(N, P, E, 4)
     assert ref.tolist() == [[2, 1, 4, 0]] * 3
+
+
+def test_limit_keeps_the_best_eligible_and_the_explained_misses():
+    """Online use: only the best `limit` eligible products and the explained ineligible ones come back,
+    in the same order and with the same scores as the full ranking."""
+    import polars as pl
+
+    from jinfu.financing.engine import rank_for_enterprise
+
+    products = pl.DataFrame(
+        {
+            "product_id": [1, 2, 3, 4, 5],
+            "amount_min": [10.0, 10.0, 10.0, 10.0, 10.0],
+            "amount_max": [100.0, 50.0, 20.0, 100.0, 100.0],
+            "term_min": [6, 6, 6, 6, 6],
+            "term_max": [36, 36, 36, 36, 36],
+            "rate_min": [4.0, 3.0, 5.0, 3.5, 3.2],
+            "rate_max": [6.0, 6.0, 6.0, 6.0, 6.0],
+            "collateral": [[], [], [], [], []],
+            "policy_support": [[], [], [], [], []],
+        }
+    )
+    need = {"amount": 80.0, "term": 12, "collateral_offered": []}
+    eligible = [True, True, True, False, False]
+    full = rank_for_enterprise(need, products, eligible, explanations={4: []})
+    short = rank_for_enterprise(need, products, eligible, explanations={4: []}, limit=2)
+    assert short["product_id"].to_list() == [*full.filter(pl.col("eligible"))["product_id"].to_list()[:2], 4]
+    assert short["score"].to_list()[:2] == full["score"].to_list()[:2]

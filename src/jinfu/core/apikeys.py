@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -25,6 +26,9 @@ API_SCOPES = {
     "listing:read": "读取上市标准、准备度、储备库与上市进程 / read listing standards, readiness, reserve and milestones",
     "listing:write": "填报报表、提名与审核储备库、登记上市进程 / enter statements, nominate and review, record milestones",
 }
+
+
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 
 def _hash(key: str) -> str:
@@ -65,7 +69,10 @@ def verify_key(plaintext: str) -> ApiKey | None:
     key = ApiKey.objects.select_related("organization").filter(prefix=parts[1]).first()
     if key is None or not key.is_live() or not secrets.compare_digest(key.key_hash, _hash(plaintext)):
         return None
-    ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        # one write a minute at most: a busy integration must not turn every read into a write
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
     return key
 
 

@@ -48,6 +48,16 @@ def _f(v):
 
 def enterprise_features(org_ids=None, *, today: dt.date | None = None) -> pl.DataFrame:
     """The feature table for all enterprises (or the given organization ids)."""
+    return pl.DataFrame(feature_rows(org_ids, today=today), schema=SCHEMA)
+
+
+def feature_row(org_id: int, *, today: dt.date | None = None) -> dict:
+    """One enterprise's feature row as a plain dict (the online path: no DataFrame); {} if unknown."""
+    rows = feature_rows([org_id], today=today)
+    return rows[0] if rows else {}
+
+
+def feature_rows(org_ids=None, *, today: dt.date | None = None) -> list[dict]:
     today = today or timezone.localdate()
     qs = EnterpriseProfile.objects.select_related("organization", "industry")
     if org_ids is not None:
@@ -85,4 +95,4 @@ def enterprise_features(org_ids=None, *, today: dt.date | None = None) -> pl.Dat
         for code, col in TAG_COLUMNS.items():
             row[col] = code in own
         rows.append(row)
-    return pl.DataFrame(rows, schema=SCHEMA)
+    return rows

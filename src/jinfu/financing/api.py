@@ -119,9 +119,11 @@ def check_rule(request, payload: dict):
 
 
 @router.get("/match", summary="为本企业匹配产品（含理由与不符合原因）/ match list for the asking enterprise")
-def match(request, category: str | None = None):
+def match(request, category: str | None = None, limit: int = 20, near_misses: int = 10):
     p = _p(request, "financing:read")
-    data = _call(selectors.matches_for, p, category=category)
+    if not (1 <= limit <= 200 and 0 <= near_misses <= 100):
+        raise HttpError(422, "limit 应在 1–200、near_misses 在 0–100 之间 / limit 1-200, near_misses 0-100")
+    data = _call(selectors.matches_for, p, category=category, limit=limit, near_misses=near_misses)
     return {
         "need": data["need"],
         "results": [

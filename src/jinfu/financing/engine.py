@@ -272,6 +272,12 @@ class _Products:
     expected_days: list
 
 
+def prepare_products(products: pl.DataFrame) -> _Products:
+    """The products frame parsed once into arrays; pass it to rank_for_enterprise instead of the frame
+    when the same catalog ranks many enterprises (online matching reuses it across requests)."""
+    return _prepare_products(products)
+
+
 def _prepare_products(products: pl.DataFrame) -> _Products:
     required = ("product_id", "amount_min", "amount_max", "term_min", "term_max", "rate_min")
     missing = [c for c in required if c not in products.columns]
@@ -374,6 +380,7 @@ def rank_for_enterprise(
     explanations: Mapping[Any, list] | None = None,
     *,
     approval_table: Mapping[str, float] | None = None,
+    limit: int | None = None,
 ) -> pl.DataFrame:
     """Every product for one enterprise: eligible flag, score (0–100), each component (0–1), and why.
 
@@ -389,8 +396,11 @@ def rank_for_enterprise(
     range, collateral required but not offered, e.g. "需求额度高于产品上限 300 万元；需提供担保：房产抵押"). ``failed_clauses``: the failed clause messages (list[str]).
 
     Sorted eligible first, then by score descending, then by product position.
+
+    ``limit`` (online use): keep only the best ``limit`` eligible products and the ineligible products that
+    ``explanations`` covers; reasons are built for those rows only.
     """
-    P = _prepare_products(products)
+    P = products if isinstance(products, _Products) else _prepare_products(products)
     m = len(P.ids)
     elig = np.asarray(eligible, dtype=bool).reshape(-1)
     if elig.shape[0] != m:
@@ -410,8 +420,16 @@ def rank_for_enterprise(
     comps = {"amount": A, "term": T, "rate": P.rate, "collateral": C, "policy": P.policy}
 
     explanations = explanations or {}
+    order = np.lexsort((np.arange(m), -core, ~elig))
+    if limit is None:
+        rows = order
+    else:
+        best = order[elig[order]][:limit]
+        rows = np.concatenate([best, [j for j in order if not elig[j] and P.ids[j] in explanations]]).astype(
+            np.int64
+        )
     reasons, reasons_en, caveats, failed_lists = [], [], [], []
-    for j in range(m):
+    for j in rows:
         if elig[j]:
             contrib = sorted(
                 ((w[c] * comps[c][j], -COMPONENTS.index(c), c) for c in comps if comps[c][j] >= 0.5),
@@ -434,29 +452,29 @@ def rank_for_enterprise(
             caveats.append("")
             failed_lists.append([zh for zh, _ in msgs])
 
-    df = pl.DataFrame(
+    ids = np.asarray(P.ids, dtype=object)
+    days = np.asarray(P.expected_days, dtype=object)
+    return pl.DataFrame(
         {
-            "product_id": P.ids,
-            "position": np.arange(m, dtype=np.int32),
-            "eligible": elig,
-            "score": 100.0 * total,
-            "amount": A,
-            "term": T,
-            "rate": P.rate.copy(),
-            "collateral": C,
-            "approval": np.full(m, ap),
-            "policy": P.policy.copy(),
+            "product_id": ids[rows].tolist(),
+            "position": rows.astype(np.int32),
+            "eligible": elig[rows],
+            "score": 100.0 * total[rows],
+            "amount": A[rows],
+            "term": T[rows],
+            "rate": P.rate[rows],
+            "collateral": C[rows],
+            "approval": np.full(len(rows), ap),
+            "policy": P.policy[rows],
             "reason": reasons,
             "reason_en": reasons_en,
             "caveat": caveats,
             "failed_clauses": failed_lists,
-            "approval_note": [GRADE_MISSING_NOTE if missing else ""] * m,
-            "expected_days": P.expected_days,
+            "approval_note": [GRADE_MISSING_NOTE if missing else ""] * len(rows),
+            "expected_days": days[rows].tolist(),
         },
         strict=False,
     )
-    order = np.lexsort((np.arange(m), -core, ~elig))
-    return df[order.tolist()]
 
 
 def _label(c: str, P: _Products, j: int) -> tuple[str, str]:

@@ -65,6 +65,7 @@ class MatchCatalog:
 
     def __init__(self, products):
         self.products = list(products)
+        self.by_id = {p.pk: p for p in self.products}
         self.rules = [compiled(p.eligibility_rule or "") for p in self.products]
         self.clause_fns: dict[str, object] = {}
         self.product_clauses: list[tuple[str, ...]] = []

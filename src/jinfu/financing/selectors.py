@@ -11,7 +11,7 @@ from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 
 from jinfu.core.errors import Forbidden, NotFound
-from jinfu.core.features import enterprise_features
+from jinfu.core.features import feature_row
 from jinfu.core.models import Grant, Organization, Role, Scope
 from jinfu.core.principal import as_principal
 from jinfu.core.reference.workdays import workdays_between
@@ -112,31 +112,28 @@ def matches_for(
     )
     qs = Product.objects.filter(status=Product.Status.PUBLISHED)
     cat = rulebook.match_catalog(qs)
-    rows = enterprise_features([p.org_id]).to_dicts()
-    row = rows[0] if rows else {}
+    row = feature_row(p.org_id)
     need = _need(row, demand)
     picked = [i for i, pr in enumerate(cat.products) if not category or pr.category == category]
     if not picked:
         return {"need": need, "demand": demand, "results": [], "row": row, "eligible_count": 0, "total": 0}
     flags, failed = cat.evaluate(row)
-    products = [cat.products[i] for i in picked]
     frame = _frame_for(cat, picked)
     misses = sorted((i for i in picked if not flags[i]), key=lambda i: (failed[i], i))[:near_misses]
     why = {cat.products[i].pk: cat.explain(i, row) for i in misses}
-    ranked = engine.rank_for_enterprise(need, frame, [flags[i] for i in picked], explanations=why)
-    by_id = {pr.pk: pr for pr in products}
+    ranked = engine.rank_for_enterprise(
+        need, frame, [flags[i] for i in picked], explanations=why, limit=limit
+    )
     ranked_rows = ranked.to_dicts()
     eligible = [r for r in ranked_rows if r["eligible"]]
-    shown_misses = {cat.products[i].pk for i in misses}
-    rest = [r for r in ranked_rows if not r["eligible"] and r["product_id"] in shown_misses]
-    rest.sort(key=lambda r: len(r["failed_clauses"]))
-    results = [r | {"product": by_id[r["product_id"]]} for r in eligible[:limit] + rest]
+    rest = sorted((r for r in ranked_rows if not r["eligible"]), key=lambda r: len(r["failed_clauses"]))
+    results = [r | {"product": cat.by_id[r["product_id"]]} for r in eligible + rest]
     return {
         "need": need,
         "demand": demand,
         "results": results,
         "row": row,
-        "eligible_count": len(eligible),
+        "eligible_count": sum(1 for i in picked if flags[i]),
         "total": len(picked),
     }
 
@@ -144,12 +141,12 @@ def matches_for(
 _FRAMES: dict = {}
 
 
-def _frame_for(cat, picked: list[int]) -> pl.DataFrame:
+def _frame_for(cat, picked: list[int]):
     key = (id(cat), tuple(picked) if len(picked) < len(cat.products) else None)
     if key not in _FRAMES:
         if len(_FRAMES) > 32:
             _FRAMES.clear()
-        _FRAMES[key] = products_frame([cat.products[i] for i in picked])
+        _FRAMES[key] = engine.prepare_products(products_frame([cat.products[i] for i in picked]))
     return _FRAMES[key]
 
 
