@@ -74,9 +74,17 @@ test-postgres: install
 
 test: lint test-sqlite test-postgres
 
+# Full-scale benchmarks (1M enterprises x 1,000 products; several minutes). Quick run:
+#   make bench BENCH_ENTERPRISES=100000 BENCH_PRODUCTS=200
+BENCH_ENTERPRISES ?= 1000000
+BENCH_PRODUCTS ?= 1000
 bench: install
 	$(BIN)/python bench/import_bench.py --rows 100000
 	$(BIN)/python bench/pages_bench.py
+	$(BIN)/python -u bench/rules_eligibility_bench.py --enterprises $(BENCH_ENTERPRISES) --products $(BENCH_PRODUCTS)
+	$(BIN)/python -u bench/matching_bench.py --enterprises $(BENCH_ENTERPRISES) --products $(BENCH_PRODUCTS)
+	$(BIN)/python -u bench/online_match_bench.py --products $(BENCH_PRODUCTS) --clients 20
+	@echo "figures and machine: docs/benchmarks.md"
 
 messages: install
 	cd src/jinfu && DJANGO_SETTINGS_MODULE=jinfu.settings PYTHONPATH=$(CURDIR)/src \
