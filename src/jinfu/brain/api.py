@@ -6,36 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Router, Schema
-from ninja.errors import HttpError
 
-from jinfu.core.errors import JinfuError
-from jinfu.core.principal import as_principal
+from jinfu.core.web import api_call as _call
+from jinfu.core.web import api_principal as _p
 
 from . import engine, selectors, services
 
 router = Router(tags=["brain 金融产业大脑"])
-
-
-def _p(request, scope: str):
-    p = as_principal(request.auth)
-    if not p.has_api_scope(scope):
-        raise HttpError(403, f"API 密钥缺少权限 {scope} / API key lacks scope {scope}")
-    return p
-
-
-def _fail(exc: JinfuError):
-    detail = f"{exc.message_zh} / {exc.message_en}"
-    problems = getattr(exc, "problems", None)
-    if problems:
-        detail += " | " + "; ".join(f"{pr['rule']}: {pr['message_en']}" for pr in problems)
-    raise HttpError(exc.status, detail)
-
-
-def _call(fn, *args, **kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except JinfuError as exc:
-        _fail(exc)
 
 
 def _normalized(value, unit):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,31 +10,14 @@ from django.views.decorators.http import require_POST
 
 from jinfu.core.errors import Forbidden, JinfuError
 from jinfu.core.views import _error
+from jinfu.core.web import page
 
 from . import reports, selectors, services
 from .forms import ActualForm, AssignForm, ProgressForm, UploadForm
 from .models import MonitoringReport
 from .permissions import can_edit_plan, can_view_brain
 
-
-def brain_view(func):
-    """Login required; government, regulator and admin only; JinfuErrors become messages or 403/404."""
-
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not can_view_brain(request.user):
-            return HttpResponseForbidden("金融产业大脑仅对政府用户开放 / government users only")
-        try:
-            return func(request, *args, **kwargs)
-        except Forbidden as exc:
-            return HttpResponseForbidden(f"{exc.message_zh} / {exc.message_en}")
-        except JinfuError as exc:
-            if exc.status == 404:
-                raise Http404(exc.message_zh) from exc
-            raise
-
-    wrapper.__name__ = func.__name__
-    return wrapper
+brain_view = page(guard=can_view_brain, guard_message="金融产业大脑仅对政府用户开放 / government users only")
 
 
 def _year(request) -> int:

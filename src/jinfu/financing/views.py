@@ -3,37 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jinfu.core.errors import Forbidden, JinfuError
+from jinfu.core.errors import JinfuError
 from jinfu.core.models import Role
 from jinfu.core.principal import as_principal
 from jinfu.core.views import _error
+from jinfu.core.web import page
 
 from . import selectors, services
 from .models import Application, Demand, Product, RoadshowEvent, RoadshowProject
-
-
-def page(func):
-    """Login required; Forbidden → 403, NotFound → 404; other JinfuErrors propagate to the view."""
-
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        try:
-            return func(request, *args, **kwargs)
-        except Forbidden as exc:
-            return HttpResponseForbidden(f"{exc.message_zh} / {exc.message_en}")
-        except JinfuError as exc:
-            if exc.status == 404:
-                raise Http404(exc.message_zh) from exc
-            raise
-
-    wrapper.__name__ = func.__name__
-    return wrapper
 
 
 def _role(request):

@@ -3,38 +3,20 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jinfu.core.errors import Forbidden, JinfuError
+from jinfu.core.errors import JinfuError
 from jinfu.core.models import Organization, Role
 from jinfu.core.principal import as_principal
 from jinfu.core.views import _error
+from jinfu.core.web import page
 
 from . import engine, selectors, services
 from .models import FinancialStatement, ListingProfile, ReserveEntry, Stage, Tier
-
-
-def page(func):
-    """Login required; Forbidden → 403, NotFound → 404."""
-
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        try:
-            return func(request, *args, **kwargs)
-        except Forbidden as exc:
-            return HttpResponseForbidden(f"{exc.message_zh} / {exc.message_en}")
-        except JinfuError as exc:
-            if exc.status == 404:
-                raise Http404(exc.message_zh) from exc
-            raise
-
-    wrapper.__name__ = func.__name__
-    return wrapper
 
 
 def _p(request):

@@ -11,25 +11,12 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from jinfu.core.errors import JinfuError
-from jinfu.core.principal import as_principal
+from jinfu.core.web import api_call as _call
+from jinfu.core.web import api_principal as _p
 
 from . import selectors, services
 
 router = Router(tags=["policy 政策兑现"])
-
-
-def _p(request, scope: str):
-    p = as_principal(request.auth)
-    if not p.has_api_scope(scope):
-        raise HttpError(403, f"API 密钥缺少权限 {scope} / API key lacks scope {scope}")
-    return p
-
-
-def _call(fn, *args, **kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except JinfuError as exc:
-        raise HttpError(exc.status, f"{exc.message_zh} / {exc.message_en}") from None
 
 
 class ItemOut(Schema):

@@ -17,27 +17,10 @@ from jinfu.core.errors import Forbidden, JinfuError
 from jinfu.core.models import Division, Role
 from jinfu.core.principal import as_principal
 from jinfu.core.views import _error
+from jinfu.core.web import page
 
 from . import engine, reports, selectors, services
 from .models import Claim, PolicyItem
-
-
-def page(func):
-    """Login required; Forbidden → 403, NotFound → 404; other JinfuErrors propagate to the view."""
-
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        try:
-            return func(request, *args, **kwargs)
-        except Forbidden as exc:
-            return HttpResponseForbidden(f"{exc.message_zh} / {exc.message_en}")
-        except JinfuError as exc:
-            if exc.status == 404:
-                raise Http404(exc.message_zh) from exc
-            raise
-
-    wrapper.__name__ = func.__name__
-    return wrapper
 
 
 def _p(request):

@@ -1,0 +1,63 @@
+"""Shared glue for pages and API handlers of every module (one place, not one copy per app).
+
+- ``page``: login required; a ``Forbidden`` becomes 403, a ``NotFound`` 404; other JinfuErrors propagate to
+  the view (which shows them as messages or form errors). ``page(guard=…)`` also refuses users the guard
+  rejects.
+- ``api_principal``: who is calling, refusing API keys that lack the endpoint's scope.
+- ``api_call``: run a selector or service; a JinfuError becomes an HttpError with its status and both
+  messages (and each problem's rule when the error carries several).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseForbidden
+from ninja.errors import HttpError
+
+from .errors import Forbidden, JinfuError
+from .principal import as_principal
+
+
+def page(func=None, *, guard=None, guard_message: str = "无权访问 / not allowed"):
+    def decorate(view):
+        @login_required
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if guard is not None and not guard(request.user):
+                return HttpResponseForbidden(guard_message)
+            try:
+                return view(request, *args, **kwargs)
+            except Forbidden as exc:
+                return HttpResponseForbidden(f"{exc.message_zh} / {exc.message_en}")
+            except JinfuError as exc:
+                if exc.status == 404:
+                    raise Http404(exc.message_zh) from exc
+                raise
+
+        return wrapper
+
+    return decorate(func) if func is not None else decorate
+
+
+def api_principal(request, scope: str):
+    p = as_principal(request.auth)
+    if not p.has_api_scope(scope):
+        raise HttpError(403, f"API 密钥缺少权限 {scope} / API key lacks scope {scope}")
+    return p
+
+
+def api_error(exc: JinfuError) -> HttpError:
+    detail = f"{exc.message_zh} / {exc.message_en}"
+    problems = getattr(exc, "problems", None)
+    if problems:
+        detail += " | " + "; ".join(f"{pr['rule']}: {pr['message_en']}" for pr in problems)
+    return HttpError(exc.status, detail)
+
+
+def api_call(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except JinfuError as exc:
+        raise api_error(exc) from None
