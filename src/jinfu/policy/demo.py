@@ -14,7 +14,7 @@ from jinfu.core.principal import Principal
 
 from . import services
 from .loader import load_policies
-from .models import Payout, PolicyItem
+from .models import Payout, PolicyItem, PushRun
 
 
 def _officer():
@@ -32,7 +32,8 @@ def build_policy_demo(
     load_policies(stdout=stdout)
     officer = _officer()
     today = timezone.localdate()
-    runs = services.run_push(None, today=today)
+    # the push runs once per demo database (a second `make demo` must add nothing, not even a run log)
+    runs = [] if PushRun.objects.exists() else services.run_push(None, today=today)
     out(f"  主动推送 proactive push: {sum(r.eligible for r in runs)} 个符合条件的企业-事项\n")
     result = {"runs": len(runs), "claims": 0, "payouts": 0}
     if officer is None or Payout.objects.filter(is_synthetic=True).exists():
