@@ -102,9 +102,9 @@ def test_accepts_good_rules(text):
 
 
 def test_catalog_extends_and_documents():
-    ext = C.extend([Field("tax_grade", "string", "纳税信用等级", source="税务")])
-    assert "tax_grade" in ext and "tax_grade" not in C
-    assert compile_rule("tax_grade IN ('A', 'B')", ext).fields == {"tax_grade"}
+    ext = C.extend([Field("sample_grade", "string", "纳税信用等级", source="税务")])
+    assert "sample_grade" in ext and "sample_grade" not in C
+    assert compile_rule("sample_grade IN ('A', 'B')", ext).fields == {"sample_grade"}
     assert "| `revenue` | number | 营业收入 | 万元 |" in C.to_markdown()
     with pytest.raises(ValueError):
         C.extend([Field("revenue", "number", "重复")])

@@ -8,6 +8,7 @@ from jinfu.core.api import router as core_router
 from jinfu.core.api_codes import router as codes_router
 from jinfu.core.apikeys import ApiKeyAuth, SessionAuthCSRF
 from jinfu.core.imports.api import router as imports_router
+from jinfu.credit.api import router as credit_router
 from jinfu.financing.api import router as financing_router
 from jinfu.listing.api import router as listing_router
 from jinfu.policy.api import router as policy_router
@@ -30,6 +31,7 @@ api.add_router("/brain/", brain_router)
 api.add_router("/financing/", financing_router)
 api.add_router("/policy/", policy_router)
 api.add_router("/listing/", listing_router)
+api.add_router("/credit/", credit_router)
 api.add_router("/", core_router)
 
 

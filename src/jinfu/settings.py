@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "jinfu.financing",
     "jinfu.policy",
     "jinfu.listing",
+    "jinfu.credit",
 ]
 
 MIDDLEWARE = [

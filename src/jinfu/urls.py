@@ -16,6 +16,7 @@ urlpatterns = [
     path("financing/", include("jinfu.financing.urls")),
     path("policy/", include("jinfu.policy.urls")),
     path("listing/", include("jinfu.listing.urls")),
+    path("credit/", include("jinfu.credit.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

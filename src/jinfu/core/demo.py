@@ -379,6 +379,9 @@ def build_demo(*, enterprises: int = 3000, seed: int = 20261122, stdout=None) ->
 
     build_policy_demo(seed=seed, stdout=stdout, enterprise_org=orgs["enterprise"])
     build_listing_demo(seed=seed, stdout=stdout, enterprise_org=orgs["enterprise"])
+    from jinfu.credit.demo import build_credit_demo  # noqa: I001
+
+    build_credit_demo(seed=seed, stdout=stdout, enterprise_org=orgs["enterprise"], bank_org=orgs["bank"])
     return result
 
 

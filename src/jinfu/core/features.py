@@ -10,6 +10,8 @@ import datetime as dt
 import polars as pl
 from django.utils import timezone
 
+from jinfu.credit.features import CREDIT_SCHEMA
+
 from .models import EnterpriseProfile
 
 TAG_COLUMNS = {
@@ -18,6 +20,7 @@ TAG_COLUMNS = {
     "tech_sme": "tag_tech_sme",
     "green": "tag_green",
     "above_scale": "tag_above_scale",
+    "first_loan": "tag_first_loan",
 }
 
 SCHEMA = {
@@ -39,7 +42,10 @@ SCHEMA = {
     "credit_grade": pl.Utf8,
     "is_first_loan": pl.Boolean,
     **dict.fromkeys(TAG_COLUMNS.values(), pl.Boolean),
+    # credit columns (jinfu.credit.features), read from the stored FeatureSnapshot
+    **{k: v for k, v in CREDIT_SCHEMA.items() if k != "is_first_loan"},
 }
+CREDIT_COLUMNS = tuple(CREDIT_SCHEMA)
 
 
 def _f(v):
@@ -67,6 +73,13 @@ def feature_rows(org_ids=None, *, today: dt.date | None = None) -> list[dict]:
         enterpriseprofile__in=qs.values("pk")
     ).values_list("enterpriseprofile_id", "tag__code"):
         tags.setdefault(org_id, set()).add(code)
+    from jinfu.credit.models import FeatureSnapshot
+
+    snaps = FeatureSnapshot.objects.all()
+    if org_ids is not None:
+        snaps = snaps.filter(pk__in=list(org_ids))
+    credit = dict(snaps.values_list("enterprise_id", "values"))
+    blank = dict.fromkeys(CREDIT_COLUMNS)
     rows = []
     for e in qs.iterator(chunk_size=5000):
         o = e.organization
@@ -91,6 +104,8 @@ def feature_rows(org_ids=None, *, today: dt.date | None = None) -> list[dict]:
             "credit_grade": None,
             "is_first_loan": None,
         }
+        row.update(blank)
+        row.update({k: v for k, v in credit.get(o.pk, {}).items() if k in blank})
         own = tags.get(o.pk, set())
         for code, col in TAG_COLUMNS.items():
             row[col] = code in own

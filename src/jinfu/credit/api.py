@@ -1,0 +1,100 @@
+"""Credit endpoints under /api/v1/credit/: an enterprise's profile (sections gated by grant scope),
+the distributions (government) and the source templates."""
+
+from __future__ import annotations
+
+from ninja import Router
+from ninja.errors import HttpError
+
+from jinfu.core.errors import JinfuError
+from jinfu.core.principal import as_principal
+
+from . import selectors
+from .sources import SOURCES
+
+router = Router(tags=["credit 企业画像与信用"])
+
+
+def _p(request, scope: str = "credit:read"):
+    p = as_principal(request.auth)
+    if not p.has_api_scope(scope):
+        raise HttpError(403, f"API 密钥缺少权限 {scope} / API key lacks scope {scope}")
+    return p
+
+
+def _v(v):
+    return (
+        v.isoformat()
+        if hasattr(v, "isoformat")
+        else (str(v) if v is not None and not isinstance(v, (int, float, bool, str)) else v)
+    )
+
+
+@router.get("/profile/{enterprise_id}", summary="企业画像（按授权范围分节）/ enterprise profile by section")
+def profile(request, enterprise_id: int):
+    p = _p(request)
+    try:
+        ctx = selectors.profile(p, enterprise_id)
+    except JinfuError as exc:
+        raise HttpError(exc.status, f"{exc.message_zh} / {exc.message_en}") from None
+    return {
+        "enterprise_id": ctx["enterprise"].pk,
+        "name": ctx["enterprise"].name,
+        "tags": ctx["tags"],
+        "features": ctx["features"],
+        "sections": [
+            {
+                "source": s["key"],
+                "label": s["label"],
+                "scope": s["scope"],
+                "locked": s["locked"],
+                "freshness": s.get("freshness"),
+                "fetched_at": _v(s.get("fetched_at")),
+                "records": [
+                    {
+                        **{c.name: _v(v) for c, v in zip(s["columns"], r["values"], strict=True)},
+                        "source_system": r["source_system"],
+                        "fetched_at": _v(r["fetched_at"]),
+                    }
+                    for r in s["records"]
+                ],
+            }
+            for s in ctx["sections"]
+        ],
+    }
+
+
+@router.get("/distribution", summary="信用分布（政府）/ distributions by district and industry")
+def distribution(request):
+    p = _p(request)
+    try:
+        d = selectors.distributions(p)
+    except JinfuError as exc:
+        raise HttpError(exc.status, f"{exc.message_zh} / {exc.message_en}") from None
+    return {"by_division": d["by_division"], "by_industry": d["by_industry"]}
+
+
+@router.get("/sources", summary="数据源与模板 / sources and their templates")
+def sources(request):
+    _p(request)
+    return [
+        {
+            "source": s.key,
+            "label": s.label,
+            "scope": s.scope,
+            "max_age_days": s.max_age_days,
+            "natural_key": list(s.natural_key),
+            "columns": [
+                {
+                    "field": c.name,
+                    "header": c.header,
+                    "type": c.type,
+                    "required": c.required,
+                    "choices": list(c.choices),
+                    "rule": c.rule,
+                }
+                for c in s.columns
+            ],
+        }
+        for s in SOURCES.values()
+    ]

@@ -1,0 +1,137 @@
+"""Credit reads, filtered by who asks: each source section of a profile passes
+``check_enterprise_access`` for its scope (the enterprise itself and the operator always pass)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from jinfu.core.errors import ConsentRequired, Forbidden, NotFound
+from jinfu.core.models import Organization, Role
+from jinfu.core.principal import as_principal
+from jinfu.core.selectors import check_enterprise_access
+
+from . import models as m
+from .sources import SOURCES
+
+MAX_ROWS = 50
+
+
+def freshness(fetched_at, max_age_days: int) -> str:
+    if fetched_at is None:
+        return "none"
+    return "fresh" if (timezone.now() - fetched_at).days <= max_age_days else "stale"
+
+
+def profile(actor, enterprise_pk: int) -> dict:
+    """What the platform knows about one enterprise, section by section (locked without a grant)."""
+    p = as_principal(actor)
+    try:
+        ent = Organization.objects.get(pk=enterprise_pk, kind=Organization.Kind.ENTERPRISE)
+    except Organization.DoesNotExist:
+        raise NotFound("企业不存在", "no such enterprise") from None
+    if p.org_id != ent.pk and not p.is_admin and p.role != Role.INSTITUTION:
+        raise Forbidden(
+            "只有企业本身、获授权的金融机构和平台管理员可查看企业画像", "not allowed to view this profile"
+        )
+    sections = []
+    allowed: dict[str, bool] = {}
+    for spec in SOURCES.values():
+        if spec.scope not in allowed:
+            try:
+                check_enterprise_access(p, ent, spec.scope)
+                allowed[spec.scope] = True
+            except ConsentRequired:
+                allowed[spec.scope] = False
+        sec = {
+            "key": spec.key,
+            "label": spec.label,
+            "scope": spec.scope,
+            "max_age_days": spec.max_age_days,
+            "locked": not allowed[spec.scope],
+            "records": [],
+            "columns": [c for c in spec.columns if c.name != "uscc"],
+        }
+        if not sec["locked"]:
+            qs = getattr(m, spec.model).objects.filter(enterprise=ent).order_by(spec.order_by)
+            recs = list(qs[:MAX_ROWS])
+            latest = max((r.fetched_at for r in recs), default=None)
+            sec.update(
+                records=[
+                    {
+                        "values": [getattr(r, c.name) for c in sec["columns"]],
+                        "source_system": r.source_system,
+                        "fetched_at": r.fetched_at,
+                        "batch_id": r.batch_id,
+                        "freshness": freshness(r.fetched_at, spec.max_age_days),
+                    }
+                    for r in recs
+                ],
+                fetched_at=latest,
+                freshness=freshness(latest, spec.max_age_days),
+                systems=sorted({r.source_system for r in recs}),
+            )
+        sections.append(sec)
+    snap = m.FeatureSnapshot.objects.filter(pk=ent.pk).first()
+    tags = list(ent.enterprise.tags.values("code", "name")) if hasattr(ent, "enterprise") else []
+    return {
+        "enterprise": ent,
+        "sections": sections,
+        "tags": tags,
+        "features": snap.values
+        if snap and (allowed.get("credit_score") or p.org_id == ent.pk or p.is_admin)
+        else None,
+        "features_updated_at": snap.updated_at if snap else None,
+        "features_locked": not (allowed.get("credit_score", False)),
+        # The scorecard (jinfu.credit.scoring) fills this key: grade, score, reasons, improvements.
+        "credit_score": None,
+    }
+
+
+def distributions(actor) -> dict:
+    """Counts by district and industry section (government, regulator, operator)."""
+    p = as_principal(actor)
+    if not (p.is_admin or p.role in (Role.GOVERNMENT, Role.REGULATOR)):
+        raise Forbidden("仅政府、监管用户和平台管理员可查看", "government, regulator or operator only")
+    from jinfu.core.models import Division
+
+    snaps = m.FeatureSnapshot.objects.select_related("enterprise__enterprise__industry")
+    names = dict(Division.objects.values_list("code", "name"))
+    grades = ["A", "B", "M", "C", "D"]
+    by_div: dict[str, dict] = {}
+    by_ind: dict[str, dict] = {}
+    for s in snaps.iterator(chunk_size=5000):
+        o = s.enterprise
+        v = s.values or {}
+        div = names.get(o.division_id, o.division_id or "—")
+        sec = o.enterprise.industry.section if hasattr(o, "enterprise") and o.enterprise.industry_id else "—"
+        for key, d in ((div, by_div), (sec, by_ind)):
+            row = d.setdefault(key, {"n": 0, "dishonest": 0, "abnormal": 0, **dict.fromkeys(grades, 0)})
+            row["n"] += 1
+            row["dishonest"] += bool(v.get("dishonest_debtor"))
+            row["abnormal"] += bool(v.get("abnormal_listed"))
+            if v.get("tax_grade") in row:
+                row[v["tax_grade"]] += 1
+
+    def chart(d):
+        keys = sorted(d)
+        return {
+            "labels": keys,
+            "series": [{"name": f"纳税 {g}", "data": [d[k][g] for k in keys]} for g in grades]
+            + [
+                {"name": "失信被执行人", "data": [d[k]["dishonest"] for k in keys]},
+                {"name": "经营异常", "data": [d[k]["abnormal"] for k in keys]},
+            ],
+        }
+
+    batches = m.SourceBatch.objects.values("source").annotate(
+        n=Count("id"), applied=Count("id", filter=Q(status="applied"))
+    )
+    return {
+        "by_division": by_div,
+        "by_industry": by_ind,
+        "division_chart": chart(by_div),
+        "industry_chart": chart(by_ind),
+        "batches": list(batches),
+        "grades": grades,
+    }

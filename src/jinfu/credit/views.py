@@ -1,0 +1,51 @@
+"""Credit pages: parse, call a selector, render."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+
+from jinfu.core.errors import JinfuError
+
+from . import selectors
+from .connectors.files import template_csv
+from .sources import SOURCES
+
+
+def _error(request, exc: JinfuError):
+    return render(request, "credit/error.html", {"error": exc}, status=exc.status)
+
+
+@login_required
+def own_profile(request):
+    if not request.user.organization_id:
+        raise Http404
+    return enterprise_profile(request, request.user.organization_id)
+
+
+@login_required
+def enterprise_profile(request, enterprise_id: int):
+    try:
+        ctx = selectors.profile(request.user, enterprise_id)
+    except JinfuError as exc:
+        return _error(request, exc)
+    return render(request, "credit/profile.html", ctx)
+
+
+@login_required
+def distribution(request):
+    try:
+        ctx = selectors.distributions(request.user)
+    except JinfuError as exc:
+        return _error(request, exc)
+    return render(request, "credit/distribution.html", ctx)
+
+
+@login_required
+def template(request, source: str):
+    if source not in SOURCES:
+        raise Http404
+    resp = HttpResponse(template_csv(source), content_type="text/csv; charset=utf-8")
+    resp["Content-Disposition"] = f'attachment; filename="credit-{source}.csv"'
+    return resp
