@@ -314,7 +314,7 @@ def test_innovation_score_hand_case():
         "invention_patents": 3,  # tier 3 → 0.7 × 25
         "software_copyrights": 2,
         "trademarks": 1,  # other IP 3 → 0.6 × 10
-        "insured_growth_12m": 12.0,  # tier 10 → 0.7 × 15
+        "insured_growth_12m": 0.12,  # ratio, tier 0.1 → 0.7 × 15
         "revenue": 600.0,  # tier 500 → 0.6 × 10
         "procurement_amount_12m": 0.0,  # below 1 → 0
     }

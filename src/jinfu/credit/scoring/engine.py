@@ -49,7 +49,7 @@ FEATURES: dict[str, tuple[str, str, str]] = {
     "tax_grade": ("cat", "纳税信用等级", ""),
     "tax_paid": ("num", "纳税总额", "万元"),
     "insured_headcount": ("num", "社保缴纳人数", "人"),
-    "insured_growth_12m": ("num", "社保人数12个月增长率", "%"),
+    "insured_growth_12m": ("num", "参保人数同比增长", ""),  # ratio: 0.1 = +10 %
     "procurement_amount_12m": ("num", "近12个月政府采购金额", "万元"),
     "dishonest_debtor": ("bool", "失信被执行人", ""),
     "enforcement_cases": ("num", "被执行案件数", "件"),
@@ -125,7 +125,7 @@ def synthetic_features(n: int, seed: int = 0) -> pl.DataFrame:
             "tax_grade": tax_grade,
             "tax_paid": np.round(revenue * rng.uniform(0.01, 0.08, n), 1),
             "insured_headcount": np.round(employees * rng.uniform(0.5, 1.0, n)),
-            "insured_growth_12m": np.round(rng.normal(3.0, 15.0, n), 1),
+            "insured_growth_12m": np.round(rng.normal(0.03, 0.15, n), 4),
             "procurement_amount_12m": np.where(
                 rng.random(n) < 0.15, np.round(rng.lognormal(4, 1.2, n), 1), 0.0
             ),
@@ -175,7 +175,7 @@ LATENT_COEFFICIENTS: dict[str, float] = {
     "operating_cash_flow > 0": -0.45,
     "net_profit > 0": -0.35,
     "ln(1 + invention_patents)": -0.25,
-    "clip(insured_growth_12m, −50, 50)/10  (null → 0)": -0.15,
+    "10·clip(insured_growth_12m, −0.5, 0.5)  (ratio; null → 0)": -0.15,
     "ln(1 + platform_loans_outstanding)": 0.08,
     "noise σ": 0.6,
 }
@@ -188,7 +188,7 @@ def latent_default_labels(df: pl.DataFrame, seed: int = 0) -> np.ndarray:
         + 1.6·dishonest_debtor + 0.45·min(enforcement_cases, 5) + 0.10·min(judgments_3y, 10)
         + 0.25·min(penalties_3y, 5) + 0.9·abnormal_listed − 0.22·ln(1 + revenue[万元])
         − 0.04·min(established_years, 20) + 0.25·(debt_ratio − 55)/10 − 0.45·[operating_cash_flow > 0]
-        − 0.35·[net_profit > 0] − 0.25·ln(1 + invention_patents) − 0.15·clip(insured_growth_12m, −50, 50)/10
+        − 0.35·[net_profit > 0] − 0.25·ln(1 + invention_patents) − 1.5·clip(insured_growth_12m, −0.5, 0.5)
         + 0.08·ln(1 + platform_loans_outstanding) + ε,  ε ~ N(0, 0.6²)
     p = 1 / (1 + e^(−z)); label ~ Bernoulli(p), reproducible with ``seed``. Nulls count as 0 (booleans
     false). The coefficients are in :data:`LATENT_COEFFICIENTS`. On :func:`synthetic_features` the default
@@ -227,9 +227,9 @@ def latent_default_labels(df: pl.DataFrame, seed: int = 0) -> np.ndarray:
         + c["operating_cash_flow > 0"] * (num("operating_cash_flow") > 0)
         + c["net_profit > 0"] * (num("net_profit") > 0)
         + c["ln(1 + invention_patents)"] * np.log1p(np.maximum(num("invention_patents"), 0))
-        + c["clip(insured_growth_12m, −50, 50)/10  (null → 0)"]
-        * np.clip(num("insured_growth_12m"), -50, 50)
-        / 10
+        + c["10·clip(insured_growth_12m, −0.5, 0.5)  (ratio; null → 0)"]
+        * np.clip(num("insured_growth_12m"), -0.5, 0.5)
+        * 10
         + c["ln(1 + platform_loans_outstanding)"] * np.log1p(np.maximum(num("platform_loans_outstanding"), 0))
     )
     rng = np.random.default_rng(seed)
@@ -577,7 +577,7 @@ def score_row(points_table, row: dict, grade_bands=None, n_reasons: int = 3) -> 
         p = float(fb.points[i])
         total += p
         best = float(fb.points.max())
-        better = [(float(q), j) for j, q in enumerate(fb.points) if q > p + 1e-9]
+        better = [(float(q), j) for j, q in enumerate(fb.points) if q >= p + 1.0]
         nxt = min(better) if better else None
         breakdown.append(
             {
