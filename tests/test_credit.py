@@ -222,3 +222,24 @@ def test_views(client, ent, make_user):
     assert client.get("/credit/distribution/").status_code == 403
     r = client.get(f"/api/v1/credit/profile/{ent.organization.pk}")
     assert r.status_code == 200 and r.json()["sections"][0]["records"][0]["credit_grade"] == "A"
+
+
+def test_admin_file_import(client, ent, make_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    admin_user = make_user("admin")
+    client.force_login(admin_user)
+    assert client.get("/admin/credit/sourcebatch/").status_code == 200
+    body = "统一社会信用代码,年度,纳税信用等级,纳税额（万元）\n91500103MA5UCRED02,2024,E,1\n".encode()
+    r = client.post(
+        "/admin/credit/sourcebatch/import/",
+        {"source": "tax", "source_system": "税务", "file": SimpleUploadedFile("t.csv", body)},
+    )
+    assert r.status_code == 422 and "code.unknown_choice" in r.content.decode()
+    body = body.replace(b",E,", b",A,")
+    r = client.post(
+        "/admin/credit/sourcebatch/import/",
+        {"source": "tax", "source_system": "税务", "file": SimpleUploadedFile("t.csv", body)},
+    )
+    assert r.status_code == 200 and 'data-batch-status="applied"' in r.content.decode()
+    assert m.TaxRecord.objects.filter(enterprise=ent.organization).count() == 1

@@ -1,14 +1,60 @@
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
 
 from . import models as m
 
 
+class ImportForm(forms.Form):
+    source = forms.ChoiceField(label="数据源 source", choices=m.Source.choices)
+    source_system = forms.CharField(label="来源系统 source system", max_length=100, initial="文件导入")
+    file = forms.FileField(label="文件（.xlsx / .csv，按模板）")
+
+
 @admin.register(m.SourceBatch)
 class SourceBatchAdmin(admin.ModelAdmin):
+    """Batches, and the operator's file import (按模板导入) at ``import/``: all rows valid or nothing applied."""
+
     list_display = ("id", "source", "source_system", "adapter", "status", "rows", "started_at")
     list_filter = ("source", "adapter", "status")
     readonly_fields = ("errors",)
+    change_list_template = "credit/admin/batch_changelist.html"
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="credit_sourcebatch_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        from .services import import_file
+
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        batch = None
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            f = form.cleaned_data["file"]
+            batch = import_file(
+                form.cleaned_data["source"],
+                f.read(),
+                f.name,
+                source_system=form.cleaned_data["source_system"],
+                user=request.user,
+            )
+        ctx = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "batch": batch,
+            "title": "按模板导入来源数据",
+            "sources": m.Source.choices,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(
+            request, "credit/admin/import.html", ctx, status=422 if batch and batch.errors else 200
+        )
 
 
 @admin.register(m.ConnectorConfig)
@@ -37,6 +83,14 @@ class TagRuleAdmin(admin.ModelAdmin):
     form = TagRuleForm
     list_display = ("tag", "rule", "mode", "active", "updated_at")
     list_filter = ("mode", "active")
+    actions = ["apply_now"]
+
+    @admin.action(description="立即按规则为全部企业打标签 / apply all active tag rules now")
+    def apply_now(self, request, queryset):
+        from .services import apply_tags
+
+        counts = apply_tags()
+        self.message_user(request, "；".join(f"{k}: {v}" for k, v in counts.items()) or "—")
 
 
 for model in (

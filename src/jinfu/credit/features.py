@@ -103,14 +103,15 @@ def _years_ago(d: dt.date, n: int) -> dt.date:
         return d.replace(year=d.year - n, day=28)
 
 
-def _latest_year(df: pl.DataFrame, last_year: int) -> pl.DataFrame:
-    return df.filter(pl.col("year") <= last_year).sort("year").group_by("org_id").last()
+def _latest_year(df: pl.LazyFrame, last_year: int) -> pl.LazyFrame:
+    return df.filter(pl.col("year") <= last_year).group_by("org_id").agg(pl.all().sort_by("year").last())
 
 
 def derive(org_ids: pl.Series | list[int], frames: dict[str, pl.DataFrame], today: dt.date) -> pl.DataFrame:
     """One row per ``org_ids`` element with the columns of :data:`CREDIT_SCHEMA` (plus ``org_id``)."""
     f = {k: (frames.get(k) if frames.get(k) is not None else empty(k)) for k in INPUTS}
-    f = {k: v.select([pl.col(c).cast(t) for c, t in INPUTS[k].items()]) for k, v in f.items()}
+    # Lazy throughout: one plan, collected once, so Polars runs the per-source aggregations in parallel.
+    f = {k: v.lazy().select([pl.col(c).cast(t) for c, t in INPUTS[k].items()]) for k, v in f.items()}
     last_year = today.year - 1
     this_month = today.replace(day=1)
     m12 = _add_months(this_month, -12)
@@ -123,9 +124,10 @@ def derive(org_ids: pl.Series | list[int], frames: dict[str, pl.DataFrame], toda
     )
     parts.append(tax.lazy())
 
-    si = f["social_insurance"].filter(pl.col("month") <= today).sort("month")
+    si = f["social_insurance"].filter(pl.col("month") <= today)
     latest = si.group_by("org_id").agg(
-        pl.col("month").last().alias("_m"), pl.col("insured").last().alias("insured_headcount")
+        pl.col("month").max().alias("_m"),
+        pl.col("insured").sort_by("month").last().alias("insured_headcount"),
     )
     prior = si.select("org_id", (pl.col("month")).alias("_pm"), pl.col("insured").alias("_pi"))
     growth = (

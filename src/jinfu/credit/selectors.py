@@ -23,6 +23,38 @@ def freshness(fetched_at, max_age_days: int) -> str:
     return "fresh" if (timezone.now() - fetched_at).days <= max_age_days else "stale"
 
 
+def _display(rec, col):
+    if col.type == "choice" and hasattr(rec, f"get_{col.name}_display"):
+        return getattr(rec, f"get_{col.name}_display")()
+    v = getattr(rec, col.name)
+    if col.type == "bool":
+        return "是" if v else "否"
+    if col.type == "month" and v is not None:
+        return v.strftime("%Y-%m")
+    return v
+
+
+def feature_list(values: dict | None) -> list[dict]:
+    """Feature values with their catalog label and unit (for display)."""
+    from jinfu.rules import ENTERPRISE_FIELDS
+
+    out = []
+    for k, v in (values or {}).items():
+        f = ENTERPRISE_FIELDS.get(k)
+        if isinstance(v, bool):
+            v = "是" if v else "否"
+        out.append(
+            {
+                "name": k,
+                "label": f.label_zh if f else k,
+                "unit": f.unit if f else "",
+                "source": f.source if f else "",
+                "value": v,
+            }
+        )
+    return out
+
+
 def profile(actor, enterprise_pk: int) -> dict:
     """What the platform knows about one enterprise, section by section (locked without a grant)."""
     p = as_principal(actor)
@@ -74,9 +106,13 @@ def profile(actor, enterprise_pk: int) -> dict:
         sections.append(sec)
     snap = m.FeatureSnapshot.objects.filter(pk=ent.pk).first()
     tags = list(ent.enterprise.tags.values("code", "name")) if hasattr(ent, "enterprise") else []
+    features = (
+        snap.values if snap and (allowed.get("credit_score") or p.org_id == ent.pk or p.is_admin) else None
+    )
     return {
         "enterprise": ent,
         "sections": sections,
+        "feature_list": feature_list(features),
         "tags": tags,
         "features": snap.values
         if snap and (allowed.get("credit_score") or p.org_id == ent.pk or p.is_admin)
