@@ -382,6 +382,9 @@ def build_demo(*, enterprises: int = 3000, seed: int = 20261122, stdout=None) ->
     from jinfu.credit.demo import build_credit_demo  # noqa: I001
 
     build_credit_demo(seed=seed, stdout=stdout, enterprise_org=orgs["enterprise"], bank_org=orgs["bank"])
+    from jinfu.credit.scoring.services import build_scoring_demo  # noqa: I001
+
+    build_scoring_demo(seed=seed, stdout=stdout)
     return result
 
 

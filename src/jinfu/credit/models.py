@@ -285,3 +285,6 @@ class TagRule(models.Model):
 
     def __str__(self):
         return f"{self.tag.name}: {self.rule}"
+
+
+from .models_scoring import *  # noqa: E402, F401, F403

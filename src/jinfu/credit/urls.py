@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("profile/<int:enterprise_id>/", views.enterprise_profile, name="enterprise_profile"),
     path("distribution/", views.distribution, name="distribution"),
     path("template/<str:source>.csv", views.template, name="template"),
+    path("", include("jinfu.credit.scoring.urls")),
 ]

@@ -337,10 +337,17 @@ def monitor_psi(period: str, model: ScorecardModel | None = None) -> PsiMonitor:
 
 def build_scoring_demo(*, seed: int = 20261122, stdout=None) -> ScorecardModel | None:
     """Demo: train on the documented latent labels, activate if validation passes, batch-score everyone."""
+    if active_model() is not None:  # idempotent: a second demo run keeps the active model
+        return active_model()
     admin = User.objects.filter(is_superuser=True).first() or User.objects.filter(role=Role.ADMIN).first()
     if admin is None:
         return None
-    model = train_model(admin, seed=seed)
+    try:
+        model = train_model(admin, seed=seed)
+    except ValidationFailed as exc:  # e.g. a small demo with too few enterprises or defaults
+        if stdout:
+            stdout.write(f"credit scorecard not trained: {exc.message_zh} / {exc.message_en}\n")
+        return None
     report = model.reports.first()
     if stdout:
         stdout.write(
