@@ -209,10 +209,13 @@ def test_views(client, ent, make_user):
     client.force_login(ent)
     r = client.get("/credit/profile/")
     assert r.status_code == 200 and 'data-freshness="fresh"' in r.content.decode()
+    assert 'href="/credit/profile/"' in r.content.decode()  # in the enterprise menu
     bank = make_user("institution")
     client.force_login(bank)
     r = client.get(f"/credit/profile/{ent.organization.pk}/")
     assert r.status_code == 200 and "未授权" in r.content.decode()
+    r = client.get(f"/orgs/{ent.organization.pk}/")
+    assert r.status_code == 200 and f'href="/credit/profile/{ent.organization.pk}/"' in r.content.decode()
     gov = make_user("government")
     services.refresh_features()
     client.force_login(gov)
