@@ -201,3 +201,21 @@ def test_model_pages(client, db, make_user, trained):
     assert client.post(f"/credit/models/{model.pk}/retire/").status_code == 302
     model.refresh_from_db()
     assert model.status == "active"
+
+
+def test_score_partial_renders_the_credit_view(db, make_user, trained):
+    from django.template.loader import render_to_string
+    from django.utils.html import escape
+
+    from jinfu.credit.scoring import selectors, services
+
+    admin, model = trained
+    services.activate_model(admin, model.pk)
+    ent = make_user("enterprise")
+    view = selectors.credit_view(ent, ent.organization)
+    html = render_to_string("credit/_score.html", {"credit": view})
+    assert view["grade"] in html and "预授信额度" in html and "技术评估" in html
+    for r in view["reasons"]:
+        assert escape(r["text"]) in html
+    for line in view["pre_credit"]:
+        assert escape(line["steps"][0]) in html
