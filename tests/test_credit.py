@@ -190,6 +190,20 @@ def test_profile_permissions(ent, make_user):
     ctx = selectors.profile(bank, org.pk)
     by = {s["key"]: s for s in ctx["sections"]}
     assert not by["tax"]["locked"] and len(by["tax"]["records"]) == 1 and by["ip"]["locked"]
+    assert ctx["features"] is None and ctx["tags"] == [] and ctx["features_locked"]
+    services.refresh_features([org.pk])
+    g2 = Grant.objects.create(
+        enterprise=org,
+        grantee=bank.organization,
+        scopes=["credit_score"],
+        purpose=Purpose.CREDIT_ASSESSMENT,
+        granted_at=now - dt.timedelta(days=1),
+        expires_at=now + dt.timedelta(days=30),
+    )
+    ctx = selectors.profile(bank, org.pk)
+    assert ctx["features"]["tax_grade"] == "A" and not ctx["features_locked"]
+    assert {s["key"]: s["locked"] for s in ctx["sections"]}["ip"]  # credit_score does not open the sources
+    g2.delete()
     g.revoked_at = now
     g.save()
     assert selectors.profile(bank, org.pk)["sections"][0]["locked"]

@@ -104,21 +104,27 @@ def profile(actor, enterprise_pk: int) -> dict:
                 systems=sorted({r.source_system for r in recs}),
             )
         sections.append(sec)
+    # The derived features (and the score) need the credit_score scope.
+    try:
+        check_enterprise_access(p, ent, "credit_score")
+        allowed["credit_score"] = True
+    except ConsentRequired:
+        allowed["credit_score"] = False
     snap = m.FeatureSnapshot.objects.filter(pk=ent.pk).first()
-    tags = list(ent.enterprise.tags.values("code", "name")) if hasattr(ent, "enterprise") else []
-    features = (
-        snap.values if snap and (allowed.get("credit_score") or p.org_id == ent.pk or p.is_admin) else None
+    derived_ok = allowed["credit_score"]  # the enterprise itself and the operator always pass
+    # Tags are derived from the same non-public records (loans, environment, R&D): same gate.
+    tags = (
+        list(ent.enterprise.tags.values("code", "name")) if derived_ok and hasattr(ent, "enterprise") else []
     )
+    features = snap.values if snap and derived_ok else None
     return {
         "enterprise": ent,
         "sections": sections,
         "feature_list": feature_list(features),
         "tags": tags,
-        "features": snap.values
-        if snap and (allowed.get("credit_score") or p.org_id == ent.pk or p.is_admin)
-        else None,
+        "features": features,
         "features_updated_at": snap.updated_at if snap else None,
-        "features_locked": not (allowed.get("credit_score", False)),
+        "features_locked": not derived_ok,
         # The scorecard (jinfu.credit.scoring) fills this key: grade, score, reasons, improvements.
         "credit_score": None,
     }
