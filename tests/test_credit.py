@@ -260,3 +260,33 @@ def test_admin_file_import(client, ent, make_user):
     )
     assert r.status_code == 200 and 'data-batch-status="applied"' in r.content.decode()
     assert m.TaxRecord.objects.filter(enterprise=ent.organization).count() == 1
+
+
+def test_api_key_needs_credit_scope_and_grant(client, ent, make_user):
+    from jinfu.core.apikeys import issue_key
+
+    org = ent.organization
+    _tax(org)
+    bank = make_user("institution")
+    _, no_scope = issue_key(organization=bank.organization, name="k1", scopes=["enterprise_data:read"])
+    url = f"/api/v1/credit/profile/{org.pk}"
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {no_scope}").status_code == 403
+    _, key = issue_key(
+        organization=bank.organization, name="k2", scopes=["credit:read", "enterprise_data:read"]
+    )
+    body = client.get(url, HTTP_AUTHORIZATION=f"Bearer {key}").json()
+    assert all(s["locked"] and s["records"] == [] for s in body["sections"]) and body["features"] is None
+    now = timezone.now()
+    Grant.objects.create(
+        enterprise=org,
+        grantee=bank.organization,
+        scopes=["tax"],
+        purpose=Purpose.CREDIT_ASSESSMENT,
+        granted_at=now - dt.timedelta(days=1),
+        expires_at=now + dt.timedelta(days=30),
+    )
+    body = client.get(url, HTTP_AUTHORIZATION=f"Bearer {key}").json()
+    tax = next(s for s in body["sections"] if s["source"] == "tax")
+    assert not tax["locked"] and tax["records"][0]["source_system"] == "税务" and tax["freshness"] == "fresh"
+    assert client.get("/api/v1/credit/distribution", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 403
+    assert len(client.get("/api/v1/credit/sources", HTTP_AUTHORIZATION=f"Bearer {key}").json()) == 9
