@@ -125,9 +125,19 @@ def profile(actor, enterprise_pk: int) -> dict:
         "features": features,
         "features_updated_at": snap.updated_at if snap else None,
         "features_locked": not derived_ok,
-        # The scorecard (jinfu.credit.scoring) fills this key: grade, score, reasons, improvements.
-        "credit_score": None,
+        # grade, score, reasons, improvements, innovation score and pre-credit lines (jinfu.credit.scoring)
+        "credit": _credit(p, ent) if derived_ok else None,
+        "credit_score_template": "credit/_score.html",
     }
+
+
+def _credit(p, ent):
+    from .scoring.selectors import credit_view
+
+    try:
+        return credit_view(p, ent)
+    except Forbidden:  # government users see distributions only
+        return None
 
 
 def distributions(actor) -> dict:
