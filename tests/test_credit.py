@@ -290,3 +290,26 @@ def test_api_key_needs_credit_scope_and_grant(client, ent, make_user):
     assert not tax["locked"] and tax["records"][0]["source_system"] == "税务" and tax["freshness"] == "fresh"
     assert client.get("/api/v1/credit/distribution", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 403
     assert len(client.get("/api/v1/credit/sources", HTTP_AUTHORIZATION=f"Bearer {key}").json()) == 9
+
+
+def test_profile_page_shows_record_values_and_the_score_block(client, make_user):
+    """The enterprise's own profile lists each record's values (not only its provenance)."""
+    import datetime as dt
+
+    from jinfu.credit import models as cm
+
+    user = make_user("enterprise")
+    org = user.organization
+    batch = cm.SourceBatch.objects.create(source="tax", adapter="file", status="applied")
+    cm.TaxRecord.objects.create(
+        enterprise=org,
+        year=2025,
+        credit_grade="B",
+        tax_paid=123.45,
+        source_system="税务",
+        fetched_at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC),
+        batch=batch,
+    )
+    client.force_login(user)
+    html = client.get("/credit/profile/").content.decode()
+    assert "123.45" in html and ">B<" in html.replace(" ", "")

@@ -92,6 +92,8 @@ def profile(actor, enterprise_pk: int) -> dict:
                 records=[
                     {
                         "values": [getattr(r, c.name) for c in sec["columns"]],
+                        # for display: choice fields by their names (纳税信用等级 A, 发明专利 …)
+                        "display": [_shown(r, c.name) for c in sec["columns"]],
                         "source_system": r.source_system,
                         "fetched_at": r.fetched_at,
                         "batch_id": r.batch_id,
@@ -129,6 +131,11 @@ def profile(actor, enterprise_pk: int) -> dict:
         "credit": _credit(p, ent) if derived_ok else None,
         "credit_score_template": "credit/_score.html",
     }
+
+
+def _shown(record, name: str):
+    getter = getattr(record, f"get_{name}_display", None)
+    return getter() if getter is not None else getattr(record, name)
 
 
 def _credit(p, ent):
