@@ -219,3 +219,14 @@ def test_score_partial_renders_the_credit_view(db, make_user, trained):
         assert escape(r["text"]) in html
     for line in view["pre_credit"]:
         assert escape(line["steps"][0]) in html
+
+
+def test_score_api_needs_a_credit_score_grant(client, make_user):
+    """GET /api/v1/credit/score/{id}: the enterprise itself reads it; an institution without a grant gets 403."""
+    ent = make_user("enterprise")
+    bank = make_user("institution")
+    client.force_login(ent)
+    own = client.get(f"/api/v1/credit/score/{ent.organization.pk}")
+    assert own.status_code == 200 and "innovation" in own.json() and "grade" in own.json()
+    client.force_login(bank)
+    assert client.get(f"/api/v1/credit/score/{ent.organization.pk}").status_code == 403

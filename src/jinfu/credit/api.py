@@ -64,6 +64,36 @@ def profile(request, enterprise_id: int):
     }
 
 
+@router.get(
+    "/score/{enterprise_id}", summary="信用评分、原因、改进建议、技术评估与预授信额度 / score and working"
+)
+def score(request, enterprise_id: int):
+    """The enterprise itself, the operator, or an institution with a live credit_score grant."""
+    from jinfu.core.models import Organization
+
+    from .scoring.selectors import credit_view
+
+    p = _p(request)
+    org = Organization.objects.filter(pk=enterprise_id, kind=Organization.Kind.ENTERPRISE).first()
+    if org is None:
+        raise HttpError(404, "企业不存在 / enterprise not found")
+    try:
+        data = credit_view(p, org)
+    except JinfuError as exc:
+        raise HttpError(exc.status, f"{exc.message_zh} / {exc.message_en}") from None
+    data = {k: v for k, v in data.items() if k != "enterprise"}
+    data["model"] = str(data["model"]) if data.get("model") is not None else None
+    return _jsonable(data)
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return _v(value)
+
+
 @router.get("/distribution", summary="信用分布（政府）/ distributions by district and industry")
 def distribution(request):
     p = _p(request)
