@@ -21,7 +21,7 @@ def _seeds_dir() -> Path:
     env = os.environ.get("JINFU_SEEDS_DIR")
     if env and Path(env).is_dir():
         return Path(env)
-    pytest.skip("seed documents not found (set JINFU_SEEDS_DIR)")
+    pytest.fail("seed documents not found beside the repository (../shared/seeds) nor in JINFU_SEEDS_DIR")
 
 
 PLAN_FILES = plan_files()
