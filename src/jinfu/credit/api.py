@@ -7,7 +7,7 @@ from ninja import Router
 from ninja.errors import HttpError
 
 from jinfu.core.errors import JinfuError
-from jinfu.core.principal import as_principal
+from jinfu.core.web import api_principal
 
 from . import selectors
 from .sources import SOURCES
@@ -16,10 +16,7 @@ router = Router(tags=["credit 企业画像与信用"])
 
 
 def _p(request, scope: str = "credit:read"):
-    p = as_principal(request.auth)
-    if not p.has_api_scope(scope):
-        raise HttpError(403, f"API 密钥缺少权限 {scope} / API key lacks scope {scope}")
-    return p
+    return api_principal(request, scope)
 
 
 def _v(v):
