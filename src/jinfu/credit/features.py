@@ -235,7 +235,9 @@ def derive(org_ids: pl.Series | list[int], frames: dict[str, pl.DataFrame], toda
 
     out = base
     for p in parts:
-        out = out.join(p, on="org_id", how="left")
+        # Polars 2 does not keep the left frame's row order in a join unless asked: rows must come back
+        # in the order of org_ids (callers and tests align them by position)
+        out = out.join(p, on="org_id", how="left", maintain_order="left")
     out = out.with_columns(
         [pl.col(c).fill_null(0) for c in COUNT_COLUMNS]
         + [pl.col(c).fill_null(False) for c in ("dishonest_debtor", "abnormal_listed")]

@@ -403,7 +403,7 @@ def financial_frame(statements: pl.DataFrame, as_of_year: int | None = None) -> 
                 pl.col("net_assets").cast(pl.Float64).alias("net_assets_y1"),
                 pl.col("total_assets").cast(pl.Float64).alias("total_assets_y1"),
             ]
-        out = out.join(part.select(cols), on="org_id", how="left")
+        out = out.join(part.select(cols), on="org_id", how="left", maintain_order="left")
     return out
 
 

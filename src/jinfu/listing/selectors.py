@@ -176,9 +176,9 @@ def listing_frame(org_ids=None, *, as_of_year: int | None = None) -> pl.DataFram
         .agg(pl.col("stage_rank").max())
     )
     out = (
-        feats.join(wide, on="org_id", how="left")
-        .join(profiles, on="org_id", how="left")
-        .join(rank, on="org_id", how="left")
+        feats.join(wide, on="org_id", how="left", maintain_order="left")
+        .join(profiles, on="org_id", how="left", maintain_order="left")
+        .join(rank, on="org_id", how="left", maintain_order="left")
         .with_columns(pl.col("stage_rank").fill_null(0))
     )
     return out
