@@ -57,6 +57,20 @@ def ensure_reference_data() -> bool:
     return True
 
 
+# Every test runs on the same frozen calendar day (the clock ticks from there), so that no test depends on
+# the date the suite happens to run: fixtures that say "established 100 days ago" or "last year" mean the
+# same thing in every run. A test that needs another day travels on its own (time_machine fixture).
+FROZEN_NOW = "2026-06-30T10:00:00+08:00"
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    import time_machine
+
+    with time_machine.travel(FROZEN_NOW, tick=True):
+        yield
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Create the test database (pytest-django), then load the reference data once per session/worker.
