@@ -71,6 +71,16 @@ def _frozen_clock():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_workday_calendar():
+    """The entered holiday schedule is cached per process: start and end every test without it."""
+    from jinfu.core import selectors_calendar
+
+    selectors_calendar.invalidate()
+    yield
+    selectors_calendar.invalidate()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Create the test database (pytest-django), then load the reference data once per session/worker.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import os
 import signal
@@ -142,6 +143,41 @@ def cmd_brain(args) -> int:
     return 0
 
 
+def cmd_calendar(args) -> int:
+    """Working-day calendar: `check` reminds operators in December; `import` enters a year's notice."""
+    _setup()
+    from jinfu.core import services_calendar
+    from jinfu.core.errors import JinfuError
+    from jinfu.core.models import User
+
+    if args.action == "check":
+        print(f"notified={services_calendar.notify_missing_next_year()}")
+        return 0
+    if not (args.file and args.year and args.notice_number and args.notice_date and args.title):
+        print("需要 FILE --year --notice-number --notice-date --title / missing arguments", file=sys.stderr)
+        return 2
+    user = User.objects.filter(username=args.user).first() if args.user else None
+    try:
+        with open(args.file, "rb") as fh:
+            days = services_calendar.parse_days(
+                args.year, services_calendar.rows_from_file(fh.read(), args.file)
+            )
+        notice = services_calendar.enter_notice(
+            user,
+            year=args.year,
+            notice_number=args.notice_number,
+            notice_date=dt.date.fromisoformat(args.notice_date),
+            title=args.title,
+            source_url=args.source_url or "",
+            days=days,
+        )
+    except JinfuError as exc:
+        print(f"{exc.message_zh} / {exc.message_en}", file=sys.stderr)
+        return 2
+    print(f"year={notice.year} version={notice.version} days={len(days)}")
+    return 0
+
+
 def cmd_createuser(args) -> int:
     _setup()
     from jinfu.core.errors import JinfuError
@@ -229,6 +265,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--org", help="组织统一社会信用代码或ID / organization USCC or id")
     p.add_argument("--name", help="姓名 / display name")
     p.set_defaults(func=cmd_createuser)
+
+    p = sub.add_parser("calendar", help="工作日历：录入放假安排、年末提醒 / working-day calendar")
+    p.add_argument("action", choices=["check", "import"])
+    p.add_argument("file", nargs="?", help="CSV/XLSX：日期、类型（放假/上班）、节日")
+    p.add_argument("--year", type=int)
+    p.add_argument("--notice-number", help="通知文号 / notice number")
+    p.add_argument("--notice-date", help="发布日期 YYYY-MM-DD / notice date")
+    p.add_argument("--title", help="通知标题 / notice title")
+    p.add_argument("--source-url", help="来源链接 / source URL")
+    p.add_argument("--user", help="录入人（平台管理员）/ operator username")
+    p.set_defaults(func=cmd_calendar)
 
     p = sub.add_parser("manage", help="Django 管理命令 / run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -525,3 +525,6 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+from .models_calendar import HolidayDay, HolidayNotice  # noqa: E402,F401  (working-day calendar tables)

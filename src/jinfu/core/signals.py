@@ -17,6 +17,7 @@ for model in (
     models.Tag,
 ):
     auditlog.register(model)
+auditlog.register(models.HolidayNotice)
 auditlog.register(models.User, exclude_fields=["password", "last_login"])
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_calendar
 
 urlpatterns = [
     path("", views.org_list, name="org-list"),
@@ -14,4 +14,5 @@ urlpatterns = [
     path("api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api-key-revoke"),
     path("audit/", views.audit, name="audit"),
     path("notifications/", views.notifications, name="notifications"),
+    path("calendar/", views_calendar.calendar, name="calendar"),
 ]

@@ -23,6 +23,7 @@ from .errors import JinfuError
 from .forms import ApiKeyForm, GrantForm
 from .models import Organization, ReferenceDataset, Role
 from .principal import as_principal
+from .selectors_calendar import missing_next_year
 
 
 class LoginView(auth_views.LoginView):
@@ -73,6 +74,7 @@ def home(request):
         ctx["events"] = selectors.security_events_for(request.user)[:10]
         ctx["counts"] = {k.label: Organization.objects.filter(kind=k).count() for k in Organization.Kind}
         ctx["overview"] = selectors.enterprise_overview(request.user)
+        ctx["calendar_missing"] = missing_next_year()
     elif p.role == Role.ENTERPRISE:
         template = "core/home_enterprise.html"
         if p.organization is not None:

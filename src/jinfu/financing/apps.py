@@ -9,7 +9,7 @@ class FinancingConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from . import models
+        from . import models, receivers  # noqa: F401  (kernel signals: working-day calendar)
 
         for model in (models.Product, models.Demand, models.Application, models.Fund, models.RoadshowProject):
             auditlog.register(model)

@@ -9,7 +9,7 @@ class PolicyConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from . import models
+        from . import models, receivers  # noqa: F401  (kernel signals: working-day calendar)
 
         for model in (
             models.Policy,
