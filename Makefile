@@ -58,6 +58,7 @@ LINT_PATHS = $(wildcard src tests bench/*.py)
 lint: install
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix src tests bench

@@ -3,15 +3,11 @@
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
-from jinfu.brain.api import router as brain_router
 from jinfu.core.api import router as core_router
 from jinfu.core.api_codes import router as codes_router
 from jinfu.core.apikeys import ApiKeyAuth, SessionAuthCSRF
 from jinfu.core.imports.api import router as imports_router
-from jinfu.credit.api import router as credit_router
-from jinfu.financing.api import router as financing_router
-from jinfu.listing.api import router as listing_router
-from jinfu.policy.api import router as policy_router
+from jinfu.core.modules import contracts, resolve
 
 api = NinjaAPI(
     title="jinfu 金服 API",
@@ -27,11 +23,9 @@ api = NinjaAPI(
 )
 api.add_router("/codes/", codes_router)
 api.add_router("/imports/", imports_router)
-api.add_router("/brain/", brain_router)
-api.add_router("/financing/", financing_router)
-api.add_router("/policy/", policy_router)
-api.add_router("/listing/", listing_router)
-api.add_router("/credit/", credit_router)
+for _label, contract in contracts():  # every installed module's router, from its contract
+    if contract.api_router:
+        api.add_router(contract.api_prefix, resolve(contract.api_router))
 api.add_router("/", core_router)
 
 

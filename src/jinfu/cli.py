@@ -32,9 +32,12 @@ def cmd_migrate(args) -> int:
 
 def cmd_load_reference(args) -> int:
     _setup()
+    from jinfu.core.modules import reference_loaders, resolve
     from jinfu.core.reference.loader import load_reference_data
 
     load_reference_data(stdout=sys.stdout)
+    for loader in reference_loaders():  # each module's reference data (module contract)
+        resolve(loader)(stdout=sys.stdout)
     return 0
 
 
@@ -109,38 +112,6 @@ def cmd_import(args) -> int:
     from jinfu.core.imports.cli import import_command
 
     return import_command(args.kind, args.file, args.dry_run, args.user)
-
-
-def cmd_brain(args) -> int:
-    _setup()
-    if args.action == "load":
-        from jinfu.brain.loader import load_plans
-
-        load_plans(stdout=sys.stdout)
-    elif args.action == "check-tasks":
-        from jinfu.brain.services import refresh_task_statuses
-
-        print(refresh_task_statuses())
-    elif args.action == "import-actuals":
-        from jinfu.brain.services import import_actuals
-        from jinfu.core.models import User
-
-        user = User.objects.filter(username=args.user).first() if args.user else None
-        if user is None:
-            print("需要 --user（有权填报的用户）/ --user (an editor) is required", file=sys.stderr)
-            return 2
-        with open(args.file, "rb") as fh:
-            result = import_actuals(user, fh.read(), args.file, dry_run=args.dry_run)
-        for pr in result["problems"]:
-            print(
-                f"{pr.get('row') or '-'}\t{pr['field']}\t{pr['rule']}\t{pr['message_zh']} / {pr['message_en']}"
-            )
-        print(
-            f"rows={result['rows']} written={result['written']} corrections={result['corrections']} "
-            f"problems={len(result['problems'])}"
-        )
-        return 1 if result["problems"] else 0
-    return 0
 
 
 def cmd_calendar(args) -> int:
@@ -276,6 +247,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source-url", help="来源链接 / source URL")
     p.add_argument("--user", help="录入人（平台管理员）/ operator username")
     p.set_defaults(func=cmd_calendar)
+
+    _setup()  # the installed modules add their own verbs (module contract: cli)
+    from jinfu.core.modules import contracts, resolve
+
+    for _label, contract in contracts():
+        for add_verbs in contract.cli:
+            resolve(add_verbs)(sub)
 
     p = sub.add_parser("manage", help="Django 管理命令 / run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -1,8 +1,11 @@
+"""The root URLconf: the kernel's own pages, then every installed module's pages (from its contract)."""
+
 from django.contrib import admin
 from django.urls import include, path
 
 from jinfu.api import api
 from jinfu.core import views
+from jinfu.core.modules import contracts
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,11 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("orgs/", include("jinfu.core.urls")),
     path("imports/", include("jinfu.core.imports.urls")),
-    path("brain/", include("jinfu.brain.urls")),
-    path("financing/", include("jinfu.financing.urls")),
-    path("policy/", include("jinfu.policy.urls")),
-    path("listing/", include("jinfu.listing.urls")),
-    path("credit/", include("jinfu.credit.urls")),
+    *(path(c.url_prefix, include(c.urls)) for _, c in contracts() if c.urls),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

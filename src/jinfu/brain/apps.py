@@ -1,10 +1,27 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from jinfu.core.modules import MenuEntry, ModuleContract
 
 
 class BrainConfig(AppConfig):
     name = "jinfu.brain"
     label = "brain"
     verbose_name = "金融产业大脑"
+    contract = ModuleContract(
+        url_prefix="brain/",
+        urls="jinfu.brain.urls",
+        api_prefix="/brain/",
+        api_router="jinfu.brain.api:router",
+        menus=(
+            MenuEntry("brain:overview", _("金融产业大脑"), ("government", "regulator", "admin"), order=5),
+            MenuEntry("brain:tasks", _("督办任务"), ("government",), order=6),
+        ),
+        demo="jinfu.brain.demo:demo_step",
+        demo_order=10,
+        reference_loaders=("jinfu.brain.loader:load_plans",),
+        cli=("jinfu.brain.cli:add_verbs",),
+    )
 
     def ready(self):
         from auditlog.registry import auditlog

@@ -131,3 +131,8 @@ def build_brain_demo(seed: int = 20261122, stdout=None) -> dict:
     if stdout:
         stdout.write(f"brain demo: {stats}\n")
     return stats
+
+
+def demo_step(ctx) -> None:
+    """The platform demo's brain step (module contract)."""
+    build_brain_demo(seed=ctx.seed, stdout=ctx.stdout)

@@ -1,10 +1,31 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from .modules import MenuEntry, ModuleContract
 
 
 class CoreConfig(AppConfig):
     name = "jinfu.core"
     label = "core"
     verbose_name = "基础平台"
+    # The kernel's own pages (its URLs and API are wired in jinfu/urls.py and jinfu/api.py).
+    contract = ModuleContract(
+        menus=(
+            MenuEntry("consent", _("数据授权"), ("enterprise",), order=80),
+            MenuEntry("imports:list", _("数据导入"), ("government", "admin"), order=85),
+            MenuEntry(
+                "org-list",
+                _("主体名录"),
+                ("enterprise", "institution", "government", "regulator", "admin"),
+                order=90,
+                labels={"enterprise": _("机构名录"), "institution": _("企业名录"), "admin": _("组织")},
+            ),
+            MenuEntry("access-log", _("数据访问记录"), ("institution",), order=91),
+            MenuEntry("api-keys", _("API 密钥"), ("institution", "admin"), order=92),
+            MenuEntry("audit", _("审计日志"), ("admin",), order=93),
+            MenuEntry("admin:index", _("后台管理"), ("admin",), order=99),
+        ),
+    )
 
     def ready(self):
         from . import signals  # noqa: F401  (login audit, auditlog registration)

@@ -1,60 +1,15 @@
-"""Navigation per role: each role sees the menu made for it."""
+"""Navigation per role: each role sees the entries the installed modules declare for it (core.modules)."""
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from .models import Role
-
-# The menu of each role: (URL name, label). Admins get the operator menu.
-MENUS = {
-    Role.ENTERPRISE: [
-        ("financing:market", _("融资服务")),
-        ("financing:applications", _("我的申请")),
-        ("policy:mine", _("政策兑现")),
-        ("listing:readiness", _("上市培育")),
-        ("credit:profile", _("企业画像")),
-        ("consent", _("数据授权")),
-        ("org-list", _("机构名录")),
-    ],
-    Role.INSTITUTION: [
-        ("financing:workbench", _("产品与申请")),
-        ("financing:hall", _("揭榜大厅")),
-        ("org-list", _("企业名录")),
-        ("access-log", _("数据访问记录")),
-        ("api-keys", _("API 密钥")),
-    ],
-    Role.GOVERNMENT: [
-        ("brain:overview", _("金融产业大脑")),
-        ("brain:tasks", _("督办任务")),
-        ("financing:kpis", _("融资服务指标")),
-        ("listing:reserve", _("上市培育")),
-        ("policy:review", _("政策兑现")),
-        ("credit:distribution", _("信用分布")),
-        ("org-list", _("主体名录")),
-        ("imports:list", _("数据导入")),
-    ],
-    Role.REGULATOR: [
-        ("brain:overview", _("金融产业大脑")),
-        ("credit:distribution", _("信用分布")),
-        ("org-list", _("主体名录")),
-    ],
-    Role.ADMIN: [
-        ("brain:overview", _("金融产业大脑")),
-        ("financing:kpis", _("融资服务指标")),
-        ("listing:funnel", _("上市培育")),
-        ("policy:review", _("政策兑现")),
-        ("credit:distribution", _("信用分布")),
-        ("org-list", _("组织")),
-        ("imports:list", _("数据导入")),
-        ("audit", _("审计日志")),
-        ("api-keys", _("API 密钥")),
-        ("admin:index", _("后台管理")),
-    ],
-}
+from .modules import menu_for
 
 
 def _items(role: str, is_admin: bool):
-    return [("home", _("首页")), *MENUS.get(Role.ADMIN if is_admin else role, [])]
+    """The home page, then each installed module's entries for the role (declared in its contract)."""
+    return [("home", _("首页")), *menu_for(Role.ADMIN if is_admin else role)]
 
 
 def navigation(request):

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Division, Grant, Industry, Organization, Purpose, Role, Scope, User
+from .modules import DemoContext, demo_steps, reference_loaders, resolve
 from .reference.uscc import generate_uscc
 from .services import create_user
 
@@ -304,9 +305,8 @@ def build_demo(*, enterprises: int = 3000, seed: int = 20261122, stdout=None) ->
 
     out = stdout.write if stdout else (lambda s: None)
     load_reference_data(stdout=stdout)
-    from jinfu.brain.loader import load_plans
-
-    load_plans(stdout=stdout)
+    for loader in reference_loaders():
+        resolve(loader)(stdout=stdout)
     result = DemoResult()
     out(f"生成示例企业 {enterprises} 家 / generating {enterprises} synthetic enterprises (seed {seed})…\n")
     result.institutions = apply_institution_records(institution_records(seed), synthetic=True)
@@ -369,22 +369,9 @@ def build_demo(*, enterprises: int = 3000, seed: int = 20261122, stdout=None) ->
                 expires_at=now + dt.timedelta(days=90),
                 granted_by=User.objects.get(username="demo_enterprise"),
             )
-    from jinfu.brain.demo import build_brain_demo
-    from jinfu.financing.demo import build_financing_demo
-    from jinfu.listing.demo import build_listing_demo
-
-    build_brain_demo(seed=seed, stdout=stdout)
-    build_financing_demo(seed=seed, stdout=stdout, enterprise_org=orgs["enterprise"])
-    from jinfu.policy.demo import build_policy_demo
-
-    build_policy_demo(seed=seed, stdout=stdout, enterprise_org=orgs["enterprise"])
-    build_listing_demo(seed=seed, stdout=stdout, enterprise_org=orgs["enterprise"])
-    from jinfu.credit.demo import build_credit_demo  # noqa: I001
-
-    build_credit_demo(seed=seed, stdout=stdout, enterprise_org=orgs["enterprise"], bank_org=orgs["bank"])
-    from jinfu.credit.scoring.services import build_scoring_demo  # noqa: I001
-
-    build_scoring_demo(seed=seed, stdout=stdout)
+    ctx = DemoContext(seed=seed, stdout=stdout, orgs=orgs)
+    for step in demo_steps():
+        resolve(step)(ctx)
     return result
 
 

@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from jinfu.core.modules import MenuEntry, ModuleContract
 
 
 class CreditConfig(AppConfig):
@@ -6,6 +9,18 @@ class CreditConfig(AppConfig):
     label = "credit"
     verbose_name = "企业画像与信用 / enterprise profile and credit"
     default_auto_field = "django.db.models.BigAutoField"
+    contract = ModuleContract(
+        url_prefix="credit/",
+        urls="jinfu.credit.urls",
+        api_prefix="/credit/",
+        api_router="jinfu.credit.api:router",
+        menus=(
+            MenuEntry("credit:profile", _("企业画像"), ("enterprise",), order=40),
+            MenuEntry("credit:distribution", _("信用分布"), ("government", "regulator", "admin"), order=40),
+        ),
+        demo="jinfu.credit.demo:demo_step",
+        demo_order=50,
+    )
 
     def ready(self):
         from django.db import transaction

@@ -200,3 +200,13 @@ def build_credit_demo(*, seed: int, stdout=None, enterprise_org=None, bank_org=N
                 granted_at=now,
                 expires_at=now + dt.timedelta(days=90),
             )
+
+
+def demo_step(ctx) -> None:
+    """The platform demo's credit step (module contract): source records, then the scorecard."""
+    from .scoring.services import build_scoring_demo
+
+    build_credit_demo(
+        seed=ctx.seed, stdout=ctx.stdout, enterprise_org=ctx.orgs["enterprise"], bank_org=ctx.orgs["bank"]
+    )
+    build_scoring_demo(seed=ctx.seed, stdout=ctx.stdout)

@@ -1,10 +1,28 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from jinfu.core.modules import MenuEntry, ModuleContract
 
 
 class FinancingConfig(AppConfig):
     name = "jinfu.financing"
     label = "financing"
     verbose_name = "融资服务"
+    contract = ModuleContract(
+        url_prefix="financing/",
+        urls="jinfu.financing.urls",
+        api_prefix="/financing/",
+        api_router="jinfu.financing.api:router",
+        menus=(
+            MenuEntry("financing:market", _("融资服务"), ("enterprise",), order=10),
+            MenuEntry("financing:applications", _("我的申请"), ("enterprise",), order=11),
+            MenuEntry("financing:workbench", _("产品与申请"), ("institution",), order=10),
+            MenuEntry("financing:hall", _("揭榜大厅"), ("institution",), order=11),
+            MenuEntry("financing:kpis", _("融资服务指标"), ("government", "admin"), order=12),
+        ),
+        demo="jinfu.financing.demo:demo_step",
+        demo_order=20,
+    )
 
     def ready(self):
         from auditlog.registry import auditlog

@@ -377,3 +377,8 @@ def build_financing_demo(seed: int = 20261122, stdout=None, enterprise_org=None)
     if stdout:
         stdout.write(f"financing demo: {stats}\n")
     return stats
+
+
+def demo_step(ctx) -> None:
+    """The platform demo's financing step (module contract)."""
+    build_financing_demo(seed=ctx.seed, stdout=ctx.stdout, enterprise_org=ctx.orgs["enterprise"])

@@ -1,10 +1,26 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from jinfu.core.modules import MenuEntry, ModuleContract
 
 
 class ListingConfig(AppConfig):
     name = "jinfu.listing"
     label = "listing"
     verbose_name = "上市培育"
+    contract = ModuleContract(
+        url_prefix="listing/",
+        urls="jinfu.listing.urls",
+        api_prefix="/listing/",
+        api_router="jinfu.listing.api:router",
+        menus=(
+            MenuEntry("listing:readiness", _("上市培育"), ("enterprise",), order=30),
+            MenuEntry("listing:reserve", _("上市培育"), ("government",), order=30),
+            MenuEntry("listing:funnel", _("上市培育"), ("admin",), order=30),
+        ),
+        demo="jinfu.listing.demo:demo_step",
+        demo_order=40,
+    )
 
     def ready(self):
         from auditlog.registry import auditlog

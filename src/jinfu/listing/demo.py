@@ -182,3 +182,8 @@ def _reserve_and_milestones(rng, orgs, stats, last):
                         note="示例数据",
                     )
                 stats["entries"] += 1
+
+
+def demo_step(ctx) -> None:
+    """The platform demo's listing step (module contract)."""
+    build_listing_demo(seed=ctx.seed, stdout=ctx.stdout, enterprise_org=ctx.orgs["enterprise"])

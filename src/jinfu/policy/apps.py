@@ -1,10 +1,25 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from jinfu.core.modules import MenuEntry, ModuleContract
 
 
 class PolicyConfig(AppConfig):
     name = "jinfu.policy"
     label = "policy"
     verbose_name = "政策兑现"
+    contract = ModuleContract(
+        url_prefix="policy/",
+        urls="jinfu.policy.urls",
+        api_prefix="/policy/",
+        api_router="jinfu.policy.api:router",
+        menus=(
+            MenuEntry("policy:mine", _("政策兑现"), ("enterprise",), order=20),
+            MenuEntry("policy:review", _("政策兑现"), ("government", "admin"), order=20),
+        ),
+        demo="jinfu.policy.demo:demo_step",
+        demo_order=30,
+    )
 
     def ready(self):
         from auditlog.registry import auditlog

@@ -66,3 +66,8 @@ def build_policy_demo(
                 out(f"  跳过 skipped: {exc}\n")
     out(f"  兑现申请 claims: {result['claims']}，拨付 payouts: {result['payouts']}\n")
     return result
+
+
+def demo_step(ctx) -> None:
+    """The platform demo's policy step (module contract)."""
+    build_policy_demo(seed=ctx.seed, stdout=ctx.stdout, enterprise_org=ctx.orgs["enterprise"])

@@ -1,0 +1,50 @@
+"""The module contract: core discovers each installed module's menus, pages, API, demo, reference loaders and
+command-line verbs from its AppConfig, and names no module itself."""
+
+import pytest
+from django.urls import reverse
+
+from jinfu.api import api
+from jinfu.cli import build_parser
+from jinfu.core.modules import contracts, demo_steps, menu_for, reference_loaders, resolve
+
+ROLES = ("enterprise", "institution", "government", "regulator", "admin")
+MODULES = ("brain", "financing", "policy", "listing", "credit")
+
+
+def test_every_module_declares_a_contract_and_core_finds_it():
+    found = dict(contracts())
+    for label in MODULES:
+        contract = found[label]
+        assert contract.urls and contract.api_router and contract.menus and contract.demo
+        assert reverse(contract.menus[0].url_name).startswith(f"/{contract.url_prefix}")
+
+
+def test_every_module_router_is_mounted_under_its_prefix():
+    paths = api.get_openapi_schema()["paths"]
+    for _label, contract in contracts():
+        if contract.api_router:
+            assert any(p.startswith(f"/api/v1{contract.api_prefix}") for p in paths), contract.api_prefix
+
+
+def test_demo_steps_and_reference_loaders_resolve_to_callables():
+    steps = demo_steps()
+    assert len(steps) == len(MODULES)
+    assert all(callable(resolve(s)) for s in steps + reference_loaders())
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_menu_item_of_a_role_opens_for_that_role(client, make_user, role):
+    user = make_user(role)
+    client.force_login(user)
+    items = menu_for(role)
+    assert items, role
+    for url_name, _label in items:
+        url = reverse(url_name)
+        response = client.get(url)
+        assert response.status_code == 200, (role, url, response.status_code)
+
+
+def test_module_verbs_reach_the_command_line():
+    args = build_parser().parse_args(["brain", "import-actuals", "a.xlsx", "--user", "u", "--dry-run"])
+    assert args.action == "import-actuals" and args.file == "a.xlsx" and args.dry_run
