@@ -11,6 +11,20 @@ os.environ.setdefault("JINFU_TESTING", "1")  # settings allow the 'testserver' h
 # Playwright's sync API runs an event loop in the test thread; Django would refuse ORM calls there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+
+def _apply_test_environment() -> None:
+    """pytest-django configures Django before this conftest is imported when a single process runs the tests
+    (under xdist the workers inherit the variables above): apply the test-only settings here as well."""
+    from django.conf import settings
+
+    if settings.configured:
+        settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+        if "testserver" not in settings.ALLOWED_HOSTS:
+            settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+
+
+_apply_test_environment()
+
 import itertools  # noqa: E402
 import re  # noqa: E402
 from pathlib import Path  # noqa: E402

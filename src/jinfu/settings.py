@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "jinfu.core.middleware.RoleHomeMiddleware",
+    "jinfu.core.middleware.ErrorPageMiddleware",
     # axes must be last
     "axes.middleware.AxesMiddleware",
 ]
