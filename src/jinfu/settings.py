@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "csp",
     "auditlog",
     "django_tasks_db",
+    "ninja",  # serves its Swagger UI from local static files (no CDN, no inline script: strict CSP)
     "jinfu.core",
     "jinfu.brain",
     "jinfu.financing",
