@@ -373,3 +373,35 @@ def test_the_financing_rule_check_api_takes_a_json_body(client, make_user, distr
     assert "requestBody" in op and not op.get("parameters")
     out = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     assert {"qualifying", "suppressed", "reasons"} <= set(schema["components"]["schemas"][out]["properties"])
+
+
+# ---------------------------------------------------------------------------
+# Browser: the product editor shows the withheld preview and the rate limit (htmx swaps the 429)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_product_editor_shows_withheld_counts_and_the_rate_limit(
+    live_app, page, make_user, settings, screenshot
+):
+    settings.JINFU_DISCLOSURE_RATE = (2, 600)
+    bank = make_user("institution")
+    for _ in range(3):
+        make_user("enterprise")
+    page.goto(f"{live_app}/accounts/login/")
+    page.fill("#id_username", bank.username)
+    page.fill("#id_password", bank.raw_password)
+    with page.expect_navigation():
+        page.press("#id_password", "Enter")
+    page.goto(f"{live_app}/financing/workbench/products/new/")  # preview 1: the empty rule, on load
+    check = page.locator("#rule-check")
+    check.locator("[data-rule-ok]").wait_for()
+    page.fill("#p-rule", "revenue >= 1000")  # preview 2
+    page.locator('#rule-check [data-disclosure-reason="private_clauses"]').wait_for()
+    text = check.inner_text()
+    assert "不予显示" in text and "少于 10 家" in text and "revenue >= 1000" in text
+    screenshot(page, "01-withheld")
+    page.fill("#p-rule", "revenue >= 2000")  # preview 3: over the limit
+    page.locator('#rule-check [data-rate-limited="1"]').wait_for()
+    assert "预览过于频繁" in check.inner_text()
+    screenshot(page, "02-rate-limited")
