@@ -95,6 +95,16 @@ def _fresh_workday_calendar():
     selectors_calendar.invalidate()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits (e.g. aggregate previews, jinfu.core.disclosure) count in Django's cache: each test
+    starts with an empty one, so no test depends on how many requests the tests before it made."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Create the test database (pytest-django), then load the reference data once per session/worker.

@@ -211,18 +211,22 @@ def test_hall_page_hides_the_name_and_claims(client, world, make_user):
 
 
 def test_rule_check_counts_qualifying_enterprises_or_shows_the_error(client, world, make_user):
-    rich = make_user("enterprise")
-    EnterpriseProfile.objects.filter(organization=rich.organization).update(revenue=50000)
-    make_user("enterprise")
-    assert EnterpriseProfile.objects.count() == 3  # world's, rich, and one more at 3000 万元
+    # An institution's preview counts only the rule's clauses over public registration fields (the
+    # disclosure policy, tests/test_disclosure.py); groups below k are withheld.
+    others = [make_user("enterprise") for _ in range(12)]
+    big = [o.organization for o in others[:2]]
+    EnterpriseProfile.objects.filter(organization__in=big).update(registered_capital=5000, revenue=50000)
+    assert EnterpriseProfile.objects.count() == 13  # world's and 12 more at 500 万元 registered capital
     client.force_login(world["bank"])
     url = "/financing/workbench/rule-check/"
-    body = client.post(url, {"eligibility_rule": "revenue >= 10000"}).content.decode()
-    assert 'data-rule-ok="1"' in body and "1 / 3" in body
-    body = client.post(url, {"eligibility_rule": "revenue >= 1000 and employees >= 50"}).content.decode()
-    assert "3 / 3" in body
+    body = client.post(url, {"eligibility_rule": "registered_capital >= 100"}).content.decode()
+    assert 'data-rule-ok="1"' in body and "13 家企业符合（共 13 家）" in body
+    body = client.post(url, {"eligibility_rule": "registered_capital >= 1000"}).content.decode()
+    assert 'data-suppressed="1"' in body and "少于 10 家" in body and "2 家" not in body
+    body = client.post(url, {"eligibility_rule": "revenue >= 10000 and registered_capital >= 100"}).content
+    assert "最多 13 家企业符合" in body.decode() and "revenue &gt;= 10000" in body.decode()
     body = client.post(url, {"eligibility_rule": ""}).content.decode()
-    assert "3 / 3" in body  # no rule: everyone
+    assert "13 家企业符合（共 13 家）" in body  # no rule: everyone
     body = client.post(url, {"eligibility_rule": "revnue >= 10"}).content.decode()
     assert 'data-rule-ok="0"' in body and "revnue" in body
     assert client.get(url).status_code == 405

@@ -145,7 +145,7 @@ def test_menus(setup, client):
     assert reverse("policy:review") in client.get(reverse("policy:library")).content.decode()
 
 
-def test_api_scopes_and_claim(setup, client):
+def test_api_scopes_and_claim(setup, client, make_user):
     ent = setup["ent"]
     _, key = issue_key(organization=ent.organization, name="t", scopes=["policy:read"])
     h = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
@@ -175,8 +175,19 @@ def test_api_scopes_and_claim(setup, client):
         HTTP_AUTHORIZATION=f"Bearer {wkey}",
     )
     assert r.status_code == 409 and "重复" in r.json()["detail"]
+    # The rule preview is an editor's tool over other enterprises: an enterprise's key is refused (even
+    # for an invalid rule); an institution's key gets the validation answer.
     r = client.post(
         "/api/v1/policy/rules/check", {"eligibility_rule": "x > 1"}, content_type="application/json", **h
+    )
+    assert r.status_code == 403
+    bank = make_user("institution")
+    _, bkey = issue_key(organization=bank.organization, name="b", scopes=["policy:read"])
+    r = client.post(
+        "/api/v1/policy/rules/check",
+        {"eligibility_rule": "x > 1"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {bkey}",
     )
     assert r.json()["valid"] is False and r.json()["field"] == "eligibility_rule"
 

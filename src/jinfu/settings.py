@@ -209,6 +209,12 @@ TASKS = {
 
 # Imports larger than this many rows run as a background job (smaller ones run in the request).
 JINFU_IMPORT_SYNC_MAX_ROWS = int(os.environ.get("JINFU_IMPORT_SYNC_MAX_ROWS", "2000"))
+# Aggregate disclosure (jinfu.core.disclosure; defended in docs/security.md "Aggregate disclosure"):
+# counts and sums over fewer than k enterprises are withheld; a sum one enterprise makes up more than
+# this share of is withheld; previews per user or API key per window (seconds).
+JINFU_DISCLOSURE_MIN_GROUP = int(os.environ.get("JINFU_DISCLOSURE_MIN_GROUP", "10"))
+JINFU_DISCLOSURE_DOMINANCE = 0.5
+JINFU_DISCLOSURE_RATE = (int(os.environ.get("JINFU_DISCLOSURE_RATE", "60")), 600)
 
 LOGGING = {
     "version": 1,

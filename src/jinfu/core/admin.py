@@ -107,6 +107,34 @@ class AccessRecordAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(models.DisclosureRecord)
+class DisclosureRecordAdmin(admin.ModelAdmin):
+    """Aggregate previews over private fields and refused attempts (jinfu.core.disclosure): evidence."""
+
+    list_display = [
+        "at",
+        "surface",
+        "role",
+        "accessor_org",
+        "accessor_user",
+        "channel",
+        "group_size",
+        "outcome",
+    ]
+    list_filter = ["outcome", "surface", "role", "channel"]
+    search_fields = ["rule_text", "formula_text", "api_key_prefix"]
+    raw_id_fields = ["accessor_org", "accessor_user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # append-only evidence
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(models.SecurityEvent)
 class SecurityEventAdmin(admin.ModelAdmin):
     list_display = ["at", "kind", "username", "ip_address"]

@@ -41,3 +41,8 @@ class ConsentRequired(Forbidden):
 class NotFound(JinfuError):
     status = 404
     code = "not_found"
+
+
+class TooManyRequests(JinfuError):
+    status = 429
+    code = "rate_limited"

@@ -423,6 +423,52 @@ class SecurityEvent(models.Model):
         return f"{self.get_kind_display()} {self.username} {self.at:%Y-%m-%d %H:%M}"
 
 
+class DisclosureRecord(models.Model):
+    """One aggregate preview (a count or sum over enterprises) that touched private fields, or one refused
+    attempt (written by jinfu.core.disclosure; append-only evidence for auditors, see docs/security.md).
+
+    ``group_size`` is the true count before suppression: auditors see it, the asker may not have."""
+
+    class Outcome(models.TextChoices):
+        SHOWN = "shown", _("已显示")
+        SUPPRESSED = "suppressed", _("部分或全部不予显示")
+        DENIED = "denied", _("无权预览")
+        THROTTLED = "throttled", _("超出频率限制")
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    accessor_org = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accessor_user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    api_key_prefix = models.CharField(_("API 密钥前缀"), max_length=12, blank=True)
+    role = models.CharField(_("角色"), max_length=16)
+    channel = models.CharField(_("渠道"), max_length=8)  # web | api
+    surface = models.CharField(_("预览功能"), max_length=40)  # e.g. policy.rule_check
+    rule_text = models.TextField(_("条件规则"), blank=True)
+    formula_text = models.TextField(_("求和公式"), blank=True)
+    private_fields = models.JSONField(_("涉及非公开字段"), default=list)
+    jurisdiction = models.CharField(_("统计范围"), max_length=12, blank=True)  # division code; "" = city
+    group_size = models.IntegerField(_("符合条件企业数（真实值）"), null=True, blank=True)
+    population = models.IntegerField(_("统计范围企业数"), null=True, blank=True)
+    outcome = models.CharField(_("结果"), max_length=12, choices=Outcome.choices, db_index=True)
+    reasons = models.JSONField(_("不予显示原因"), default=list)
+
+    class Meta:
+        verbose_name = _("汇总数据披露记录")
+        verbose_name_plural = _("汇总数据披露记录")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.surface} {self.role} {self.get_outcome_display()} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("disclosure records are append-only")
+        super().save(*args, **kwargs)
+
+
 # ---------------------------------------------------------------------------
 # API keys for institutions' systems (API直连)
 # ---------------------------------------------------------------------------

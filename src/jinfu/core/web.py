@@ -6,6 +6,8 @@
 - ``api_principal``: who is calling, refusing API keys that lack the endpoint's scope.
 - ``api_call``: run a selector or service; a JinfuError becomes an HttpError with its status and both
   messages (and each problem's rule when the error carries several).
+- ``api_rule_check`` and ``RuleCheckOut``: the rule editors' check-and-preview endpoints (an invalid rule
+  is an answer, ``valid: false`` with the position; a refusal or rate limit is an HTTP error).
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import functools
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseForbidden
+from ninja import Schema
 from ninja.errors import HttpError
 
-from .errors import Forbidden, JinfuError
+from .errors import Forbidden, JinfuError, ValidationFailed
 from .principal import as_principal
 
 
@@ -59,5 +62,51 @@ def api_error(exc: JinfuError) -> HttpError:
 def api_call(fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
+    except JinfuError as exc:
+        raise api_error(exc) from None
+
+
+class DisclosureReasonOut(Schema):
+    code: str
+    message_zh: str
+    message_en: str
+
+
+class RuleCheckOut(Schema):
+    """A rule check with its aggregate preview (jinfu.core.disclosure). Withheld values are null, with
+    ``suppressed: true`` and the reasons."""
+
+    valid: bool
+    field: str | None = None
+    code: str | None = None
+    message_zh: str | None = None
+    message_en: str | None = None
+    start: int | None = None
+    end: int | None = None
+    qualifying: int | None = None
+    total: int | None = None
+    suppressed: bool = False
+    scope: str = ""
+    scope_label: str = ""
+    upper_bound: bool = False
+    private_fields: list[str] = []
+    excluded_clauses: list[str] = []
+    min_group_size: int | None = None
+    reasons: list[DisclosureReasonOut] = []
+
+
+def api_rule_check(fn, *args, **kwargs) -> dict:
+    """Run a rule check-and-preview service: an invalid rule answers ``valid: false`` with its field,
+    code, both messages and position; any other error (403, 429, …) is raised as an HttpError."""
+    try:
+        return {"valid": True, **fn(*args, **kwargs)}
+    except ValidationFailed as exc:
+        pos = getattr(exc, "position", None)
+        return {
+            "valid": False,
+            **exc.as_dict(),
+            "start": pos[0] if pos else None,
+            "end": pos[1] if pos else None,
+        }
     except JinfuError as exc:
         raise api_error(exc) from None

@@ -9,7 +9,7 @@ from decimal import Decimal
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from jinfu.core.errors import JinfuError
+from jinfu.core.web import RuleCheckOut, api_rule_check
 from jinfu.core.web import api_call as _call
 from jinfu.core.web import api_principal as _p
 
@@ -88,21 +88,18 @@ def create_product(request, payload: ProductIn):
     return 201, product
 
 
-@router.post("/rules/check", summary="校验准入规则并预览符合企业数 / validate a rule and preview")
-def check_rule(request, payload: dict):
-    _p(request, "financing:read")
-    try:
-        return {"valid": True, **services.preview_qualifying(str(payload.get("rule", "")))}
-    except JinfuError as exc:
-        pos = getattr(exc, "position", None)
-        return {
-            "valid": False,
-            "code": exc.code,
-            "message_zh": exc.message_zh,
-            "message_en": exc.message_en,
-            "start": pos[0] if pos else None,
-            "end": pos[1] if pos else None,
-        }
+class RuleCheckIn(Schema):
+    rule: str = ""
+
+
+@router.post(
+    "/rules/check",
+    response=RuleCheckOut,
+    summary="校验准入规则并预览符合企业数 / validate a rule and preview",
+)
+def check_rule(request, payload: RuleCheckIn):
+    p = _p(request, "financing:read")
+    return api_rule_check(services.preview_qualifying, p, payload.rule, channel="api")
 
 
 @router.get("/match", summary="为本企业匹配产品（含理由与不符合原因）/ match list for the asking enterprise")

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from jinfu.core import disclosure
 from jinfu.core import services as core_services
 from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
 from jinfu.core.features import enterprise_features
@@ -215,11 +216,19 @@ def set_product_status(actor, product_id: int, status: str) -> Product:
     return product
 
 
-def preview_qualifying(rule_text: str) -> dict:
-    """How many enterprises on the platform would qualify under a rule (the editor's live preview)."""
-    features = enterprise_features()
-    n = rulebook.qualifying_count(rule_text, features)
-    return {"qualifying": n, "total": features.height}
+def preview_qualifying(actor, rule_text: str, *, channel: str | None = None) -> dict:
+    """How many enterprises would qualify under a rule (the editor's live preview), as the disclosure
+    policy lets this actor see it (jinfu.core.disclosure: institutions count only the rule's clauses over
+    public fields; small groups are withheld). Enterprises are refused (Forbidden) before the rule is read."""
+    gate = disclosure.authorize(actor, "financing.rule_check", rule_text=rule_text or "", channel=channel)
+    rule = rulebook.check_rule(rule_text or "")
+    result = disclosure.aggregate(
+        gate,
+        rule=rule,
+        formula=None,
+        measure=lambda features, text: (rulebook.qualifying_count(text, features), None),
+    )
+    return result.as_dict()
 
 
 # ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jinfu.core.errors import JinfuError
+from jinfu.core.errors import Forbidden, JinfuError, TooManyRequests
 from jinfu.core.models import Role
 from jinfu.core.principal import as_principal
 from jinfu.core.views import _error
@@ -300,14 +300,19 @@ def product_status(request, pk: int):
 @page
 @require_POST
 def rule_check(request):
-    """htmx: validate a rule as the officer types and preview how many enterprises would qualify."""
+    """htmx: validate a rule as the officer types and preview how many enterprises would qualify, as the
+    disclosure policy allows (enterprises: 403; too many previews: 429 with the reason)."""
     text = request.POST.get("eligibility_rule", "")
+    status = 200
     try:
-        result = services.preview_qualifying(text)
-        ctx = {"ok": True, **result}
+        ctx = {"ok": True, **services.preview_qualifying(request.user, text)}
+    except TooManyRequests as exc:
+        ctx, status = {"ok": False, "limited": True, "error": exc}, 429
+    except Forbidden:
+        raise
     except JinfuError as exc:
         ctx = {"ok": False, "error": exc, "position": getattr(exc, "position", None)}
-    return render(request, "financing/_rule_check.html", ctx)
+    return render(request, "financing/_rule_check.html", ctx, status=status)
 
 
 @page

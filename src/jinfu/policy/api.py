@@ -10,7 +10,7 @@ from decimal import Decimal
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from jinfu.core.errors import JinfuError
+from jinfu.core.web import RuleCheckOut, api_rule_check
 from jinfu.core.web import api_call as _call
 from jinfu.core.web import api_principal as _p
 
@@ -225,22 +225,17 @@ class RuleCheckIn(Schema):
     cap: Decimal | None = None
 
 
-@router.post("/rules/check", summary="校验申领条件与金额公式 / validate an item's rules")
+class PolicyRuleCheckOut(RuleCheckOut):
+    estimate_total: float | None = None
+
+
+@router.post(
+    "/rules/check",
+    response=PolicyRuleCheckOut,
+    summary="校验申领条件与金额公式并预览 / validate an item's rules and preview",
+)
 def check(request, payload: RuleCheckIn):
-    _p(request, "policy:read")
-    try:
-        return {
-            "valid": True,
-            **services.preview(payload.eligibility_rule, payload.benefit_formula, payload.cap),
-        }
-    except JinfuError as exc:
-        pos = getattr(exc, "position", None)
-        return {
-            "valid": False,
-            "field": exc.field,
-            "code": exc.code,
-            "message_zh": exc.message_zh,
-            "message_en": exc.message_en,
-            "start": pos[0] if pos else None,
-            "end": pos[1] if pos else None,
-        }
+    p = _p(request, "policy:read")
+    return api_rule_check(
+        services.preview, p, payload.eligibility_rule, payload.benefit_formula, payload.cap, channel="api"
+    )

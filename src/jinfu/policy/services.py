@@ -25,6 +25,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from jinfu.core import disclosure
 from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
 from jinfu.core.features import enterprise_features
 from jinfu.core.models import Notification, Organization, Role, User
@@ -117,19 +118,32 @@ def check_rules(eligibility_rule: str, benefit_formula: str) -> None:
             raise err from None
 
 
-def preview(eligibility_rule: str, benefit_formula: str = "", cap=None) -> dict:
-    """The editor's live preview: how many enterprises qualify and the estimated total."""
-    check_rules(eligibility_rule, benefit_formula)
-    features = enterprise_features()
-    hits = engine.batch(
-        features, eligibility_rule, benefit_formula, float(cap) if cap not in (None, "") else None
+def preview(actor, eligibility_rule: str, benefit_formula: str = "", cap=None, *, channel=None) -> dict:
+    """The editor's live preview: how many enterprises qualify and the estimated total, as the disclosure
+    policy lets this actor see them (jinfu.core.disclosure: government within its jurisdiction; others
+    counts only; small groups withheld). Enterprises are refused (Forbidden) before the rules are read."""
+    gate = disclosure.authorize(
+        actor,
+        "policy.rule_check",
+        rule_text=eligibility_rule or "",
+        formula_text=benefit_formula or "",
+        channel=channel,
     )
-    total = hits["estimate"].sum() if hits.height else 0
-    return {
-        "qualifying": hits.height,
-        "total": features.height,
-        "estimate_total": round(float(total or 0), 2),
-    }
+    check_rules(eligibility_rule, benefit_formula)
+    cap_dec = _dec(cap, "cap", "封顶金额")
+    cap_value = float(cap_dec) if cap_dec is not None else None
+
+    def measure(features, text):
+        hits = engine.batch(features, text, benefit_formula, cap_value)
+        return hits.height, hits["estimate"]
+
+    result = disclosure.aggregate(
+        gate,
+        rule=engine.eligibility(eligibility_rule or ""),
+        formula=engine.benefit(benefit_formula or ""),
+        measure=measure,
+    )
+    return result.as_dict() | {"estimate_total": result.sum}
 
 
 # ---------------------------------------------------------------------------

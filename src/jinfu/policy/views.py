@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jinfu.core.errors import Forbidden, JinfuError
+from jinfu.core.errors import Forbidden, JinfuError, TooManyRequests
 from jinfu.core.models import Division, Role
 from jinfu.core.principal import as_principal
 from jinfu.core.views import _error
@@ -359,21 +359,27 @@ def item_edit(request, policy_pk: int, pk: int | None = None):
 @login_required
 @require_POST
 def rule_check(request):
-    """htmx: validate the eligibility rule and benefit formula as the officer types; preview the count."""
-    if not _gov(request):
-        return HttpResponseForbidden()
+    """htmx: validate the eligibility rule and benefit formula as the officer types; preview the count and
+    total as the disclosure policy allows (who may preview is the kernel's decision, jinfu.core.disclosure:
+    enterprises get 403, recorded; withheld values say why; too many previews answer 429)."""
+    status = 200
     try:
         ctx = {
             "ok": True,
             **services.preview(
+                request.user,
                 request.POST.get("eligibility_rule", ""),
                 request.POST.get("benefit_formula", ""),
                 request.POST.get("cap") or None,
             ),
         }
+    except Forbidden as exc:
+        return HttpResponseForbidden(exc.message_zh)
+    except TooManyRequests as exc:
+        ctx, status = {"ok": False, "limited": True, "error": exc}, 429
     except JinfuError as exc:
         ctx = {"ok": False, "error": exc}
-    return render(request, "policy/_rule_check.html", ctx)
+    return render(request, "policy/_rule_check.html", ctx, status=status)
 
 
 @page
