@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_notification'),
+        ('core', '0003_holiday_calendar'),
     ]
 
     operations = [
