@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
-from jinfu.rules.catalog import ENTERPRISE_FIELDS, Catalog, Field
+from jinfu.rules.catalog import ENTERPRISE_FIELDS, Catalog, Field, register_catalog
 from jinfu.rules.rule import Rule, compile_rule
 
 # Values an enterprise declares when it applies (申报) for items whose formula needs them; the batch
@@ -82,6 +82,7 @@ DECLARED_FIELDS = [
 ]
 DECLARED = {f.name: f for f in DECLARED_FIELDS}
 POLICY_FIELDS: Catalog = ENTERPRISE_FIELDS.extend(DECLARED_FIELDS)
+register_catalog("policy", POLICY_FIELDS)
 
 CENT = Decimal("0.01")
 

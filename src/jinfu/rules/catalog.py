@@ -285,3 +285,17 @@ CREDIT_FIELDS = [
     ),
 ]
 ENTERPRISE_FIELDS = ENTERPRISE_FIELDS.extend(CREDIT_FIELDS)
+
+
+# Named catalogs: each module registers the catalog its rules are written against (e.g. "policy" adds the
+# values an enterprise declares when it applies), so kernel pieces that read rules (describe, the rule
+# sentences on pages) find it by name without importing the module.
+_NAMED: dict[str, Catalog] = {"enterprise": ENTERPRISE_FIELDS}
+
+
+def register_catalog(name: str, catalog: Catalog) -> None:
+    _NAMED[name] = catalog
+
+
+def named_catalog(name: str) -> Catalog:
+    return _NAMED.get(name, ENTERPRISE_FIELDS)

@@ -45,3 +45,27 @@ def search_industries(
     if parent:
         qs = qs.filter(parent_id=parent)
     return qs.count(), list(qs[offset : offset + limit])
+
+
+_VALUE_LABELS: dict | None = None
+
+
+def rule_value_labels() -> dict[str, dict[str, str]]:
+    """Code → name for the catalog fields that hold codes (industry, size, division, zone), so that rules and
+    explanations show 制造业 rather than C. Read once per process (reference data changes by release)."""
+    global _VALUE_LABELS
+    if _VALUE_LABELS is None or not _VALUE_LABELS["industry_section"]:
+        from jinfu.core.models import EnterpriseProfile
+
+        by_level: dict[str, dict[str, str]] = {}
+        for code, name, level in Industry.objects.values_list("code", "name", "level"):
+            by_level.setdefault(level, {})[code] = name
+        _VALUE_LABELS = {
+            "industry_section": by_level.get(Industry.Level.SECTION, {}),
+            "industry_division": by_level.get(Industry.Level.DIVISION, {}),
+            "industry_code": by_level.get(Industry.Level.CLASS, {}),
+            "size_class": {k: str(v) for k, v in EnterpriseProfile.SizeClass.choices},
+            "division_code": dict(Division.objects.values_list("code", "name")),
+            "zone_code": dict(Zone.objects.values_list("code", "name")),
+        }
+    return _VALUE_LABELS
