@@ -183,7 +183,11 @@ def test_python_path_is_fast():
 
 
 # ---------------------------------------------------------------------------------- explanations
-def test_explanations_in_chinese_with_gaps():
+def test_explanations_in_chinese_with_gaps(monkeypatch):
+    from jinfu.rules import explain
+
+    names = {"industry_section": {"C": "制造业", "I": "信息传输、软件和信息技术服务业"}}
+    monkeypatch.setattr(explain, "_value_labels", lambda: names)  # the reference data's code → name table
     rule = compile_rule(
         "revenue >= 500 AND industry_section IN ('C','I') AND credit_grade IN ('AAA', 'AA') "
         "AND employees <= 300 AND tag_high_tech = TRUE",
@@ -206,7 +210,9 @@ def test_explanations_in_chinese_with_gaps():
         180,
         "万元",
     )
-    assert res[1].message_zh == "所属行业门类 IN ('C','I')：满足，实际 I"
+    assert res[1].message_zh == (
+        "所属行业门类为 制造业、信息传输、软件和信息技术服务业 之一：满足，实际 信息传输、软件和信息技术服务业"
+    )
     assert res[2].message_zh == "信用等级 缺失：无法判断"
     assert res[3].message_zh == "从业人员 ≤ 300人：不满足，实际 350人，超出 50人"
     assert res[3].gap == 50

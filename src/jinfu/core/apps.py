@@ -33,3 +33,8 @@ class CoreConfig(AppConfig):
         from .selectors_calendar import current_schedule
 
         workdays.set_schedule_provider(current_schedule)  # entered holiday notices (工作日历)
+        from jinfu.rules.explain import set_value_labels_provider
+
+        from .reference.selectors import rule_value_labels
+
+        set_value_labels_provider(rule_value_labels)  # explanations name codes (制造业, not C)

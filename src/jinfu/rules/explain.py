@@ -16,6 +16,27 @@ from sqlglot import exp
 
 from .compile import is_literal, literal_value
 
+# Code → name tables per field (industry letters, size classes, division codes…), installed by the Django side
+# (core.apps) from the reference data; explanations then say 「实际 信息传输、软件和信息技术服务业」, not 「实际 I」.
+_value_labels = dict
+
+
+def set_value_labels_provider(provider) -> None:
+    global _value_labels
+    _value_labels = provider
+
+
+def value_labels() -> Mapping[str, Mapping[str, str]]:
+    try:
+        return _value_labels() or {}
+    except Exception:  # noqa: BLE001  (no database in a pure context: codes stay codes)
+        return {}
+
+
+def _name(field_name: str, v: Any) -> Any:
+    return value_labels().get(field_name, {}).get(v, v) if isinstance(v, str) else v
+
+
 SYMBOL = {exp.EQ: "=", exp.NEQ: "≠", exp.LT: "<", exp.LTE: "≤", exp.GT: ">", exp.GTE: "≥"}
 FLIP = {exp.EQ: exp.EQ, exp.NEQ: exp.NEQ, exp.LT: exp.GT, exp.LTE: exp.GTE, exp.GT: exp.LT, exp.GTE: exp.LTE}
 STATUS_ZH = {True: "满足", False: "不满足", None: "无法判断"}
@@ -74,14 +95,6 @@ def _with_unit(v, unit, en=False):
     return f"{s} {unit}" if en else f"{s}{unit}"
 
 
-def _sql_value(v: Any) -> str:
-    if isinstance(v, str):
-        return "'" + v.replace("'", "''") + "'"
-    if isinstance(v, bool):
-        return "TRUE" if v else "FALSE"
-    return fmt(v)
-
-
 def explain_clause(clause, fn, row: Mapping, catalog) -> ClauseResult:
     passed = fn(row)
     node = _strip(clause.node)
@@ -98,6 +111,9 @@ def explain_clause(clause, fn, row: Mapping, catalog) -> ClauseResult:
         if isinstance(v, float) and v != v:
             return None
         return v
+
+    def shown(f, v):
+        return _name(f.name, v)
 
     def missing(f):
         return ClauseResult(
@@ -151,13 +167,13 @@ def explain_clause(clause, fn, row: Mapping, catalog) -> ClauseResult:
                 head_en = (f.label_en or f.name) if want else f"not {f.label_en or f.name}"
             else:
                 sym = SYMBOL[op]
-                head_zh = f"{f.label_zh} {sym} {_with_unit(thr, unit) if not isinstance(thr, str) else thr}"
-                head_en = f"{f.label_en or f.name} {sym} {_with_unit(thr, unit, True) if not isinstance(thr, str) else thr}"
+                head_zh = f"{f.label_zh} {sym} {_with_unit(thr, unit) if not isinstance(thr, str) else shown(f, thr)}"
+                head_en = f"{f.label_en or f.name} {sym} {_with_unit(thr, unit, True) if not isinstance(thr, str) else shown(f, thr)}"
             return ClauseResult(
                 clause.text,
                 passed,
-                f"{head_zh}：{status_zh}，实际 {_with_unit(actual, unit)}{extra_zh}",
-                f"{head_en}: {status_en}, actual {_with_unit(actual, unit, True)}{extra_en}",
+                f"{head_zh}：{status_zh}，实际 {_with_unit(shown(f, actual), unit)}{extra_zh}",
+                f"{head_en}: {status_en}, actual {_with_unit(shown(f, actual), unit, True)}{extra_en}",
                 f.name,
                 actual,
                 thr,
@@ -171,13 +187,19 @@ def explain_clause(clause, fn, row: Mapping, catalog) -> ClauseResult:
         if actual is None:
             return missing(f)
         vals = [literal_value(v) for v in node.expressions]
-        kw = "NOT IN" if negated else "IN"
-        lst = "(" + ",".join(_sql_value(v) for v in vals) + ")"
+        names_zh = "、".join(str(shown(f, v)) for v in vals)
+        names_en = ", ".join(str(shown(f, v)) for v in vals)
+        head_zh = (
+            f"{f.label_zh}不属于 {names_zh}"
+            if negated
+            else f"{f.label_zh}为 {names_zh}" + (" 之一" if len(vals) > 1 else "")
+        )
+        head_en = f"{f.label_en or f.name} {'not one of' if negated else 'one of'} {names_en}"
         return ClauseResult(
             clause.text,
             passed,
-            f"{f.label_zh} {kw} {lst}：{status_zh}，实际 {_with_unit(actual, f.unit)}",
-            f"{f.label_en or f.name} {kw} {lst}: {status_en}, actual {_with_unit(actual, f.unit, True)}",
+            f"{head_zh}：{status_zh}，实际 {_with_unit(shown(f, actual), f.unit)}",
+            f"{head_en}: {status_en}, actual {_with_unit(shown(f, actual), f.unit, True)}",
             f.name,
             actual,
             vals,
