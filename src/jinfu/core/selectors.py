@@ -36,13 +36,21 @@ SCOPE_FIELDS = {
 }
 
 
-def _division_q(principal: Principal, field: str = "division") -> Q | None:
-    """Government and street users see their own division; None means no restriction (a city-level
-    office, 500000, or an office with no division set sees the whole city)."""
+def jurisdiction_division(principal: Principal) -> str | None:
+    """The division an office's jurisdiction is limited to; None means no restriction (a city-level
+    office, 500000, or an office with no division set covers the whole city)."""
     org = principal.organization
     if org is None or org.division_id is None or org.division_id == "500000":
         return None
-    return Q(**{f"{field}_id": org.division_id})
+    return org.division_id
+
+
+def _division_q(principal: Principal, field: str = "division") -> Q | None:
+    """Government and street users see their own division (see jurisdiction_division)."""
+    division = jurisdiction_division(principal)
+    if division is None:
+        return None
+    return Q(**{f"{field}_id": division})
 
 
 def visible_organizations(actor, *, kind: str | None = None, q: str | None = None) -> QuerySet[Organization]:
