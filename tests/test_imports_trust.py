@@ -394,3 +394,14 @@ def test_default_limits_refuse_a_small_file_that_expands_to_144_mb(tmp_path, ref
     assert counts() == before
     with pytest.raises(engine.FileRejected):
         engine.read_sheet(data, "b.xlsx")  # the engine's own defaults refuse it too
+
+
+def test_plan_actuals_import_reports_a_passed_limit_as_a_file_problem(make_user, monkeypatch):
+    """The plan actuals import reads through the same reader and its limits: a problem, not a crash."""
+    from jinfu.brain.services import import_actuals
+
+    real = engine.Limits
+    monkeypatch.setattr(engine, "Limits", lambda: real(max_rows=2))
+    data = "指标代码,年份,数值,数据来源\n" + "X,2025,1,统计局\n" * 3
+    result = import_actuals(make_user("government"), data.encode(), "a.csv")
+    assert [p["rule"] for p in result["problems"]] == ["file.too_many_rows"] and result["written"] == 0
