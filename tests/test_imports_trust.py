@@ -405,3 +405,40 @@ def test_plan_actuals_import_reports_a_passed_limit_as_a_file_problem(make_user,
     data = "指标代码,年份,数值,数据来源\n" + "X,2025,1,统计局\n" * 3
     result = import_actuals(make_user("government"), data.encode(), "a.csv")
     assert [p["rule"] for p in result["problems"]] == ["file.too_many_rows"] and result["written"] == 0
+
+
+def test_migration_redacts_job_summaries_stored_before_the_fix(gov, admin):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("jinfu.core.migrations.0003_redact_stored_import_diffs")
+
+    def stored(user):
+        diff = [
+            {
+                "row": 2,
+                "uscc": "X",
+                "name": "n",
+                "action": "update",
+                "changes": {"revenue": ["7777.77", "1.00"], "legal_rep_id_number": [SECRET_ID, ""]},
+            }
+        ]
+        bad = {
+            "row": 3,
+            "field": "legal_rep_id_number",
+            "value": "110105194912310021",
+            "rule": "id_number.invalid",
+        }
+        return ImportJob.objects.create(
+            kind="enterprises", created_by=user, summary={"owner": {}, "diff": diff}, errors=[bad]
+        )
+
+    gov_job, admin_job = stored(gov), stored(admin)
+    migration.redact(apps, None)
+    gov_job.refresh_from_db()
+    admin_job.refresh_from_db()
+    assert gov_job.summary["diff"][0]["changes"]["revenue"] == [services.HIDDEN, "1.00"]
+    assert admin_job.summary["diff"][0]["changes"]["revenue"] == ["7777.77", "1.00"]
+    for job in (gov_job, admin_job):
+        assert SECRET_ID not in stored_text(job) and "110105194912310021" not in stored_text(job)
