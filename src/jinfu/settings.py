@@ -215,6 +215,17 @@ JINFU_IMPORT_SYNC_MAX_ROWS = int(os.environ.get("JINFU_IMPORT_SYNC_MAX_ROWS", "2
 JINFU_DISCLOSURE_MIN_GROUP = int(os.environ.get("JINFU_DISCLOSURE_MIN_GROUP", "10"))
 JINFU_DISCLOSURE_DOMINANCE = 0.5
 JINFU_DISCLOSURE_RATE = (int(os.environ.get("JINFU_DISCLOSURE_RATE", "60")), 600)
+# Explicit limits on one import file (docs/imports.md, docs/security.md "Imports"): the upload, the data
+# rows, the cells (rows x their width), and for .xlsx the total uncompressed size of the zip members and
+# the compression ratio of any member over 1 MB. A 100,000-row, 16-column workbook is ~6 MB packed and
+# ~100 MB unpacked (ratio ~17), well inside these.
+JINFU_IMPORT_MAX_BYTES = int(os.environ.get("JINFU_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
+JINFU_IMPORT_MAX_ROWS = int(os.environ.get("JINFU_IMPORT_MAX_ROWS", "200000"))
+JINFU_IMPORT_MAX_CELLS = int(os.environ.get("JINFU_IMPORT_MAX_CELLS", "4000000"))
+JINFU_IMPORT_XLSX_MAX_UNCOMPRESSED = int(
+    os.environ.get("JINFU_IMPORT_XLSX_MAX_UNCOMPRESSED", str(256 * 1024 * 1024))
+)
+JINFU_IMPORT_XLSX_MAX_RATIO = int(os.environ.get("JINFU_IMPORT_XLSX_MAX_RATIO", "100"))
 
 LOGGING = {
     "version": 1,

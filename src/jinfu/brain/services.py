@@ -284,6 +284,7 @@ def import_actuals(actor, data: bytes, filename: str, *, dry_run: bool = False) 
     p = as_principal(actor)
     try:
         sheet = read_sheet(data, filename)
+        sheet.rows = list(sheet.rows)  # reading may pass a limit (rows, cells): a file problem too
     except FileRejected as exc:
         return {"rows": 0, "written": 0, "corrections": 0, "problems": exc.errors}
     headers = [str(h or "").strip() for h in sheet.headers]

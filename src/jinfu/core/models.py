@@ -217,10 +217,9 @@ class EnterpriseProfile(models.Model):
 
     @property
     def masked_id_number(self) -> str:
-        n = self.legal_rep_id_number
-        if not n:
-            return ""
-        return n[:3] + "*" * (len(n) - 7) + n[-4:] if len(n) > 7 else "*" * len(n)
+        from .imports.engine import mask_id_number
+
+        return mask_id_number(self.legal_rep_id_number)
 
 
 class InstitutionProfile(models.Model):

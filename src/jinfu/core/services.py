@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .errors import Forbidden, NotFound, ValidationFailed
+from .errors import Forbidden, JinfuError, NotFound, ValidationFailed
 from .models import Grant, Organization, Purpose, Role, Scope, User
 from .principal import as_principal
+from .selectors import jurisdiction_division
 
 MAX_GRANT_DAYS = 3 * 366
 
@@ -136,41 +138,110 @@ def create_user(
     return user
 
 
-def can_register_enterprise(actor) -> bool:
+@dataclass(frozen=True)
+class WriteRefusal:
+    """Why an actor may not create or change an enterprise: ``rule`` (import problem rule), ``field``
+    (the value it concerns), messages, and whether it forbids the request as a whole (403) rather than
+    naming a wrong value (422)."""
+
+    rule: str
+    field: str
+    message_zh: str
+    message_en: str
+    forbidden: bool = True
+
+    def error(self) -> JinfuError:
+        if self.forbidden:
+            return Forbidden(self.message_zh, self.message_en, code=self.rule)
+        return ValidationFailed(self.message_zh, self.message_en, code=self.rule, field=self.field)
+
+
+REFUSE_REGISTER = WriteRefusal(
+    "permission.register",
+    "uscc",
+    "只有平台管理员和政府用户可以登记企业",
+    "Only admins and government users can register enterprises",
+)
+REFUSE_DIVISION = WriteRefusal(
+    "permission.division",
+    "division",
+    "只能登记本辖区的企业",
+    "You can only register enterprises in your own division",
+    forbidden=False,
+)
+REFUSE_JURISDICTION = WriteRefusal(
+    "permission.jurisdiction",
+    "uscc",
+    "该主体不在您的辖区内",
+    "This enterprise is outside your jurisdiction",
+)
+REFUSE_EDIT = WriteRefusal(
+    "permission.edit", "uscc", "无权修改该企业信息", "You may not edit this enterprise"
+)
+
+
+def may_register_enterprises(actor) -> bool:
+    """The roles that register enterprises: the platform operator and government offices."""
     p = as_principal(actor)
-    return p.is_admin or (p.role == Role.GOVERNMENT and p.api_key is None)
+    return p.is_admin or p.role == Role.GOVERNMENT
+
+
+def can_register_enterprise(actor) -> bool:
+    """May this actor use the registration form (a web user; API keys use the import with its scope)."""
+    p = as_principal(actor)
+    return p.api_key is None and may_register_enterprises(p)
+
+
+def enterprise_write_refusal(
+    actor, *, division: str | None, existing_id: int | None = None, existing_division: str | None = None
+) -> WriteRefusal | None:
+    """The one rule for creating or changing an enterprise, for the form and every import row alike.
+
+    ``division`` is the division the values ask for (empty: not given); ``existing_id`` and
+    ``existing_division`` describe the enterprise already registered under the USCC (None: a new one).
+    Creating needs the admin or government role; a government office registers only in its own
+    jurisdiction (see selectors.jurisdiction_division); changing an existing enterprise needs the
+    enterprise itself (web) or the admin. Returns None when allowed. The refusal never carries
+    anything of the existing record."""
+    p = as_principal(actor)
+    if existing_id is None and not may_register_enterprises(p):
+        return REFUSE_REGISTER
+    limit = jurisdiction_division(p) if p.role == Role.GOVERNMENT else None
+    if limit is not None and division not in ("", None, limit):
+        return REFUSE_DIVISION
+    if existing_id is None:
+        return None
+    if limit is not None and existing_division != limit:
+        return REFUSE_JURISDICTION
+    own = p.role == Role.ENTERPRISE and p.org_id == existing_id and p.api_key is None
+    if not (own or p.is_admin):
+        return REFUSE_EDIT
+    return None
 
 
 def save_enterprise(actor, values: dict, *, organization: Organization | None = None):
     """Create an enterprise (admin, government in its division) or update one (the enterprise itself,
     admin) from a web form. The form's values go through the import engine's row rules, so a form and
     a spreadsheet are held to exactly the same standard; the write goes through the import's upsert.
+    Who may write what is :func:`enterprise_write_refusal`, which every import row is checked with too.
 
     Raises ValidationFailed whose ``problems`` lists {field, value, rule, message_zh, message_en}."""
     from .imports import engine
     from .imports import services as imports
 
     p = as_principal(actor)
-    if organization is None:
-        if not can_register_enterprise(p):
-            raise Forbidden(
-                "只有平台管理员和政府用户可以登记企业",
-                "Only admins and government users can register enterprises",
-            )
-    else:
-        own = p.role == Role.ENTERPRISE and p.org_id == organization.pk and p.api_key is None
-        if not (own or p.is_admin):
-            raise Forbidden("无权修改该企业信息", "You may not edit this enterprise")
+    if organization is None and p.api_key is not None:
+        raise REFUSE_REGISTER.error()
+    if organization is not None:
         values = dict(values, uscc=organization.uscc or values.get("uscc", ""))
-    division_limit = p.organization.division_id if (p.role == Role.GOVERNMENT and p.organization) else None
-    if (
-        division_limit
-        and division_limit != "500000"
-        and values.get("division") not in ("", None, division_limit)
-    ):
-        raise ValidationFailed(
-            "只能登记本辖区的企业", "You can only register enterprises in your own division", field="division"
-        )
+    refusal = enterprise_write_refusal(
+        p,
+        division=values.get("division"),
+        existing_id=organization.pk if organization is not None else None,
+        existing_division=organization.division_id if organization is not None else None,
+    )
+    if refusal is not None:
+        raise refusal.error()
     fields = [c.field for c in engine.ENTERPRISE_COLUMNS]
     sheet = engine.Sheet(
         headers=fields, rows=[[values.get(f, "") for f in fields]], format="form", encoding=""

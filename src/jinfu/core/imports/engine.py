@@ -352,6 +352,16 @@ RULES: dict[str, tuple[str, str]] = {
         "文件不是电子表格（仅支持 .xlsx 和 .csv）",
         "the file is not a spreadsheet (only .xlsx and .csv are accepted)",
     ),
+    "file.too_many_rows": ("文件行数超过上限", "the file has more rows than allowed"),
+    "file.too_many_cells": ("文件单元格数超过上限", "the file has more cells than allowed"),
+    "file.too_large_uncompressed": (
+        "工作簿解压后过大，请拆分后分批导入",
+        "the workbook is too large once uncompressed; split it into smaller files",
+    ),
+    "file.compression_ratio": (
+        "工作簿的压缩比异常（解压后膨胀过大），已拒绝",
+        "the workbook's compression ratio is implausible (it expands too much); rejected",
+    ),
     "encoding": (
         "无法识别文件编码，请另存为 UTF-8 或 GBK/GB18030 编码的 CSV",
         "unrecognised file encoding; save the CSV as UTF-8 or GBK/GB18030",
@@ -362,10 +372,33 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MAX_ERRORS = 10_000  # beyond this the job stores a truncated list (the count stays exact)
 
 
+ID_NUMBER_FIELDS = frozenset({"legal_rep_id_number"})
+
+
+def mask_id_number(n: Any) -> str:
+    """An ID number as anyone but its owner may see it: 110***********002X (first 3, last 4)."""
+    n = "" if n is None else str(n)
+    if not n:
+        return ""
+    return n[:3] + "*" * (len(n) - 7) + n[-4:] if len(n) > 7 else "*" * len(n)
+
+
 def problem(
-    row: int, column: str, field_name: str, value: Any, rule: str, zh: str = "", en: str = ""
+    row: int,
+    column: str,
+    field_name: str,
+    value: Any,
+    rule: str,
+    zh: str = "",
+    en: str = "",
+    *,
+    base: tuple[str, str] | None = None,
 ) -> dict:
-    base_zh, base_en = RULES.get(rule, (rule, rule))
+    """One problem. ID numbers are stored masked even when the cell is wrong: problems are kept in the
+    job and shown again later. ``base`` replaces the rule's message (permission refusals bring theirs)."""
+    base_zh, base_en = base or RULES.get(rule, (rule, rule))
+    if field_name in ID_NUMBER_FIELDS:
+        value = mask_id_number(value)
     if row == 0:
         where_zh, where_en = "文件：", "file: "
     elif rule.startswith("header."):
@@ -394,6 +427,79 @@ class FileRejected(Exception):
 # ---------------------------------------------------------------------------
 # Reading: sniff the content, detect the encoding, yield rows
 # ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Explicit bounds on what one file may make the reader do. Data rows and cells (all rows, the
+    header and blank lines included, each row counted at its width) apply to every format; the
+    uncompressed size (all zip members together) and the compression ratio (per member larger than
+    1 MB) to workbooks, checked from the zip directory before anything is decompressed."""
+
+    max_rows: int = 200_000
+    max_cells: int = 4_000_000
+    max_uncompressed: int = 256 * 1024 * 1024
+    max_ratio: int = 100
+
+
+RATIO_MIN_MEMBER = 1024 * 1024  # small members (styles, themes) may compress very well
+
+
+def _limit_error(rule: str, limit: int, what_zh: str, what_en: str) -> FileRejected:
+    return FileRejected(
+        [problem(0, "", "", "", rule, f"上限 {limit:,} {what_zh}", f"the limit is {limit:,} {what_en}")]
+    )
+
+
+def _limited(rows: Iterable[list[Any]], limits: Limits, header_cells: int) -> Iterator[list[Any]]:
+    """Yield rows until a limit is passed, then raise FileRejected naming the limit."""
+    n, cells = 0, header_cells
+    for r in rows:
+        n += 1
+        cells += len(r)
+        if n > limits.max_rows:
+            raise _limit_error("file.too_many_rows", limits.max_rows, "行", "rows")
+        if cells > limits.max_cells:
+            raise _limit_error("file.too_many_cells", limits.max_cells, "个单元格", "cells")
+        yield r
+
+
+def _check_zip(data: bytes, limits: Limits) -> None:
+    """Refuse a workbook by its zip directory: total uncompressed size and per-member ratio. The
+    declared sizes bind: zipfile never returns more than a member's declared size."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        infos = zf.infolist()
+    total = sum(i.file_size for i in infos)
+    if total > limits.max_uncompressed:
+        mb = limits.max_uncompressed // 1048576
+        raise FileRejected(
+            [
+                problem(
+                    0,
+                    "",
+                    "",
+                    "",
+                    "file.too_large_uncompressed",
+                    f"解压后 {total // 1048576} MB，上限 {mb} MB",
+                    f"{total // 1048576} MB uncompressed; the limit is {mb} MB",
+                )
+            ]
+        )
+    for i in infos:
+        if i.file_size > RATIO_MIN_MEMBER and i.file_size > limits.max_ratio * max(i.compress_size, 1):
+            raise FileRejected(
+                [
+                    problem(
+                        0,
+                        "",
+                        "",
+                        "",
+                        "file.compression_ratio",
+                        f"压缩比上限 {limits.max_ratio} 倍",
+                        f"the limit is {limits.max_ratio}:1",
+                    )
+                ]
+            )
 
 
 @dataclass
@@ -502,11 +608,23 @@ def _clean_header(h: Any) -> str:
     return "" if h is None else str(h).replace("\ufeff", "").strip()
 
 
-def read_sheet(data: bytes, filename: str = "") -> Sheet:
-    """Open .xlsx or .csv bytes (sniffed by content, not by name)."""
+def read_sheet(data: bytes, filename: str = "", limits: Limits | None = None) -> Sheet:
+    """Open .xlsx or .csv bytes (sniffed by content, not by name). Iterating the rows raises
+    FileRejected when the file passes a limit."""
+    limits = limits or Limits()
     fmt = _sniff(data, filename)
     if fmt == "xlsx":
-        return _read_xlsx(data)
+        _check_zip(data, limits)
+        sheet = _read_xlsx(data)
+    else:
+        sheet = _read_csv(data)
+    if len(sheet.headers) > limits.max_cells:
+        raise _limit_error("file.too_many_cells", limits.max_cells, "个单元格", "cells")
+    sheet.rows = _limited(sheet.rows, limits, len(sheet.headers))
+    return sheet
+
+
+def _read_csv(data: bytes) -> Sheet:
     report, codec = detect_encoding(data)
     text = data.decode(codec)
     if text.startswith("\ufeff"):
@@ -534,12 +652,15 @@ def read_sheet(data: bytes, filename: str = "") -> Sheet:
     return Sheet(headers, rows(), "csv", report, estimate)
 
 
-def _read_xlsx(data: bytes) -> Sheet:
+def _read_xlsx(data: bytes, *, estimate: bool = False) -> Sheet:
+    """The first worksheet, streamed. Its ``<dimension>`` element is ignored: writers leave it stale
+    (A1:E2 on a sheet of 6 rows), and read-only openpyxl would stop reading where it says."""
     import openpyxl
 
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         ws = wb.worksheets[0]
+        ws.reset_dimensions()
         it = ws.iter_rows(values_only=True)
         first = next(it, None)
     except Exception as exc:  # openpyxl raises many kinds on garbage
@@ -551,10 +672,7 @@ def _read_xlsx(data: bytes) -> Sheet:
     headers = [_clean_header(h) for h in first]
     while headers and headers[-1] == "":
         headers.pop()
-    try:
-        estimate = max(0, (ws.max_row or 1) - 1)
-    except Exception:
-        estimate = 0
+    row_estimate = _xlsx_row_estimate(wb, ws) if estimate else 0
 
     def rows() -> Iterator[list[Any]]:
         try:
@@ -563,18 +681,37 @@ def _read_xlsx(data: bytes) -> Sheet:
         finally:
             wb.close()
 
-    return Sheet(headers, rows(), "xlsx", "xlsx", estimate)
+    return Sheet(headers, rows(), "xlsx", "xlsx", row_estimate)
 
 
-def estimate_rows(data: bytes, filename: str = "") -> int:
+_ROW_TAGS = (b"<row", b":row ", b":row>")  # <row …>, and <x:row …> of writers that prefix
+
+
+def _xlsx_row_estimate(wb, ws) -> int:
+    """Data rows by counting the sheet's ``<row>`` elements (streamed at C speed; the dimension may be
+    stale). An estimate: a ``<rowBreaks>`` element counts too."""
+    try:
+        n, tail = 0, b""
+        with wb._archive.open(ws._worksheet_path) as src:
+            while chunk := src.read(1 << 22):
+                buf = tail + chunk
+                n += sum(buf.count(t) - tail.count(t) for t in _ROW_TAGS)
+                tail = buf[-8:]
+    except Exception:  # an estimate only: the real count comes from reading the rows
+        return 0
+    return max(0, n - 1)
+
+
+def estimate_rows(data: bytes, filename: str = "", limits: Limits | None = None) -> int:
     """Cheap row-count estimate (data rows) used to decide inline vs background."""
     try:
         fmt = _sniff(data, filename)
+        if fmt == "csv":
+            return max(0, data.count(b"\n") - 1)
+        _check_zip(data, limits or Limits())
+        return _read_xlsx(data, estimate=True).row_estimate
     except FileRejected:
         return 0
-    if fmt == "csv":
-        return max(0, data.count(b"\n") - 1)
-    return read_sheet(data, filename).row_estimate
 
 
 # ---------------------------------------------------------------------------
@@ -592,6 +729,9 @@ class Lookups:
     existing: dict[str, dict[str, Any]] = field(default_factory=dict)
     validate_uscc: Callable[[str], Any] | None = None
     today: dt.date | None = None
+    # Who may write this row: (record, current values of its USCC or None) -> None when allowed, else a
+    # refusal with .rule, .field, .message_zh, .message_en (the caller's permission rule, not a copy).
+    authorize: Callable[[dict, dict | None], Any] | None = None
 
 
 @dataclass
@@ -965,6 +1105,11 @@ def validate_sheet(
             if old is not None and old.get("kind") not in (None, want_kind):
                 res.add(problem(rowno, _header_of(present, "uscc"), "uscc", code, "uscc.kind_conflict"))
                 row_ok = False
+            elif lookups.authorize is not None:
+                refusal = lookups.authorize(rec, old)
+                if refusal is not None:
+                    res.add(_refused(rowno, present, rec, refusal))
+                    row_ok = False
         if kind == "institutions" and rec.get("parent"):
             parents.append((rowno, _header_of(present, "parent"), code or "", rec["parent"]))
         if row_ok:
@@ -995,6 +1140,19 @@ def validate_sheet(
         progress(res.total_rows)
     res.diff = diff_records(res.records, lookups.existing, res.columns)
     return res
+
+
+def _refused(rowno: int, present, rec: dict, refusal) -> dict:
+    """A row the importer may not write: names the row, the column and the importer's own value, and
+    carries nothing of the record already registered."""
+    return problem(
+        rowno,
+        _header_of(present, refusal.field),
+        refusal.field,
+        rec.get(refusal.field, ""),
+        refusal.rule,
+        base=(refusal.message_zh, refusal.message_en),
+    )
 
 
 def _header_of(present, field_name: str) -> str:
@@ -1056,7 +1214,7 @@ def diff_records(records: list[dict], existing: dict[str, dict], columns: list[s
 def validate_bytes(kind: str, data: bytes, filename: str, lookups: Lookups, **kw) -> Result:
     """read_sheet + validate_sheet; a file-level rejection becomes a Result with that error."""
     try:
-        sheet = read_sheet(data, filename)
+        sheet = read_sheet(data, filename, kw.pop("limits", None))
         return validate_sheet(kind, sheet, lookups, **kw)
     except FileRejected as exc:
         res = Result(kind=kind)

@@ -44,6 +44,8 @@ from django.utils import timezone
 from ..audit import record_event
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..models import (
+    AccessRecord,
+    ApiKey,
     Division,
     EnterpriseProfile,
     ImportJob,
@@ -56,6 +58,7 @@ from ..models import (
     Zone,
 )
 from ..principal import Principal, as_principal
+from ..selectors import SCOPE_FIELDS
 from . import engine
 
 log = logging.getLogger(__name__)
@@ -193,22 +196,113 @@ def build_lookups(kind: str) -> engine.Lookups:
     )
 
 
+def read_limits() -> engine.Limits:
+    """The explicit limits a file must stay within (settings JINFU_IMPORT_MAX_*)."""
+    return engine.Limits(
+        max_rows=settings.JINFU_IMPORT_MAX_ROWS,
+        max_cells=settings.JINFU_IMPORT_MAX_CELLS,
+        max_uncompressed=settings.JINFU_IMPORT_XLSX_MAX_UNCOMPRESSED,
+        max_ratio=settings.JINFU_IMPORT_XLSX_MAX_RATIO,
+    )
+
+
+def _authorizer(p: Principal, kind: str):
+    """The per-row permission check: the form's own rule (core.services.enterprise_write_refusal).
+    Institutions are imported by admins only (can_import), who may write any of them."""
+    if kind != ImportJob.Kind.ENTERPRISES:
+        return None
+    from ..services import enterprise_write_refusal
+
+    def authorize(rec: dict, old: dict | None):
+        return enterprise_write_refusal(
+            p,
+            division=rec.get("division"),
+            existing_id=old["id"] if old else None,
+            existing_division=old.get("division") if old else None,
+        )
+
+    return authorize
+
+
+# Non-public enterprise fields by the consent scope that guards them (selectors.SCOPE_FIELDS).
+FIELD_SCOPE = {
+    ("legal_rep_id_number" if f == "legal_rep_id_masked" else f): scope
+    for scope, fields in SCOPE_FIELDS.items()
+    for f in fields
+}
+HIDDEN = "（无权查看）"
+
+
+def redact_diff(p: Principal, diff: list[dict], existing: dict[str, dict]) -> list[dict]:
+    """The diff as the importer may see it: ID numbers masked (old and new: the job keeps the diff),
+    current non-public values only for those who may read them (the admin, recorded as an access like
+    any other read of them; the enterprise itself). Refused rows never reach the diff."""
+    reads: dict[int, set[str]] = {}
+    for d in diff:
+        if not d["changes"]:
+            continue
+        org_id = existing[d["uscc"]]["id"]
+        reader = (p.is_admin and p.api_key is None) or (p.org_id == org_id and p.role == Role.ENTERPRISE)
+        for f, (old, new) in list(d["changes"].items()):
+            if f in engine.ID_NUMBER_FIELDS:
+                d["changes"][f] = [engine.mask_id_number(old), engine.mask_id_number(new)]
+            elif f in FIELD_SCOPE and not reader:
+                d["changes"][f] = [HIDDEN, new]
+            if f in FIELD_SCOPE and reader and p.org_id != org_id:
+                reads.setdefault(org_id, set()).add(FIELD_SCOPE[f])
+    _record_reads(p, reads)
+    return diff
+
+
+def _record_reads(p: Principal, reads: dict[int, set[str]]) -> None:
+    """The admin's reads of current non-public values through a diff, recorded as check_enterprise_access
+    records an admin's read (the enterprise sees who read what)."""
+    rows = [
+        AccessRecord(
+            enterprise_id=org_id,
+            accessor_org_id=p.org_id or org_id,
+            accessor_user=p.user,
+            scope=scope,
+            channel=p.channel,
+            purpose="other",
+            allowed=True,
+        )
+        for org_id, scopes in reads.items()
+        for scope in sorted(scopes)
+    ]
+    AccessRecord.objects.bulk_create(rows, batch_size=2000)
+
+
 def validate_data(
-    kind: str, data: bytes, filename: str = "", progress: Callable[[int], None] | None = None
+    kind: str,
+    data: bytes,
+    filename: str = "",
+    progress: Callable[[int], None] | None = None,
+    *,
+    actor,
 ) -> engine.Result:
-    """Validate file bytes against the current database (no writes)."""
+    """Validate file bytes against the current database as ``actor`` may write it (no writes of
+    records): every row the actor could not write through the enterprise form is a problem."""
+    p = as_principal(actor)
     lookups = build_lookups(kind)
+    lookups.authorize = _authorizer(p, kind)
     # The engine reads USCCs as it goes; load the existing values of every USCC of the file up front
     # from a cheap first pass so the per-row checks (kind conflicts, parents) and the diff see them.
     try:
-        sheet = engine.read_sheet(data, filename)
+        sheet = engine.read_sheet(data, filename, read_limits())
     except engine.FileRejected as exc:
         res = engine.Result(kind=kind)
         for e in exc.errors:
             res.add(e)
         return res
     mapping, _errs, _ign = engine.map_headers(kind, sheet.headers)
-    rows = list(sheet.rows)
+    try:
+        rows = list(sheet.rows)
+    except engine.FileRejected as exc:
+        res = engine.Result(kind=kind, encoding=sheet.encoding, format=sheet.format)
+        for e in exc.errors:
+            res.add(e)
+        return res
     usccs: set[str] = set()
     for key in ("uscc", "parent"):
         idx = mapping.get(key)
@@ -218,7 +312,10 @@ def validate_data(
             )
     lookups.existing = existing_values(kind, usccs)
     sheet.rows = rows
-    return engine.validate_sheet(kind, sheet, lookups, progress=progress, progress_every=PROGRESS_EVERY)
+    res = engine.validate_sheet(kind, sheet, lookups, progress=progress, progress_every=PROGRESS_EVERY)
+    if kind == ImportJob.Kind.ENTERPRISES:
+        res.diff = redact_diff(p, res.diff, lookups.existing)
+    return res
 
 
 # ---------------------------------------------------------------------------
@@ -737,7 +834,7 @@ def create_job(kind: str, uploaded, user, commit: bool = False, *, filename: str
         name = filename or getattr(uploaded, "name", None) or "upload"
     name = str(name).replace("\\", "/").rsplit("/", 1)[-1][:200] or "upload"
     size = getattr(content, "size", None)
-    limit = getattr(settings, "JINFU_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
+    limit = settings.JINFU_IMPORT_MAX_BYTES
     if size is not None and size > limit:
         raise ValidationFailed(
             f"文件过大（{size // 1048576} MB），上限 {limit // 1048576} MB",
@@ -766,12 +863,26 @@ def _owner(p: Principal) -> dict:
     }
 
 
+def job_principal(job: ImportJob) -> Principal:
+    """Who started the job (the user, or the API key it was submitted with)."""
+    owner = job.summary.get("owner") if isinstance(job.summary, dict) else None
+    key_id = (owner or {}).get("api_key_id")
+    if key_id:
+        key = ApiKey.objects.select_related("organization").filter(pk=key_id).first()
+        if key is None:
+            raise Forbidden("提交该导入的 API 密钥已不存在", "the API key that submitted this import is gone")
+        return as_principal(key)
+    if job.created_by is None:
+        raise Forbidden("导入任务没有导入人", "the import job has no importing user")
+    return as_principal(job.created_by)
+
+
 def submit_job(job: ImportJob) -> ImportJob:
     """Run small files inline, enqueue larger ones as a background task."""
     from .tasks import run_import_job
 
     data = _read(job)
-    if engine.estimate_rows(data, job.original_name) <= settings.JINFU_IMPORT_SYNC_MAX_ROWS:
+    if engine.estimate_rows(data, job.original_name, read_limits()) <= settings.JINFU_IMPORT_SYNC_MAX_ROWS:
         run_job(job.pk)
     else:
         run_import_job.enqueue(job.pk)
@@ -823,11 +934,17 @@ def run_job(job_id: int, *, on_progress: Callable[[ImportJob], None] | None = No
         return job
     data = _read(job)
     job.status = ImportJob.Status.VALIDATING
-    job.total_rows = engine.estimate_rows(data, job.original_name)
+    job.total_rows = engine.estimate_rows(data, job.original_name, read_limits())
     job.processed_rows = 0
     job.save(update_fields=["status", "total_rows", "processed_rows"])
     try:
-        res = validate_data(job.kind, data, job.original_name, progress=_progress_cb(job, on_progress))
+        res = validate_data(
+            job.kind,
+            data,
+            job.original_name,
+            progress=_progress_cb(job, on_progress),
+            actor=job_principal(job),
+        )
     except Exception as exc:  # a bug or an unreadable file must end the job, not leave it running
         log.exception("import job %s failed during validation", job.pk)
         return _fail(job, exc)
@@ -876,9 +993,8 @@ def commit_job(job: ImportJob, user=None, *, _validated: engine.Result | None = 
     """Write a validated job all-or-nothing. The file is validated again against the current database
     first (unless it was validated a moment ago in the same run); any problem or exception rolls the
     whole import back and leaves the job invalid/failed with the reason."""
-    if user is not None:
-        p = as_principal(user)
-        _require(p, job.kind)
+    p = as_principal(user) if user is not None else job_principal(job)
+    _require(p, job.kind)
     updated = ImportJob.objects.filter(pk=job.pk, status__in=[ImportJob.Status.VALIDATED]).update(
         status=ImportJob.Status.COMMITTING, processed_rows=0
     )
@@ -894,7 +1010,7 @@ def commit_job(job: ImportJob, user=None, *, _validated: engine.Result | None = 
     try:
         res = _validated
         if res is None:
-            res = validate_data(job.kind, _read(job), job.original_name)
+            res = validate_data(job.kind, _read(job), job.original_name, actor=p)
             if not res.ok:
                 job.errors = res.errors
                 job.summary = _summary(job, res)
