@@ -1,5 +1,7 @@
 """The Django admin as the operator back office. Admin actions are recorded (Django's LogEntry and ours)."""
 
+from auditlog.admin import LogEntryAdmin as AuditLogEntryAdmin
+from auditlog.models import LogEntry as AuditLogEntry
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -50,6 +52,21 @@ class AuditedAdmin(admin.ModelAdmin):
         return super().log_deletions(request, queryset)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the back office may look at and never write: audit evidence (access records, security
+    events, change history) and grants, which only the enterprise gives and revokes (core.services). No
+    add, no change, no delete, not even for a superuser; the list and each record's read-only page stay."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class EnterpriseInline(admin.StackedInline):
     model = models.EnterpriseProfile
     extra = 0
@@ -87,7 +104,9 @@ class UserAdmin(BaseUserAdmin, AuditedAdmin):
 
 
 @admin.register(models.Grant)
-class GrantAdmin(AuditedAdmin):
+class GrantAdmin(ReadOnlyAdmin):
+    """Grants are created and revoked only by the enterprise (core.services.grant_access/revoke_grant)."""
+
     list_display = ["enterprise", "grantee", "purpose", "granted_at", "expires_at", "revoked_at"]
     list_filter = ["purpose"]
     search_fields = ["enterprise__name", "grantee__name"]
@@ -95,23 +114,28 @@ class GrantAdmin(AuditedAdmin):
 
 
 @admin.register(models.AccessRecord)
-class AccessRecordAdmin(admin.ModelAdmin):
+class AccessRecordAdmin(ReadOnlyAdmin):
     list_display = ["at", "enterprise", "accessor_org", "accessor_user", "scope", "channel", "allowed"]
     list_filter = ["scope", "allowed", "channel"]
     raw_id_fields = ["enterprise", "accessor_org", "accessor_user", "grant"]
 
-    def has_change_permission(self, request, obj=None):
-        return False  # access records are evidence: read-only
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(models.SecurityEvent)
-class SecurityEventAdmin(admin.ModelAdmin):
+class SecurityEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "kind", "username", "ip_address"]
     list_filter = ["kind"]
     search_fields = ["username"]
+
+
+# django-auditlog registers its own change-history admin, which lets a deletion elsewhere in the admin
+# cascade to history entries; here the history is read-only without exception.
+admin.site.unregister(AuditLogEntry)
+
+
+@admin.register(AuditLogEntry)
+class ChangeHistoryAdmin(AuditLogEntryAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False
