@@ -137,6 +137,34 @@ def check_enterprise_access(actor, enterprise: Organization, scope: str) -> Gran
     return grant
 
 
+def readable_scopes(actor, enterprise: Organization, scopes) -> set[str]:
+    """For a listing that shows many enterprises at once (the demand hall): which of ``scopes`` this actor
+    may read of ``enterprise`` now.
+
+    Every scope covered by a live grant goes through :func:`check_enterprise_access`, so each display of
+    granted data is checked and recorded exactly like a profile page. A scope with no live grant is left
+    out without a record: a row an institution scrolls past is not an attempt to read that enterprise's
+    data, and a denial per row and page view would bury the real attempts. The enterprise itself reads
+    all of its own scopes; the operator (no organization, no grants) reads none in a listing.
+    """
+    p = as_principal(actor)
+    scopes = set(scopes)
+    if p.org_id == enterprise.pk and not p.is_admin:
+        return scopes
+    if p.organization is None:
+        return set()
+    out = set()
+    for scope in sorted(scopes):
+        if live_grant(enterprise, p.organization, scope) is None:
+            continue
+        try:
+            check_enterprise_access(p, enterprise, scope)
+        except ConsentRequired:  # e.g. an API key without enterprise_data:read (recorded as denied)
+            continue
+        out.add(scope)
+    return out
+
+
 def enterprise_view(actor, enterprise_pk: int, scopes: list[str] | None = None) -> dict:
     """An enterprise's profile as this actor may see it: public part plus each requested scope
     (default: all scopes that have fields), each marked allowed or locked."""
