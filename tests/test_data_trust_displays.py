@@ -222,6 +222,20 @@ def test_invisible_characters_are_found_and_line_breaks_kept_in_long_text():
     assert clean_long_text(f"第一行{ZWSP}\n第二行{RLO}\t完") == "第一行\n第二行\t完"
 
 
+def test_text_module_is_pure_so_the_import_engine_may_use_it():
+    import ast
+    from pathlib import Path
+
+    import jinfu.core.errors
+    import jinfu.core.text
+
+    for module in (jinfu.core.text, jinfu.core.errors):
+        for node in ast.walk(ast.parse(Path(module.__file__).read_text())):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+                assert not any(n.startswith("django") for n in names), (module.__name__, names)
+
+
 def _import(rows: list[list[str]]):
     from jinfu.core.imports import engine
     from jinfu.core.imports import services as imports
