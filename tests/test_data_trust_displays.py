@@ -380,6 +380,32 @@ def test_user_names_grant_notes_and_key_names_refuse_invisible_characters(make_u
     assert not form.is_valid() and "purpose_note" in form.errors
 
 
+def test_back_office_refuses_invisible_characters_in_organization_names(client, make_user, reference_data):
+    client.force_login(make_user("admin"))
+    management = {
+        f"{prefix}-{k}": v
+        for prefix in ("enterprise", "institution")
+        for k, v in (
+            ("TOTAL_FORMS", "0"),
+            ("INITIAL_FORMS", "0"),
+            ("MIN_NUM_FORMS", "0"),
+            ("MAX_NUM_FORMS", "1"),
+        )
+    }
+    data = {
+        "kind": "government",
+        "name": f"渝中区{RLO}金融办",
+        "uscc": "",
+        "address": "",
+        "contact_phone": "",
+    }
+    resp = client.post("/admin/core/organization/add/", data | management)
+    assert resp.status_code == 200 and "U+202E" in resp.content.decode()
+    assert not Organization.objects.filter(name__startswith="渝中区").exists()
+    resp = client.post("/admin/core/organization/add/", data | management | {"name": "渝中区金融办"})
+    assert resp.status_code == 302 and Organization.objects.filter(name="渝中区金融办").exists()
+
+
 # ---------------------------------------------------------------------------
 # Case 13: audit records and grants are read-only in the back office, append-only in the ORM
 # ---------------------------------------------------------------------------

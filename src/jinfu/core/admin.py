@@ -2,12 +2,14 @@
 
 from auditlog.admin import LogEntryAdmin as AuditLogEntryAdmin
 from auditlog.models import LogEntry as AuditLogEntry
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from . import models
 from .audit import record_event
+from .forms import no_invisible_characters
 
 admin.site.site_header = _("金服平台运营后台")
 admin.site.site_title = _("金服运营后台")
@@ -67,8 +69,25 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class NoInvisibleCharactersForm(forms.ModelForm):
+    """Back-office forms refuse invisible control characters in every single-line text field, like the
+    web forms, the API and the imports (jinfu.core.text)."""
+
+    def clean(self):
+        data = super().clean()
+        for name, field in self.fields.items():
+            value = data.get(name)
+            if isinstance(value, str) and not isinstance(field.widget, forms.Textarea):
+                try:
+                    no_invisible_characters(value)
+                except forms.ValidationError as exc:
+                    self.add_error(name, exc)
+        return data
+
+
 class EnterpriseInline(admin.StackedInline):
     model = models.EnterpriseProfile
+    form = NoInvisibleCharactersForm
     extra = 0
     autocomplete_fields = ["industry"]
     readonly_fields = ["size_class", "size_standard"]
@@ -76,6 +95,7 @@ class EnterpriseInline(admin.StackedInline):
 
 class InstitutionInline(admin.StackedInline):
     model = models.InstitutionProfile
+    form = NoInvisibleCharactersForm
     fk_name = "organization"
     extra = 0
     autocomplete_fields = ["parent"]
@@ -83,6 +103,7 @@ class InstitutionInline(admin.StackedInline):
 
 @admin.register(models.Organization)
 class OrganizationAdmin(AuditedAdmin):
+    form = NoInvisibleCharactersForm
     list_display = ["name", "kind", "uscc", "division", "zone", "is_synthetic", "updated_at"]
     list_filter = ["kind", "is_synthetic", "division"]
     search_fields = ["name", "uscc"]
@@ -146,6 +167,7 @@ class ChangeHistoryAdmin(AuditLogEntryAdmin):
 
 @admin.register(models.ApiKey)
 class ApiKeyAdmin(AuditedAdmin):
+    form = NoInvisibleCharactersForm
     list_display = [
         "name",
         "organization",
@@ -184,6 +206,7 @@ class ReferenceDatasetAdmin(admin.ModelAdmin):
 
 @admin.register(models.Tag)
 class TagAdmin(AuditedAdmin):
+    form = NoInvisibleCharactersForm
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 
