@@ -117,6 +117,15 @@ def test_hall_api_key_without_enterprise_data_scope_sees_only_published_fields(h
     assert set(AccessRecord.objects.values_list("allowed", flat=True)) == {False}  # attempts are recorded
 
 
+def test_back_office_enterprise_page_is_a_recorded_read(client, make_user, reference_data):
+    ent, admin_user = make_user("enterprise"), make_user("admin")
+    client.force_login(admin_user)
+    assert client.get(f"/admin/core/organization/{ent.organization_id}/change/").status_code == 200
+    records = AccessRecord.objects.filter(enterprise=ent.organization, accessor_user=admin_user)
+    assert sorted(records.values_list("scope", flat=True)) == ["basic", "financials"]
+    assert set(records.values_list("purpose", flat=True)) == {"other"}
+
+
 # ---------------------------------------------------------------------------
 # Case 5: monitoring reports show only the tasks the requester's task board shows
 # ---------------------------------------------------------------------------

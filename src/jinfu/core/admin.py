@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from . import models
 from .audit import record_event
 from .forms import no_invisible_characters
+from .selectors import SCOPE_FIELDS, check_enterprise_access
 
 admin.site.site_header = _("金服平台运营后台")
 admin.site.site_title = _("金服运营后台")
@@ -108,6 +109,15 @@ class OrganizationAdmin(AuditedAdmin):
     list_filter = ["kind", "is_synthetic", "division"]
     search_fields = ["name", "uscc"]
     inlines = [EnterpriseInline, InstitutionInline]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """An enterprise's page shows its non-public profile (employees, revenue, ID number …): the
+        operator's read goes through the consent check like any other and is recorded per scope."""
+        org = self.get_object(request, object_id)
+        if org is not None and hasattr(org, "enterprise") and self.has_view_permission(request, org):
+            for scope in SCOPE_FIELDS:
+                check_enterprise_access(request.user, org, scope)
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(models.User)
