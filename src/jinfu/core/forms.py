@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .apikeys import API_SCOPES
 from .models import Organization, Purpose, Scope
-from .text import describe_invisible, invisible_chars
+from .text import char_label, invisible_chars
 
 
 def no_invisible_characters(value: str) -> None:
@@ -14,7 +14,8 @@ def no_invisible_characters(value: str) -> None:
     found = invisible_chars(value or "")
     if found:
         raise forms.ValidationError(
-            _("含有不可见的控制字符（%(chars)s），请删除后重新填写") % {"chars": describe_invisible(found)[0]}
+            _("含有不可见的控制字符（%(chars)s），请删除后重新填写")
+            % {"chars": ", ".join(dict.fromkeys(char_label(ch) for _pos, ch in found))}
         )
 
 
