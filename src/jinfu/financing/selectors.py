@@ -15,7 +15,7 @@ from jinfu.core.features import feature_row
 from jinfu.core.models import Grant, Organization, Role, Scope
 from jinfu.core.principal import as_principal
 from jinfu.core.reference.workdays import workdays_between
-from jinfu.core.selectors import readable_scopes
+from jinfu.core.selectors import live_grant_scopes, readable_scopes
 
 from . import engine, rulebook
 from .models import Application, Demand, DemandClaim, Fund, Product, RoadshowEvent, RoadshowProject
@@ -177,15 +177,18 @@ HALL_FIELD_SCOPES = {
 }
 
 
-def _hall_facts(p, demand: Demand) -> tuple[dict, set[str]]:
+def _hall_facts(p, demand: Demand, granted_scopes: set[str]) -> tuple[dict, set[str]]:
     """A demand's card: the fields its enterprise published on the demand, plus each other field whose
     scope this institution holds a live grant for, read through the kernel consent check (one check and
-    one access record per scope per display). Returns the facts and the scopes read."""
+    one access record per scope per display). ``granted_scopes``: the scopes this enterprise grants the
+    institution (a one-query pre-filter; the check itself decides). Returns the facts and the scopes read."""
     ent = demand.enterprise
     profile = getattr(ent, "enterprise", None)
     published = set(demand.visible_fields)
-    needed = {HALL_FIELD_SCOPES[f] for f in HALL_FIELD_SCOPES if f not in published}
-    granted = readable_scopes(p, ent, needed) if profile is not None and needed else set()
+    needed = {HALL_FIELD_SCOPES[f] for f in HALL_FIELD_SCOPES if f not in published} & granted_scopes
+    granted = (
+        readable_scopes(p, ent, needed, live=granted_scopes) if profile is not None and needed else set()
+    )
     shown = published | {f for f, scope in HALL_FIELD_SCOPES.items() if scope in granted}
     values = {
         "name": ent.name,
@@ -213,9 +216,10 @@ def demand_hall(actor) -> list[dict]:
         .prefetch_related("claims__institution")
         .order_by("-urgency", "-created_at")[:200]
     )
+    grants = live_grant_scopes(p.organization)
     out = []
     for d in demands:
-        facts, scopes_read = _hall_facts(p, d)
+        facts, scopes_read = _hall_facts(p, d, grants.get(d.enterprise_id, set()))
         granted = Scope.BASIC in scopes_read
         active = next((c for c in d.claims.all() if c.status == DemandClaim.Status.ACTIVE), None)
         out.append(
