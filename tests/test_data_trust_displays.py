@@ -96,6 +96,15 @@ def test_hall_without_grant_shows_only_published_fields_and_records_nothing(clie
     assert not AccessRecord.objects.exists()  # browsing the hall is not an attempt to read anyone's data
 
 
+def test_hall_revoked_grant_shows_nothing_more(client, hall):
+    grant = _grant(hall["ent"], hall["bank"], ["basic", "financials"])
+    core_services.revoke_grant(hall["ent"], grant.pk)
+    client.force_login(hall["bank"])
+    row = _hall_row(client.get("/financing/hall/").content.decode(), hall["demand"].pk)
+    assert hall["ent"].organization.name not in row and "98765" not in row and str(EMPLOYEES) not in row
+    assert not AccessRecord.objects.exists()
+
+
 def test_hall_api_basic_only_grant_hides_revenue_and_records_api_reads(hall):
     _grant(hall["ent"], hall["bank"], ["basic"])
     _, key = issue_key(
