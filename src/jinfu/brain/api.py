@@ -73,7 +73,7 @@ class PlanOut(Schema):
     period_end: int
     base_year: int | None
     indicators: int
-    tasks: int
+    tasks: int | None  # None when the plan's task board is not visible to the caller
     status_counts: dict
 
 

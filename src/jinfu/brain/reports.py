@@ -32,6 +32,9 @@ TASK_STATUS_ZH = {
     "done": "已完成",
 }
 SYNTHETIC_NOTE = "本报告中标注“示例数据”的实际值为系统生成的合成数据，仅供演示，不是真实统计。"
+TASKS_HIDDEN_NOTE = (
+    "督办任务仅向规划覆盖区县（功能区）和市级用户展示；按报告申请人的权限，本报告不含督办任务。"
+)
 
 
 def request_report(actor, *, plan_code: str, year) -> MonitoringReport:
@@ -65,6 +68,12 @@ def _fmt(v, digits=2):
 
 def _pct(v):
     return "—" if v is None else f"{v * 100:.1f}%"
+
+
+def _tasks(job: MonitoringReport, actor) -> list | None:
+    """The plan's tasks as the requester's task board shows them; None when they are not visible to it."""
+    tasks = selectors.plan_tasks(actor, job.plan)
+    return None if tasks is None else list(tasks.select_related("owner_org").order_by("order"))
 
 
 def _rows(job: MonitoringReport, actor):
@@ -159,10 +168,15 @@ def build_docx(job: MonitoringReport, actor) -> bytes:
         run.bold = True
     counts = overview["counts"]
     doc.add_heading("一、总体情况", level=2)
+    tasks = _tasks(job, actor)
     doc.add_paragraph(
         f"本规划共 {len(rows)} 项量化指标："
         + "，".join(f"{STATUS_ZH.get(k, k)} {v} 项" for k, v in sorted(counts.items()))
-        + f"。督办任务 {overview['tasks']} 项，其中逾期 {overview['overdue']} 项。"
+        + (
+            f"。督办任务 {overview['tasks']} 项，其中逾期 {overview['overdue']} 项。"
+            if tasks is not None
+            else "。"
+        )
     )
     doc.add_heading("二、指标监测", level=2)
     headers = ["指标", "范围", "单位", "基期", "目标", "最新实际", "序时进度", "完成率", "状态", "预测"]
@@ -197,8 +211,9 @@ def build_docx(job: MonitoringReport, actor) -> bytes:
             doc.add_paragraph(r["note"])
         charted += 1
     doc.add_heading("四、督办任务", level=2)
-    tasks = list(plan.tasks.select_related("owner_org").order_by("order"))
-    if tasks:
+    if tasks is None:
+        doc.add_paragraph(TASKS_HIDDEN_NOTE)
+    elif tasks:
         t = doc.add_table(rows=1, cols=5)
         t.style = "Light Grid Accent 1"
         for cell, h in zip(t.rows[0].cells, ["编号", "任务", "责任单位", "状态", "进度"], strict=True):
@@ -331,8 +346,13 @@ def build_xlsx(job: MonitoringReport, actor) -> bytes:
             ]
         )
     wt = wb.create_sheet("督办任务")
-    wt.append(["编号", "任务", "优先级", "牵头单位", "完成时限", "状态", "进度（%）", "最近报送"])
-    for t in job.plan.tasks.order_by("order"):
+    tasks = _tasks(job, actor)
+    if tasks is None:
+        wt.append([TASKS_HIDDEN_NOTE])
+        tasks = []
+    else:
+        wt.append(["编号", "任务", "优先级", "牵头单位", "完成时限", "状态", "进度（%）", "最近报送"])
+    for t in tasks:
         wt.append(
             [
                 t.code,

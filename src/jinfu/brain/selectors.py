@@ -13,8 +13,8 @@ from jinfu.core.errors import Forbidden, NotFound
 from jinfu.core.principal import as_principal
 
 from . import engine
-from .models import Actual, Indicator, Milestone, Plan, Task
-from .permissions import can_edit_plan, can_view_brain, can_view_tasks
+from .models import Actual, Indicator, Milestone, MonitoringReport, Plan, Task
+from .permissions import can_edit_plan, can_view_brain, can_view_tasks, is_city_level
 
 STATUS_ORDER = {
     "behind": 0,
@@ -148,6 +148,7 @@ def plans_overview(actor, as_of_year: int | None = None, *, code: str | None = N
     )
     out = []
     for plan in plans:
+        tasks = plan_tasks(p, plan)
         rows = []
         counts: dict[str, int] = defaultdict(int)
         for ind in plan.indicators.all():
@@ -159,14 +160,35 @@ def plans_overview(actor, as_of_year: int | None = None, *, code: str | None = N
                 "plan": plan,
                 "rows": rows,
                 "counts": dict(counts),
-                "tasks": plan.tasks.count(),
-                "overdue": plan.tasks.filter(status=Task.Status.OVERDUE).count(),
+                # task boards are internal: no counts either for a plan whose tasks this actor can't see
+                "tasks": tasks.count() if tasks is not None else None,
+                "overdue": tasks.filter(status=Task.Status.OVERDUE).count() if tasks is not None else None,
                 "can_edit": can_edit_plan(p, plan),
-                "can_view_tasks": can_view_tasks(p, plan),
+                "can_view_tasks": tasks is not None,
                 "synthetic": any(r["synthetic"] for r in rows),
             }
         )
     return out
+
+
+def plan_tasks(actor, plan: Plan):
+    """The tasks of ``plan`` as the task board shows them to this actor: all of them, or None when the
+    plan's tasks are not visible to it. Pages, API, reports and exports all read tasks through here."""
+    p = _require_view(actor)
+    return plan.tasks.all() if can_view_tasks(p, plan) else None
+
+
+def visible_reports(actor):
+    """Monitoring-report jobs this actor may list and download. A report holds what its requester could
+    see when it was generated, so a city-level user (who sees every task board) sees every report and
+    anyone else only the reports requested from its own organization, which has the same visibility."""
+    p = _require_view(actor)
+    qs = MonitoringReport.objects.select_related("plan", "created_by")
+    if is_city_level(p):
+        return qs
+    if p.org_id is None:
+        return qs.filter(created_by_id=p.user.pk) if p.user is not None else qs.none()
+    return qs.filter(created_by__organization_id=p.org_id)
 
 
 def get_plan(actor, code: str) -> Plan:

@@ -14,7 +14,6 @@ from jinfu.core.web import page
 
 from . import reports, selectors, services
 from .forms import ActualForm, AssignForm, ProgressForm, UploadForm
-from .models import MonitoringReport
 from .permissions import can_edit_plan, can_view_brain
 
 brain_view = page(guard=can_view_brain, guard_message="金融产业大脑仅对政府用户开放 / government users only")
@@ -203,7 +202,7 @@ def report_list(request):
         else:
             messages.success(request, _("监测报告已开始生成"))
             return redirect("brain:reports")
-    jobs = MonitoringReport.objects.filter(plan__in=plans).select_related("plan", "created_by")[:30]
+    jobs = selectors.visible_reports(request.user)[:30]
     return render(
         request, "brain/reports.html", {"plans": plans, "jobs": jobs, "year": selectors.default_year()}
     )
@@ -211,10 +210,9 @@ def report_list(request):
 
 @brain_view
 def report_download(request, pk: int, fmt: str):
-    job = MonitoringReport.objects.select_related("plan").filter(pk=pk).first()
+    job = selectors.visible_reports(request.user).filter(pk=pk).first()
     if job is None or fmt not in ("docx", "xlsx") or not getattr(job, fmt):
         raise Http404("report not found")
-    selectors.get_plan(request.user, job.plan.code)
     f = getattr(job, fmt)
     return FileResponse(
         f.open("rb"), as_attachment=True, filename=f"监测报告_{job.plan.code}_{job.year}.{fmt}"

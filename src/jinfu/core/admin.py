@@ -1,11 +1,16 @@
 """The Django admin as the operator back office. Admin actions are recorded (Django's LogEntry and ours)."""
 
+from auditlog.admin import LogEntryAdmin as AuditLogEntryAdmin
+from auditlog.models import LogEntry as AuditLogEntry
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from . import models
 from .audit import record_event
+from .forms import no_invisible_characters
+from .selectors import SCOPE_FIELDS, check_enterprise_access
 
 admin.site.site_header = _("金服平台运营后台")
 admin.site.site_title = _("金服运营后台")
@@ -50,8 +55,40 @@ class AuditedAdmin(admin.ModelAdmin):
         return super().log_deletions(request, queryset)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the back office may look at and never write: audit evidence (access records, security
+    events, change history) and grants, which only the enterprise gives and revokes (core.services). No
+    add, no change, no delete, not even for a superuser; the list and each record's read-only page stay."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class NoInvisibleCharactersForm(forms.ModelForm):
+    """Back-office forms refuse invisible control characters in every single-line text field, like the
+    web forms, the API and the imports (jinfu.core.text)."""
+
+    def clean(self):
+        data = super().clean()
+        for name, field in self.fields.items():
+            value = data.get(name)
+            if isinstance(value, str) and not isinstance(field.widget, forms.Textarea):
+                try:
+                    no_invisible_characters(value)
+                except forms.ValidationError as exc:
+                    self.add_error(name, exc)
+        return data
+
+
 class EnterpriseInline(admin.StackedInline):
     model = models.EnterpriseProfile
+    form = NoInvisibleCharactersForm
     extra = 0
     autocomplete_fields = ["industry"]
     readonly_fields = ["size_class", "size_standard"]
@@ -59,6 +96,7 @@ class EnterpriseInline(admin.StackedInline):
 
 class InstitutionInline(admin.StackedInline):
     model = models.InstitutionProfile
+    form = NoInvisibleCharactersForm
     fk_name = "organization"
     extra = 0
     autocomplete_fields = ["parent"]
@@ -66,10 +104,20 @@ class InstitutionInline(admin.StackedInline):
 
 @admin.register(models.Organization)
 class OrganizationAdmin(AuditedAdmin):
+    form = NoInvisibleCharactersForm
     list_display = ["name", "kind", "uscc", "division", "zone", "is_synthetic", "updated_at"]
     list_filter = ["kind", "is_synthetic", "division"]
     search_fields = ["name", "uscc"]
     inlines = [EnterpriseInline, InstitutionInline]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """An enterprise's page shows its non-public profile (employees, revenue, ID number …): the
+        operator's read goes through the consent check like any other and is recorded per scope."""
+        org = self.get_object(request, object_id)
+        if org is not None and hasattr(org, "enterprise") and self.has_view_permission(request, org):
+            for scope in SCOPE_FIELDS:
+                check_enterprise_access(request.user, org, scope)
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(models.User)
@@ -87,7 +135,9 @@ class UserAdmin(BaseUserAdmin, AuditedAdmin):
 
 
 @admin.register(models.Grant)
-class GrantAdmin(AuditedAdmin):
+class GrantAdmin(ReadOnlyAdmin):
+    """Grants are created and revoked only by the enterprise (core.services.grant_access/revoke_grant)."""
+
     list_display = ["enterprise", "grantee", "purpose", "granted_at", "expires_at", "revoked_at"]
     list_filter = ["purpose"]
     search_fields = ["enterprise__name", "grantee__name"]
@@ -95,16 +145,10 @@ class GrantAdmin(AuditedAdmin):
 
 
 @admin.register(models.AccessRecord)
-class AccessRecordAdmin(admin.ModelAdmin):
+class AccessRecordAdmin(ReadOnlyAdmin):
     list_display = ["at", "enterprise", "accessor_org", "accessor_user", "scope", "channel", "allowed"]
     list_filter = ["scope", "allowed", "channel"]
     raw_id_fields = ["enterprise", "accessor_org", "accessor_user", "grant"]
-
-    def has_change_permission(self, request, obj=None):
-        return False  # access records are evidence: read-only
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(models.DisclosureRecord)
@@ -136,10 +180,21 @@ class DisclosureRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.SecurityEvent)
-class SecurityEventAdmin(admin.ModelAdmin):
+class SecurityEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "kind", "username", "ip_address"]
     list_filter = ["kind"]
     search_fields = ["username"]
+
+
+# django-auditlog registers its own change-history admin, which lets a deletion elsewhere in the admin
+# cascade to history entries; here the history is read-only without exception.
+admin.site.unregister(AuditLogEntry)
+
+
+@admin.register(AuditLogEntry)
+class ChangeHistoryAdmin(AuditLogEntryAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -150,6 +205,7 @@ class SecurityEventAdmin(admin.ModelAdmin):
 
 @admin.register(models.ApiKey)
 class ApiKeyAdmin(AuditedAdmin):
+    form = NoInvisibleCharactersForm
     list_display = [
         "name",
         "organization",
@@ -188,6 +244,7 @@ class ReferenceDatasetAdmin(admin.ModelAdmin):
 
 @admin.register(models.Tag)
 class TagAdmin(AuditedAdmin):
+    form = NoInvisibleCharactersForm
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 

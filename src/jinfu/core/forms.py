@@ -6,6 +6,17 @@ from django.utils.translation import gettext_lazy as _
 
 from .apikeys import API_SCOPES
 from .models import Organization, Purpose, Scope
+from .text import char_label, invisible_chars
+
+
+def no_invisible_characters(value: str) -> None:
+    """Form validator for names: refuses invisible control characters (see jinfu.core.text)."""
+    found = invisible_chars(value or "")
+    if found:
+        raise forms.ValidationError(
+            _("含有不可见的控制字符（%(chars)s），请删除后重新填写")
+            % {"chars": ", ".join(dict.fromkeys(char_label(ch) for _pos, ch in found))}
+        )
 
 
 class GrantForm(forms.Form):
@@ -18,7 +29,9 @@ class GrantForm(forms.Form):
         choices=Scope.choices, widget=forms.CheckboxSelectMultiple, label=_("授权范围")
     )
     purpose = forms.ChoiceField(choices=Purpose.choices, label=_("用途"))
-    purpose_note = forms.CharField(max_length=255, required=False, label=_("用途说明"))
+    purpose_note = forms.CharField(
+        max_length=255, required=False, label=_("用途说明"), validators=[no_invisible_characters]
+    )
     days = forms.IntegerField(min_value=1, max_value=1096, initial=90, label=_("有效期（天）"))
 
     def expires_at(self) -> dt.datetime:
@@ -26,7 +39,7 @@ class GrantForm(forms.Form):
 
 
 class ApiKeyForm(forms.Form):
-    name = forms.CharField(max_length=100, label=_("名称"))
+    name = forms.CharField(max_length=100, label=_("名称"), validators=[no_invisible_characters])
     scopes = forms.MultipleChoiceField(
         choices=[(k, v) for k, v in API_SCOPES.items()], widget=forms.CheckboxSelectMultiple, label=_("权限")
     )

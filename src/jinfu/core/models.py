@@ -369,7 +369,37 @@ class Grant(models.Model):
         return "live" if self.is_live() else "expired"
 
 
-class AccessRecord(models.Model):
+class AppendOnlyError(Exception):
+    """An attempt to change or delete an audit record (access records, security events are evidence)."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model._meta.label} is append-only: no update")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model._meta.label} is append-only: no delete")
+
+
+class AppendOnly(models.Model):
+    """Audit evidence: a row is written once and never changed or deleted through the ORM (admin, API,
+    services). Rows only disappear with their organization (database cascade) or a retention job in SQL."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.label} is append-only: no update")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self._meta.label} is append-only: no delete")
+
+
+class AccessRecord(AppendOnly):
     """One read of an enterprise's non-public data by another organization (written by the consent check)."""
 
     enterprise = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="access_records")
@@ -396,7 +426,7 @@ class AccessRecord(models.Model):
 # ---------------------------------------------------------------------------
 
 
-class SecurityEvent(models.Model):
+class SecurityEvent(AppendOnly):
     class Kind(models.TextChoices):
         LOGIN = "login", _("登录成功")
         LOGIN_FAILED = "login_failed", _("登录失败")

@@ -103,6 +103,22 @@ def live_grant(enterprise: Organization, grantee: Organization, scope: str, at=N
     return None
 
 
+def live_grant_scopes(grantee: Organization | None, *, enterprise_ids=None, at=None) -> dict[int, set[str]]:
+    """Enterprise id → scopes it currently grants ``grantee`` (one query; for listings, before the check)."""
+    if grantee is None:
+        return {}
+    at = at or timezone.now()
+    grants = Grant.objects.filter(
+        grantee=grantee, revoked_at__isnull=True, granted_at__lte=at, expires_at__gt=at
+    )
+    if enterprise_ids is not None:
+        grants = grants.filter(enterprise_id__in=enterprise_ids)
+    out: dict[int, set[str]] = {}
+    for ent_id, scopes in grants.values_list("enterprise_id", "scopes"):
+        out.setdefault(ent_id, set()).update(scopes)
+    return out
+
+
 def check_enterprise_access(actor, enterprise: Organization, scope: str) -> Grant | None:
     """Gate every read of an enterprise's non-public data.
 
@@ -141,6 +157,36 @@ def check_enterprise_access(actor, enterprise: Organization, scope: str) -> Gran
             field=scope,
         )
     return grant
+
+
+def readable_scopes(actor, enterprise: Organization, scopes, *, live: set[str] | None = None) -> set[str]:
+    """For a listing that shows many enterprises at once (the demand hall): which of ``scopes`` this actor
+    may read of ``enterprise`` now.
+
+    Every scope covered by a live grant goes through :func:`check_enterprise_access`, so each display of
+    granted data is checked and recorded exactly like a profile page. A scope with no live grant is left
+    out without a record: a row an institution scrolls past is not an attempt to read that enterprise's
+    data, and a denial per row and page view would bury the real attempts. The enterprise itself reads
+    all of its own scopes; the operator (no organization, no grants) reads none in a listing. ``live``:
+    the scopes the enterprise grants the actor's organization, when the listing looked them up at once
+    (:func:`live_grant_scopes`); otherwise they are looked up here.
+    """
+    p = as_principal(actor)
+    scopes = set(scopes)
+    if p.org_id == enterprise.pk and not p.is_admin:
+        return scopes
+    if p.organization is None:
+        return set()
+    if live is None:
+        live = live_grant_scopes(p.organization, enterprise_ids=[enterprise.pk]).get(enterprise.pk, set())
+    out = set()
+    for scope in sorted(scopes & live):
+        try:
+            check_enterprise_access(p, enterprise, scope)
+        except ConsentRequired:  # e.g. an API key without enterprise_data:read (recorded as denied)
+            continue
+        out.add(scope)
+    return out
 
 
 def enterprise_view(actor, enterprise_pk: int, scopes: list[str] | None = None) -> dict:

@@ -14,6 +14,7 @@ from .errors import Forbidden, JinfuError, NotFound, ValidationFailed
 from .models import Grant, Organization, Purpose, Role, Scope, User
 from .principal import as_principal
 from .selectors import jurisdiction_division
+from .text import clean_name
 
 MAX_GRANT_DAYS = 3 * 366
 
@@ -47,6 +48,9 @@ def grant_access(
         )
     if purpose not in Purpose.values:
         raise ValidationFailed(f"用途无效：{purpose}", f"Invalid purpose: {purpose}", field="purpose")
+    purpose_note = clean_name(
+        purpose_note, field="purpose_note", label_zh="用途说明", label_en="purpose note"
+    )
     now = timezone.now()
     if expires_at <= now:
         raise ValidationFailed(
@@ -104,6 +108,8 @@ def create_user(
     """Create a user whose role fits its organization (an enterprise user belongs to an enterprise …)."""
     if role not in Role.values:
         raise ValidationFailed(f"未知角色：{role}", f"Unknown role: {role}", field="role")
+    username = clean_name(username, field="username", label_zh="用户名", label_en="username")
+    display_name = clean_name(display_name, field="display_name", label_zh="姓名", label_en="display name")
     kind = organization.kind if organization is not None else None
     if kind not in ROLE_ORG_KIND[role]:
         raise ValidationFailed(

@@ -15,7 +15,7 @@ from jinfu.core.features import feature_row
 from jinfu.core.models import Grant, Organization, Role, Scope
 from jinfu.core.principal import as_principal
 from jinfu.core.reference.workdays import workdays_between
-from jinfu.core.selectors import live_grant
+from jinfu.core.selectors import live_grant_scopes, readable_scopes
 
 from . import engine, rulebook
 from .models import Application, Demand, DemandClaim, Fund, Product, RoadshowEvent, RoadshowProject
@@ -164,9 +164,48 @@ def own_demands(actor):
     )
 
 
+# The consent scope a demand-hall field needs when the enterprise did not publish it on the demand. Name,
+# industry and district are public registration data, hidden in the hall so that demands are anonymous
+# until the enterprise authorizes the institution (basic); revenue is financial data (financials).
+HALL_FIELD_SCOPES = {
+    "name": Scope.BASIC,
+    "industry": Scope.BASIC,
+    "division": Scope.BASIC,
+    "size_class": Scope.BASIC,
+    "employees": Scope.BASIC,
+    "revenue": Scope.FINANCIALS,
+}
+
+
+def _hall_facts(p, demand: Demand, granted_scopes: set[str]) -> tuple[dict, set[str]]:
+    """A demand's card: the fields its enterprise published on the demand, plus each other field whose
+    scope this institution holds a live grant for, read through the kernel consent check (one check and
+    one access record per scope per display). ``granted_scopes``: the scopes this enterprise grants the
+    institution (a one-query pre-filter; the check itself decides). Returns the facts and the scopes read."""
+    ent = demand.enterprise
+    profile = getattr(ent, "enterprise", None)
+    published = set(demand.visible_fields)
+    needed = {HALL_FIELD_SCOPES[f] for f in HALL_FIELD_SCOPES if f not in published} & granted_scopes
+    granted = (
+        readable_scopes(p, ent, needed, live=granted_scopes) if profile is not None and needed else set()
+    )
+    shown = published | {f for f, scope in HALL_FIELD_SCOPES.items() if scope in granted}
+    values = {
+        "name": ent.name,
+        "industry": profile.industry.name if profile else None,
+        "division": ent.division.name if ent.division else None,
+        "size_class": (profile.get_size_class_display() or None) if profile else None,
+        "revenue": profile.revenue if profile else None,
+        "employees": profile.employees if profile else None,
+    }
+    facts = {f: (v if f in shown else None) for f, v in values.items()}
+    return facts, granted
+
+
 def demand_hall(actor) -> list[dict]:
     """揭榜大厅 for institutions: open and claimed demands, each showing only the fields its enterprise
-    chose to show — everything else appears once the enterprise authorizes this institution."""
+    chose to show — every other field appears once the enterprise authorizes this institution for the
+    field's scope, and each such display is checked and recorded by the kernel consent check."""
     p = as_principal(actor)
     if p.role != Role.INSTITUTION and not p.is_admin:
         raise Forbidden("只有金融机构可以进入揭榜大厅", "Only institutions see the demand hall")
@@ -177,20 +216,11 @@ def demand_hall(actor) -> list[dict]:
         .prefetch_related("claims__institution")
         .order_by("-urgency", "-created_at")[:200]
     )
+    grants = live_grant_scopes(p.organization)
     out = []
     for d in demands:
-        ent = d.enterprise
-        profile = getattr(ent, "enterprise", None)
-        granted = p.organization is not None and live_grant(ent, p.organization, Scope.BASIC) is not None
-        shown = set(d.visible_fields) | ({f for f, _ in Demand.VISIBLE_FIELDS} if granted else set())
-        facts = {
-            "name": ent.name if "name" in shown else None,
-            "industry": profile.industry.name if profile and "industry" in shown else None,
-            "division": ent.division.name if ent.division and "division" in shown else None,
-            "size_class": profile.get_size_class_display() if profile and "size_class" in shown else None,
-            "revenue": profile.revenue if profile and "revenue" in shown else None,
-            "employees": profile.employees if profile and "employees" in shown else None,
-        }
+        facts, scopes_read = _hall_facts(p, d, grants.get(d.enterprise_id, set()))
+        granted = Scope.BASIC in scopes_read
         active = next((c for c in d.claims.all() if c.status == DemandClaim.Status.ACTIVE), None)
         out.append(
             {

@@ -16,6 +16,7 @@ from jinfu.core.features import enterprise_features
 from jinfu.core.models import Notification, Organization, Purpose, Role, Scope, User
 from jinfu.core.principal import as_principal
 from jinfu.core.reference.workdays import add_workdays
+from jinfu.core.text import clean_long_text, clean_name
 
 from . import rulebook
 from .models import Application, ApplicationEvent, Demand, DemandClaim, Product, ProductVersion
@@ -108,8 +109,11 @@ def _require_institution(actor, org: Organization | None = None):
 def clean_product(data: dict) -> dict:
     """Validate product terms and rule; returns clean values or raises ValidationFailed (first problem)."""
     out = {k: data.get(k) for k in PRODUCT_FIELDS if k in data}
-    if not (out.get("name") or "").strip():
+    out["name"] = clean_name(out.get("name"), field="name", label_zh="产品名称", label_en="name")
+    if not out["name"]:
         raise ValidationFailed("请填写产品名称", "name is required", field="name")
+    if "description" in out:
+        out["description"] = clean_long_text(out["description"])
     if out.get("category") not in Product.Category.values:
         raise ValidationFailed("产品大类无效", "invalid category", field="category")
     if out.get("subtype") not in dict(Product.SUBTYPES):
@@ -168,11 +172,11 @@ def clean_product(data: dict) -> dict:
 def save_product(actor, data: dict, *, product: Product | None = None) -> Product:
     p = _require_institution(actor, product.institution if product else None)
     values = clean_product(data)
+    given_code = clean_name(data.get("code"), field="code", label_zh="产品编码", label_en="code")
     with transaction.atomic():
         if product is None:
             code = (
-                data.get("code")
-                or f"P{p.org_id}-{Product.objects.filter(institution_id=p.org_id).count() + 1:03d}"
+                given_code or f"P{p.org_id}-{Product.objects.filter(institution_id=p.org_id).count() + 1:03d}"
             )
             product = Product.objects.create(institution=p.organization, code=code, **values)
         else:
@@ -250,7 +254,8 @@ def create_demand(
     p = as_principal(actor)
     if p.role != Role.ENTERPRISE or p.organization is None:
         raise Forbidden("只有企业可以发布融资需求", "Only enterprises publish financing demands")
-    if not (purpose or "").strip():
+    purpose = clean_long_text(purpose)
+    if not purpose:
         raise ValidationFailed("请填写资金用途", "purpose is required", field="purpose")
     if urgency not in Demand.Urgency.values:
         raise ValidationFailed("紧急程度无效", "invalid urgency", field="urgency")
@@ -353,7 +358,8 @@ def apply(
     if p.role != Role.ENTERPRISE or p.organization is None or p.api_key is not None:
         raise Forbidden("只有企业用户可以申请融资", "Only enterprise users apply for financing")
     amount, term_months = _amount(amount), _term(term_months)
-    if not (purpose or "").strip():
+    purpose = clean_long_text(purpose)
+    if not purpose:
         raise ValidationFailed("请填写资金用途", "purpose is required", field="purpose")
     with transaction.atomic():
         product = (
@@ -560,7 +566,9 @@ def publish_roadshow(actor, *, title: str, summary: str, stage: str, amount_soug
     p = as_principal(actor)
     if p.role != Role.ENTERPRISE or p.organization is None:
         raise Forbidden("只有企业可以发布路演项目", "Only enterprises publish roadshow projects")
-    if not title.strip() or not summary.strip():
+    title = clean_name(title, field="title", label_zh="项目名称", label_en="title")
+    summary = clean_long_text(summary)
+    if not title or not summary:
         raise ValidationFailed("请填写项目名称和简介", "title and summary are required", field="title")
     if stage not in dict(RoadshowProject.STAGES):
         raise ValidationFailed("融资阶段无效", "invalid stage", field="stage")

@@ -31,6 +31,7 @@ from jinfu.core.features import enterprise_features
 from jinfu.core.models import Notification, Organization, Role, User
 from jinfu.core.principal import as_principal
 from jinfu.core.reference.workdays import add_workdays
+from jinfu.core.text import clean_long_text, clean_name
 from jinfu.rules.errors import RuleError
 
 from . import engine
@@ -200,6 +201,18 @@ POLICY_FIELDS = (
 )
 
 
+# Single-line names and identifiers (invisible characters refused) and long texts (invisible characters
+# dropped, line breaks kept); see jinfu.core.text.
+POLICY_NAME_FIELDS = {
+    "title": ("政策名称", "title"),
+    "issuer": ("发布机关", "issuer"),
+    "doc_number": ("文号", "document number"),
+    "jurisdiction": ("适用范围", "jurisdiction"),
+    "source_file": ("来源文件", "source file"),
+}
+POLICY_LONG_TEXT_FIELDS = ("summary", "full_text", "interpretation", "source_quote", "note")
+
+
 def reindex(policy: Policy) -> None:
     """Recompute the jieba tokens of a policy and keep the backend's index in sync."""
     parts = [
@@ -232,6 +245,12 @@ def save_policy(actor, data: dict, *, policy: Policy | None = None, system: bool
             _require_government(actor, division_id)
     values = {k: data[k] for k in POLICY_FIELDS if k in data}
     values["division_id"] = division_id
+    for k, (label_zh, label_en) in POLICY_NAME_FIELDS.items():
+        if k in values:
+            values[k] = clean_name(values[k], field=k, label_zh=label_zh, label_en=label_en)
+    for k in POLICY_LONG_TEXT_FIELDS:
+        if k in values:
+            values[k] = clean_long_text(values[k])
     for k in ("title", "issuer"):
         if not str(values.get(k) or (getattr(policy, k) if policy else "") or "").strip():
             label = {"title": "政策名称", "issuer": "发布机关"}[k]
@@ -312,7 +331,10 @@ ITEM_FIELDS = (
 
 def clean_item(data: dict) -> dict:
     out = {k: data[k] for k in ITEM_FIELDS if k in data}
-    if not str(out.get("title") or "").strip():
+    out["title"] = clean_name(out.get("title"), field="title", label_zh="事项名称", label_en="title")
+    if "description" in out:
+        out["description"] = clean_long_text(out["description"])
+    if not out["title"]:
         raise ValidationFailed("请填写事项名称", "title is required", field="title")
     if out.get("mode", PolicyItem.Mode.APPLY) not in PolicyItem.Mode.values:
         raise ValidationFailed("兑现方式无效", "invalid mode", field="mode")

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from jinfu.core.text import describe_invisible, invisible_chars
+
 # ---------------------------------------------------------------------------
 # Column specifications (data, one table per import kind)
 # ---------------------------------------------------------------------------
@@ -302,6 +304,10 @@ RULES: dict[str, tuple[str, str]] = {
     "date.future": ("日期不能晚于今天", "date must not be in the future"),
     "date.absurd": ("日期早于 1900 年，不合理", "date before 1900 is not plausible"),
     "length.max": ("内容过长", "value is too long"),
+    "text.invisible": (
+        "含有不可见的控制字符（如 U+202E 从右至左覆盖、U+200B 零宽空格），已拒绝",
+        "contains invisible control characters (such as U+202E or U+200B); rejected",
+    ),
     "uscc.length": ("统一社会信用代码应为 18 位", "a USCC has 18 characters"),
     "uscc.charset": (
         "统一社会信用代码含有非法字符（不允许 I、O、S、V、Z）",
@@ -870,6 +876,9 @@ class RowValidator:
             numeric = t in ("decimal", "int") and _NUM_RE.match(s.replace(",", "").strip())
             if not numeric:
                 return None, "formula_injection", "", ""
+        if isinstance(s, str) and (found := invisible_chars(s)):
+            zh, en = describe_invisible(found)
+            return None, "text.invisible", zh, en
         if t == "text":
             v = _as_text(s)
             if col.max_length and len(v) > col.max_length:
