@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401  (login audit, auditlog registration)
+        from .features import register_core_sets
+
+        register_core_sets()

@@ -88,11 +88,15 @@ def create_product(request, payload: ProductIn):
     return 201, product
 
 
+class RuleCheckIn(Schema):
+    rule: str = ""
+
+
 @router.post("/rules/check", summary="校验准入规则并预览符合企业数 / validate a rule and preview")
-def check_rule(request, payload: dict):
+def check_rule(request, payload: RuleCheckIn):
     _p(request, "financing:read")
     try:
-        return {"valid": True, **services.preview_qualifying(str(payload.get("rule", "")))}
+        return {"valid": True, **services.preview_qualifying(payload.rule)}
     except JinfuError as exc:
         pos = getattr(exc, "position", None)
         return {

@@ -10,6 +10,9 @@ class FinancingConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from . import models
+        from .featuresets import register_financing_sets
+
+        register_financing_sets()
 
         for model in (models.Product, models.Demand, models.Application, models.Fund, models.RoadshowProject):
             auditlog.register(model)
