@@ -56,51 +56,76 @@ def _profiles(org_ids):
     return qs.filter(pk__in=list(org_ids)) if org_ids is not None else qs
 
 
+REG_COLUMNS = (
+    "pk",
+    "organization__uscc",
+    "organization__division_id",
+    "organization__zone_id",
+    "industry_id",
+    "industry__section",
+    "size_class",
+    "registered_capital",
+    "paid_in_capital",
+    "established_on",
+    "figures_as_of",
+    "revenue",
+    "employees",
+    "total_assets",
+)
+
+
 def load_registration(org_ids, today: dt.date) -> dict[int, dict]:
-    """Registration profile and tags (the rows of the table: one per enterprise with a profile)."""
-    qs = _profiles(org_ids).select_related("organization", "industry")
+    """Registration profile and tags (the rows of the table: one per enterprise with a profile), with the
+    registration figures as the lowest-ranked verified source of revenue, employees and total assets."""
+    qs = _profiles(org_ids)
     tags: dict[int, set[str]] = {}
     for org_id, code in EnterpriseProfile.tags.through.objects.filter(
         enterpriseprofile__in=qs.values("pk")
     ).values_list("enterpriseprofile_id", "tag__code"):
         tags.setdefault(org_id, set()).add(code)
     rows = {}
-    for e in qs.iterator(chunk_size=5000):
-        o = e.organization
-        own = tags.get(o.pk, set())
-        rows[o.pk] = {
-            "org_id": o.pk,
-            "uscc": o.uscc,
-            "division_code": o.division_id,
-            "zone_code": o.zone_id,
-            "industry_code": e.industry_id,
-            "industry_section": e.industry.section if e.industry_id else None,
-            "industry_division": (e.industry_id or "")[:2] or None,
-            "size_class": e.size_class or None,
-            "registered_capital": _f(e.registered_capital),
-            "paid_in_capital": _f(e.paid_in_capital),
-            "established_years": round((today - e.established_on).days / 365.25, 2)
-            if e.established_on
-            else None,
+    for (
+        pk,
+        uscc,
+        division,
+        zone,
+        industry,
+        section,
+        size,
+        cap,
+        paid,
+        est,
+        as_of,
+        rev,
+        emp,
+        assets,
+    ) in qs.values_list(*REG_COLUMNS).iterator(chunk_size=5000):
+        own = tags.get(pk, ())
+        row = {
+            "org_id": pk,
+            "uscc": uscc,
+            "division_code": division,
+            "zone_code": zone,
+            "industry_code": industry,
+            "industry_section": section if industry else None,
+            "industry_division": (industry or "")[:2] or None,
+            "size_class": size or None,
+            "registered_capital": _f(cap),
+            "paid_in_capital": _f(paid),
+            "established_years": round((today - est).days / 365.25, 2) if est else None,
             **{col: code in own for code, col in TAG_COLUMNS.items()},
         }
-    return rows
-
-
-def registration_facts(org_ids, today: dt.date):
-    for pk, as_of, *values in _profiles(org_ids).values_list(
-        "pk", "figures_as_of", "revenue", "employees", "total_assets"
-    ):
-        for fact, v in zip(("revenue", "employees", "total_assets"), values, strict=True):
+        for fact, v in (("revenue", _f(rev)), ("employees", emp), ("total_assets", _f(assets))):
             if v is not None:
-                yield FactValue(pk, fact, float(v) if fact != "employees" else int(v), "registration", as_of)
+                row.update({fact: v, f"{fact}_source": "registration", f"{fact}_as_of": as_of})
+        rows[pk] = row
+    return rows
 
 
 REGISTRATION = FeatureSet(
     name="registration",
     schema=REGISTRATION_SCHEMA,
     load=load_registration,
-    facts=registration_facts,
     scope="basic",
     order=0,
 )
@@ -128,18 +153,19 @@ def feature_row(org_id: int, *, today: dt.date | None = None) -> dict:
 
 
 def _apply_facts(rows: dict[int, dict], sets, ids, today) -> None:
-    candidates: dict[tuple[int, str], list[FactValue]] = {}
+    """Each candidate replaces the row's current value of its fact when its source ranks higher (the
+    registration set's own figures are already in the rows as the lowest verified source)."""
     for fs in sets:
-        if fs.facts is not None:
-            for c in fs.facts(ids, today):
-                if c.org_id in rows:
-                    candidates.setdefault((c.org_id, c.fact), []).append(c)
-    for (org_id, fact), cs in candidates.items():
-        best = registry.pick_fact(cs)
-        if best is not None:
-            rows[org_id].update(
-                {fact: best.value, f"{fact}_source": best.source, f"{fact}_as_of": best.as_of}
-            )
+        if fs.facts is None:
+            continue
+        for c in fs.facts(ids, today):
+            row = rows.get(c.org_id)
+            if row is None:
+                continue
+            source = row.get(f"{c.fact}_source")
+            current = FactValue(c.org_id, c.fact, row.get(c.fact), source, row.get(f"{c.fact}_as_of"))
+            if registry.pick_fact((current, c)) is c:
+                row.update({c.fact: c.value, f"{c.fact}_source": c.source, f"{c.fact}_as_of": c.as_of})
 
 
 def _apply_derived(rows: dict[int, dict], sets, cols) -> None:
