@@ -379,6 +379,8 @@ def test_self_declared_revenue_is_shown_as_such_and_never_satisfies_a_rule(clien
     html = client.get(f"/orgs/{org.pk}/").content.decode()
     assert re.search(r'data-figure="revenue">3000.00<', html)
     assert re.search(r'data-declared="revenue">自报 8000.00<', html)
+    form = client.get(f"/orgs/{org.pk}/edit/").content.decode()
+    assert 'name="revenue" value="8000.00"' in form and 'data-note="self-declared"' in form
     # an enterprise cannot launder its own statement as audited either
     from jinfu.listing import services as listing
 
