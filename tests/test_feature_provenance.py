@@ -419,3 +419,22 @@ def test_certification_page_for_government_not_for_the_enterprise(client, firm, 
     assert cert.certified_by == gov and cert.certifier_org == gov.organization
     assert feature_row(org.pk)["tag_green"] is True
     assert "市生态环境局绿色企业名单" in client.get(f"/orgs/{org.pk}/certifications/").content.decode()
+
+
+def test_an_automatic_item_cannot_rest_on_declared_values(gov):
+    pol = policy_services.save_policy(
+        gov, {"code": "t-auto", "title": "贴息", "issuer": "渝中区", "division_id": "500103"}
+    )
+    data = {
+        "title": "贷款贴息",
+        "mode": "auto",
+        "eligibility_rule": "revenue >= 100",
+        "benefit_formula": "LEAST(declared_loan_interest * 0.5, 50)",
+        "cap": "50",
+        "annual_budget": "1000",
+        "status": "open",
+    }
+    with pytest.raises(ValidationFailed) as e:
+        policy_services.save_item(gov, pol.pk, data)
+    assert e.value.code == "auto_declared" and e.value.field == "mode"
+    assert policy_services.save_item(gov, pol.pk, data | {"mode": "apply"}).declared_fields
