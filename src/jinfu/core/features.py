@@ -191,7 +191,7 @@ def feature_rows(org_ids=None, *, today: dt.date | None = None) -> list[dict]:
         if fs.load is None:
             continue
         data = fs.load(ids, today)
-        if fs.name == REGISTRATION.name:
+        if fs.name == REGISTRATION.name:  # the rows: one per enterprise with a registration profile
             rows = {pk: {**blank, **v} for pk, v in data.items()}
         else:
             for pk, v in data.items():
