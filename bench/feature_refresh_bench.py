@@ -100,9 +100,6 @@ def frames(n: int, seed: int, today: dt.date) -> dict[str, pl.DataFrame]:
                 "operating_cash_flow": r.normal(50, 100, n),
             }
         ),
-        "loans": pl.DataFrame(
-            {"org_id": r.choice(ids, n // 5), "approved_amount": r.uniform(10, 1000, n // 5)}
-        ),
     }
 
 

@@ -73,7 +73,11 @@ def test_government_cannot_register_outside_its_division(client, gov):
 
 
 def test_enterprise_edits_its_own_profile_and_the_change_is_audited(client, make_user):
+    """Its own figures are kept as self-declared (自报) beside the registration values; address changes
+    apply; both are audited."""
     from auditlog.models import LogEntry
+
+    from jinfu.core.models import DeclaredFact
 
     admin = make_user("admin")
     uscc = generate_uscc("500103", random.Random(11))
@@ -82,13 +86,22 @@ def test_enterprise_edits_its_own_profile_and_the_change_is_audited(client, make
     org = Organization.objects.get(uscc=uscc)
     owner = make_user("enterprise", org=org)
     client.force_login(owner)
-    resp = client.post(f"/orgs/{org.pk}/edit/", _values("ignored", employees="8", revenue="40"))
+    resp = client.post(
+        f"/orgs/{org.pk}/edit/",
+        _values("ignored", employees="8", revenue="40", address="重庆市渝中区新址2号"),
+    )
     assert resp.status_code == 302
     ent = EnterpriseProfile.objects.get(pk=org.pk)
-    assert ent.employees == 8 and ent.size_class == "micro"  # <10 people: micro in software
+    assert ent.employees == 120 and ent.size_class == "medium"  # registration values and size unchanged
+    declared = dict(DeclaredFact.objects.filter(enterprise=org).values_list("fact", "value"))
+    assert declared == {"employees": 8, "revenue": 40}
     assert Organization.objects.get(pk=org.pk).uscc == uscc  # the USCC cannot be changed by editing
-    entry = LogEntry.objects.filter(object_pk=str(org.pk), changes__icontains="employees").latest("timestamp")
-    assert "120" in str(entry.changes_dict["employees"][0]) and "8" in str(entry.changes_dict["employees"][1])
+    assert Organization.objects.get(pk=org.pk).address == "重庆市渝中区新址2号"
+    entry = LogEntry.objects.filter(changes__icontains="address", object_pk=str(org.pk)).latest("timestamp")
+    assert "新址" in str(entry.changes_dict["address"][1])
+    assert LogEntry.objects.filter(
+        content_type__model="declaredfact", changes__icontains="40"
+    ).exists()  # the declaration itself is audited
 
 
 def test_enterprise_cannot_edit_another_enterprise(client, make_user):

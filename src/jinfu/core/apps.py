@@ -38,3 +38,6 @@ class CoreConfig(AppConfig):
         from .reference.selectors import rule_value_labels
 
         set_value_labels_provider(rule_value_labels)  # explanations name codes (制造业, not C)
+        from .features import register_core_sets
+
+        register_core_sets()

@@ -44,3 +44,24 @@ class ApiKeyForm(forms.Form):
         choices=[(k, v) for k, v in API_SCOPES.items()], widget=forms.CheckboxSelectMultiple, label=_("权限")
     )
     days = forms.IntegerField(min_value=1, max_value=730, initial=365, label=_("有效期（天）"))
+
+
+class TagCertificationForm(forms.Form):
+    tag = forms.ChoiceField(label=_("标签"))
+    evidence = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        label=_("认定依据"),
+        help_text=_("认定文件名称、文号或公布名单，例如：市经信委 2026 年专精特新中小企业名单"),
+    )
+    evidence_ref = forms.CharField(max_length=255, required=False, label=_("证明文件编号或存档位置"))
+    valid_from = forms.DateField(label=_("有效期起"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = forms.DateField(
+        required=False, label=_("有效期止"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .models import Tag
+
+        super().__init__(*args, **kwargs)
+        self.fields["tag"].choices = list(Tag.objects.order_by("code").values_list("code", "name"))

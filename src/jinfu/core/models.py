@@ -194,6 +194,8 @@ class EnterpriseProfile(models.Model):
     )
     size_class = models.CharField(_("企业规模"), max_length=8, choices=SizeClass.choices, blank=True)
     size_standard = models.CharField(_("划型标准版本"), max_length=64, blank=True)
+    #: the date employees / revenue / total_assets were last recorded by registration or import
+    figures_as_of = models.DateField(_("登记数据日期"), null=True, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, verbose_name=_("标签"))
 
     class Meta:
@@ -220,6 +222,88 @@ class EnterpriseProfile(models.Model):
         from .imports.engine import mask_id_number
 
         return mask_id_number(self.legal_rep_id_number)
+
+
+class DeclaredFact(models.Model):
+    """A figure the enterprise declared about itself (自报). Shown beside the verified figure, marked
+    自报; never copied into the registration profile and never read by a rule (docs/features.md)."""
+
+    class Fact(models.TextChoices):
+        REVENUE = "revenue", _("营业收入（万元）")
+        EMPLOYEES = "employees", _("从业人员（人）")
+        TOTAL_ASSETS = "total_assets", _("资产总额（万元）")
+
+    enterprise = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="declared_facts", verbose_name=_("企业")
+    )
+    fact = models.CharField(_("数据项"), max_length=16, choices=Fact.choices)
+    value = models.DecimalField(_("自报数值"), max_digits=16, decimal_places=2)
+    as_of = models.DateField(_("填报日期"))
+    declared_by = models.ForeignKey(
+        "User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("填报人")
+    )
+
+    class Meta:
+        verbose_name = _("企业自报数据")
+        verbose_name_plural = _("企业自报数据")
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "fact"], name="declared_fact_uniq"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="declared_fact_nonneg"),
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise_id} {self.fact}={self.value} (自报)"
+
+
+class TagCertification(models.Model):
+    """A certified tag (专精特新, 高新技术企业 …) given by a government department or the platform
+    operator, with its evidence (document number, list, file reference) and validity."""
+
+    enterprise = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="tag_certifications", verbose_name=_("企业")
+    )
+    tag = models.ForeignKey(
+        Tag, on_delete=models.PROTECT, related_name="certifications", verbose_name=_("标签")
+    )
+    evidence = models.TextField(_("认定依据"))
+    evidence_ref = models.CharField(_("证明文件编号或存档位置"), max_length=255, blank=True)
+    valid_from = models.DateField(_("有效期起"))
+    valid_until = models.DateField(_("有效期止"), null=True, blank=True)
+    certified_by = models.ForeignKey(
+        "User", null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("认定人")
+    )
+    certifier_org = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("认定部门"),
+    )
+    created_at = models.DateTimeField(_("认定时间"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("标签认定")
+        verbose_name_plural = _("标签认定")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="tagcert_valid_range",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.tag} → {self.enterprise_id}"
+
+    def is_live(self, on: dt.date | None = None) -> bool:
+        on = on or timezone.localdate()
+        return (
+            self.revoked_at is None
+            and self.valid_from <= on
+            and (self.valid_until is None or on <= self.valid_until)
+        )
 
 
 class InstitutionProfile(models.Model):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -189,6 +191,10 @@ def readable_scopes(actor, enterprise: Organization, scopes, *, live: set[str] |
     return out
 
 
+def _money(v) -> Decimal | None:
+    return None if v is None else Decimal(str(v)).quantize(Decimal("0.01"))
+
+
 def enterprise_view(actor, enterprise_pk: int, scopes: list[str] | None = None) -> dict:
     """An enterprise's profile as this actor may see it: public part plus each requested scope
     (default: all scopes that have fields), each marked allowed or locked."""
@@ -221,28 +227,31 @@ def enterprise_view(actor, enterprise_pk: int, scopes: list[str] | None = None) 
         "is_synthetic": org.is_synthetic,
     }
     sections = {}
+    figures = None
     for scope in scopes or list(SCOPE_FIELDS):
         try:
             grant = check_enterprise_access(actor, org, scope)
         except ConsentRequired as exc:
             sections[scope] = {"allowed": False, "reason_zh": exc.message_zh, "reason_en": exc.message_en}
             continue
+        figures = enterprise_figures(org.pk) if figures is None else figures
         data = {
             "paid_in_capital": ent.paid_in_capital,
-            "employees": ent.employees,
+            "employees": figures["employees"]["value"],
             "size_class": ent.get_size_class_display() if ent.size_class else "",
             "size_standard": ent.size_standard,
             "legal_rep_id_masked": ent.masked_id_number,
             "contact_phone": org.contact_phone,
             "tags": [t.name for t in ent.tags.all()],
-            "revenue": ent.revenue,
-            "total_assets": ent.total_assets,
+            "revenue": _money(figures["revenue"]["value"]),
+            "total_assets": _money(figures["total_assets"]["value"]),
         }
         fields = SCOPE_FIELDS[scope]
         sections[scope] = {
             "allowed": True,
             "grant_id": grant.pk if grant else None,
             "data": {k: data[k] for k in fields},
+            "figures": {k: figures[k] for k in fields if k in figures},
         }
     return {"public": public, "sections": sections, "organization": org}
 
@@ -332,3 +341,52 @@ def enterprise_overview(actor) -> dict:
         "by_division": by_division,
         "institutions": [(label, inst.get(value, 0)) for value, label in InstitutionProfile.Type.choices],
     }
+
+
+# ---------------------------------------------------------------------------
+# Facts with provenance: one figure per fact, the same on every page (docs/features.md)
+# ---------------------------------------------------------------------------
+
+FIGURE_LABELS = {
+    "revenue": ("营业收入", "万元"),
+    "employees": ("从业人员", "人"),
+    "total_assets": ("资产总额", "万元"),
+}
+
+
+def certified_enterprises(tag_code: str, on=None) -> set[int]:
+    """Enterprises holding a live certification of this tag (rules never remove those tags)."""
+    from .models import TagCertification
+
+    on = on or timezone.localdate()
+    return set(
+        TagCertification.objects.filter(tag__code=tag_code, revoked_at__isnull=True, valid_from__lte=on)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+        .values_list("enterprise_id", flat=True)
+    )
+
+
+def enterprise_figures(org_id: int, row: dict | None = None) -> dict:
+    """Revenue, employees and total assets as rules read them (verified, with source and date) and,
+    beside them, what the enterprise declared itself (自报, never read by a rule). No permission check:
+    callers check the scope first (basic / financials)."""
+    from . import featureregistry
+    from .features import feature_row
+    from .models import DeclaredFact
+
+    row = feature_row(org_id) if row is None else row
+    declared = {d.fact: d for d in DeclaredFact.objects.filter(enterprise_id=org_id)}
+    out = {}
+    for fact, (label, unit) in FIGURE_LABELS.items():
+        source, as_of = row.get(f"{fact}_source"), row.get(f"{fact}_as_of")
+        d = declared.get(fact)
+        out[fact] = {
+            "label": label,
+            "unit": unit,
+            "value": row.get(fact),
+            "source": source,
+            "as_of": as_of,
+            "source_label": featureregistry.source_label(source, as_of),
+            "declared": {"value": d.value, "as_of": d.as_of} if d is not None else None,
+        }
+    return out

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from .audit import record_event
 from .errors import Forbidden, JinfuError, NotFound, ValidationFailed
-from .models import Grant, Organization, Purpose, Role, Scope, User
+from .models import (
+    DeclaredFact,
+    Grant,
+    Organization,
+    Purpose,
+    Role,
+    Scope,
+    SecurityEvent,
+    Tag,
+    TagCertification,
+    User,
+)
 from .principal import as_principal
 from .selectors import jurisdiction_division
 from .text import clean_name
@@ -238,6 +251,8 @@ def save_enterprise(actor, values: dict, *, organization: Organization | None = 
     p = as_principal(actor)
     if organization is None and p.api_key is not None:
         raise REFUSE_REGISTER.error()
+    own = organization is not None and p.role == Role.ENTERPRISE and p.org_id == organization.pk
+    own = own and p.api_key is None
     if organization is not None:
         values = dict(values, uscc=organization.uscc or values.get("uscc", ""))
     refusal = enterprise_write_refusal(
@@ -264,5 +279,144 @@ def save_enterprise(actor, values: dict, *, organization: Organization | None = 
         exc = ValidationFailed("企业信息有误，请按提示修改", "The enterprise data has errors", field=None)
         exc.problems = result.errors
         raise exc
-    imports.apply_enterprise_records(result.records, actor=p.user)
-    return Organization.objects.get(uscc=result.records[0]["uscc"])
+    record = result.records[0]
+    with transaction.atomic():
+        if own:
+            record = _self_declared(p, organization, record)
+        imports.apply_enterprise_records([record], actor=p.user)
+    return Organization.objects.get(uscc=record["uscc"])
+
+
+SELF_DECLARED_FIGURES = ("employees", "revenue", "total_assets")
+
+
+def _self_declared(p, organization: Organization, record: dict) -> dict:
+    """An enterprise editing itself: its figures are stored as self-declared (自报), never as the
+    registration values rules read; it cannot change its tags (certified by departments or by rules)."""
+    current = set(organization.enterprise.tags.values_list("code", flat=True))
+    asked = record.get("tags")
+    if asked is not None and set(asked) != current:
+        exc = ValidationFailed(
+            "企业标签由主管部门认定或按规则计算，企业不能自行设置",
+            "Tags are certified by a department or computed by rules; an enterprise cannot set its own",
+            field="tags",
+        )
+        exc.problems = [
+            {
+                "field": "tags",
+                "value": ",".join(asked),
+                "message_zh": exc.message_zh,
+                "message_en": exc.message_en,
+            }
+        ]
+        raise exc
+    ent = organization.enterprise
+    existing = {d.fact: d for d in DeclaredFact.objects.filter(enterprise=organization)}
+    today = timezone.localdate()
+    for fact in SELF_DECLARED_FIGURES:
+        value = record.get(fact)
+        old = existing.get(fact)
+        if value is None:
+            continue  # an empty field keeps what is there (as in an import)
+        value = Decimal(str(value))
+        registered = getattr(ent, fact)
+        if old is None and registered is not None and Decimal(str(registered)) == value:
+            continue  # the registration value re-submitted unchanged: nothing declared
+        if old is not None and old.value == value:
+            continue
+        obj = old or DeclaredFact(enterprise=organization, fact=fact)
+        obj.value, obj.as_of, obj.declared_by = value, today, p.user
+        obj.save()
+    return {k: v for k, v in record.items() if k not in (*SELF_DECLARED_FIGURES, "tags")}
+
+
+def can_certify_tags(actor) -> bool:
+    p = as_principal(actor)
+    return p.api_key is None and (p.is_admin or p.role == Role.GOVERNMENT)
+
+
+def certify_tag(
+    actor,
+    enterprise_pk: int,
+    *,
+    tag_code: str,
+    evidence: str,
+    valid_from: dt.date,
+    valid_until: dt.date | None = None,
+    evidence_ref: str = "",
+) -> TagCertification:
+    """A government department (in its jurisdiction) or the operator certifies a tag with its evidence.
+    The tag is added to the enterprise; the certification is audited (django-auditlog) and a security
+    event names who certified what."""
+    from .selectors import get_organization
+
+    p = as_principal(actor)
+    if not can_certify_tags(p):
+        raise Forbidden(
+            "只有政府部门和平台管理员可以认定企业标签", "Only government users and admins certify tags"
+        )
+    org = get_organization(p, enterprise_pk)  # jurisdiction: a district office sees its own enterprises
+    if org.kind != Organization.Kind.ENTERPRISE or not hasattr(org, "enterprise"):
+        raise NotFound("企业不存在", "Enterprise not found")
+    tag = Tag.objects.filter(code=tag_code).first()
+    if tag is None:
+        raise ValidationFailed(f"未知的标签：{tag_code}", f"Unknown tag: {tag_code}", field="tag")
+    evidence = (evidence or "").strip()
+    if len(evidence) < 4:
+        raise ValidationFailed(
+            "请填写认定依据（文件名称、文号或名单）",
+            "Give the evidence (document, number or list) for the certification",
+            field="evidence",
+        )
+    if valid_until is not None and valid_until < valid_from:
+        raise ValidationFailed(
+            "有效期止不能早于有效期起", "valid_until cannot be before valid_from", field="valid_until"
+        )
+    with transaction.atomic():
+        cert = TagCertification.objects.create(
+            enterprise=org,
+            tag=tag,
+            evidence=evidence,
+            evidence_ref=(evidence_ref or "").strip()[:255],
+            valid_from=valid_from,
+            valid_until=valid_until,
+            certified_by=p.user,
+            certifier_org=p.organization,
+        )
+        if cert.is_live():
+            org.enterprise.tags.add(tag)
+        record_event(
+            SecurityEvent.Kind.ADMIN_ACTION,
+            user=p.user,
+            action="tag_certified",
+            enterprise=org.pk,
+            tag=tag.code,
+            certification=cert.pk,
+        )
+    return cert
+
+
+def revoke_certification(actor, certification_pk: int) -> TagCertification:
+    p = as_principal(actor)
+    if not can_certify_tags(p):
+        raise Forbidden("只有政府部门和平台管理员可以撤销认定", "Only government users and admins revoke")
+    from .selectors import get_organization
+
+    with transaction.atomic():
+        cert = TagCertification.objects.select_for_update().filter(pk=certification_pk).first()
+        if cert is None:
+            raise NotFound("认定记录不存在", "Certification not found")
+        get_organization(p, cert.enterprise_id)
+        if cert.revoked_at is None:
+            cert.revoked_at = timezone.now()
+            cert.save(update_fields=["revoked_at"])
+            cert.enterprise.enterprise.tags.remove(cert.tag)
+            record_event(
+                SecurityEvent.Kind.ADMIN_ACTION,
+                user=p.user,
+                action="tag_certification_revoked",
+                enterprise=cert.enterprise_id,
+                tag=cert.tag.code,
+                certification=cert.pk,
+            )
+    return cert

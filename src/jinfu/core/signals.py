@@ -15,6 +15,8 @@ for model in (
     models.Grant,
     models.ApiKey,
     models.Tag,
+    models.TagCertification,
+    models.DeclaredFact,
 ):
     auditlog.register(model)
 auditlog.register(models.HolidayNotice)

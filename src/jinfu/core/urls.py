@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.org_list, name="org-list"),
     path("<int:pk>/", views.org_detail, name="org-detail"),
     path("<int:pk>/edit/", views.enterprise_form, name="enterprise-edit"),
+    path("<int:pk>/certifications/", views.tag_certifications, name="tag-certifications"),
     path("enterprises/new/", views.enterprise_form, name="enterprise-new"),
     path("consent/", views.consent, name="consent"),
     path("consent/<int:pk>/revoke/", views.consent_revoke, name="consent-revoke"),

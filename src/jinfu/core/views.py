@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from . import selectors, services
 from .apikeys import issue_key, revoke_key
 from .errors import JinfuError
-from .forms import ApiKeyForm, GrantForm
+from .forms import ApiKeyForm, GrantForm, TagCertificationForm
 from .models import Organization, ReferenceDataset, Role
 from .principal import as_principal
 from .selectors_calendar import missing_next_year
@@ -133,7 +133,56 @@ def org_detail(request, pk: int):
         return redirect("org-list")
     p = as_principal(request.user)
     can_edit = p.is_admin or (p.role == Role.ENTERPRISE and p.org_id == org.pk)
-    return render(request, "core/org_detail.html", {"org": org, "view": view, "can_edit": can_edit})
+    can_certify = view is not None and services.can_certify_tags(request.user)
+    return render(
+        request,
+        "core/org_detail.html",
+        {"org": org, "view": view, "can_edit": can_edit, "can_certify": can_certify},
+    )
+
+
+@login_required
+def tag_certifications(request, pk: int):
+    """A department or the operator certifies a tag (with evidence) or revokes a certification."""
+    if not services.can_certify_tags(request.user):
+        return HttpResponseForbidden("只有政府部门和平台管理员可以认定企业标签 / government and admins only")
+    try:
+        org = selectors.get_organization(request.user, pk)
+    except JinfuError as exc:
+        _error(request, exc)
+        return redirect("org-list")
+    form = TagCertificationForm(request.POST or None, initial={"valid_from": timezone.localdate()})
+    if request.method == "POST":
+        try:
+            revoke = request.POST.get("revoke", "")
+            if revoke:
+                if not revoke.isdigit():
+                    return HttpResponseForbidden("无效的认定记录 / invalid certification")
+                services.revoke_certification(request.user, int(revoke))
+                messages.success(request, _("已撤销认定"))
+                return redirect("tag-certifications", org.pk)
+            if form.is_valid():
+                d = form.cleaned_data
+                services.certify_tag(
+                    request.user,
+                    org.pk,
+                    tag_code=d["tag"],
+                    evidence=d["evidence"],
+                    evidence_ref=d["evidence_ref"],
+                    valid_from=d["valid_from"],
+                    valid_until=d["valid_until"],
+                )
+                messages.success(request, _("标签认定已保存"))
+                return redirect("tag-certifications", org.pk)
+        except JinfuError as exc:
+            _error(request, exc)
+    certs = org.tag_certifications.select_related("tag", "certified_by", "certifier_org")
+    return render(
+        request,
+        "core/tag_certifications.html",
+        {"org": org, "form": form, "certs": certs, "today": timezone.localdate()},
+        status=422 if request.method == "POST" and form.errors else 200,
+    )
 
 
 @login_required
@@ -237,7 +286,11 @@ def audit(request):
     return render(request, "core/audit.html", {"tab": tab, "page": page})
 
 
-def _enterprise_form_context(values: dict, problems: list[dict], *, editing: bool) -> dict:
+def _enterprise_form_context(
+    values: dict, problems: list[dict], *, editing: bool, self_edit: bool = False
+) -> dict:
+    """``self_edit``: the enterprise edits itself; its tags are shown, not editable (they come from
+    certifications and rules), and its figures are saved as self-declared (自报)."""
     from .imports.engine import ENTERPRISE_COLUMNS
     from .models import Division, Industry, Zone
 
@@ -255,6 +308,8 @@ def _enterprise_form_context(values: dict, problems: list[dict], *, editing: boo
             "value": values.get(c.field, ""),
             "errors": by_field.get(c.field, []),
             "locked": editing and c.field == "uscc",
+            "display_only": self_edit and c.field == "tags",
+            "declared": self_edit and c.field in services.SELF_DECLARED_FIGURES,
         }
         for c in ENTERPRISE_COLUMNS
     ]
@@ -265,6 +320,7 @@ def _enterprise_form_context(values: dict, problems: list[dict], *, editing: boo
         "zones": Zone.objects.order_by("code"),
         "industries": Industry.objects.filter(level=Industry.Level.CLASS).order_by("code"),
         "editing": editing,
+        "self_edit": self_edit,
     }
 
 
@@ -308,6 +364,8 @@ def enterprise_form(request, pk: int | None = None):
             return redirect("org-list")
     elif not services.can_register_enterprise(request.user):
         return HttpResponseForbidden("只有平台管理员和政府用户可以登记企业 / admins and government only")
+    p = as_principal(request.user)
+    self_edit = org is not None and p.role == Role.ENTERPRISE and p.org_id == org.pk
     problems: list[dict] = []
     if request.method == "POST":
         values = {c.field: request.POST.get(c.field, "").strip() for c in ENTERPRISE_COLUMNS}
@@ -324,7 +382,9 @@ def enterprise_form(request, pk: int | None = None):
             return redirect("org-detail", saved.pk)
     else:
         values = _values_of(org) if org is not None else {}
-    ctx = _enterprise_form_context(values, problems, editing=org is not None)
+        if self_edit:
+            values |= {d.fact: d.value for d in org.declared_facts.all()}
+    ctx = _enterprise_form_context(values, problems, editing=org is not None, self_edit=self_edit)
     ctx["org"] = org
     return render(request, "core/enterprise_form.html", ctx, status=422 if problems else 200)
 

@@ -23,16 +23,6 @@ class CreditConfig(AppConfig):
     )
 
     def ready(self):
-        from django.db import transaction
-        from django.db.models.signals import post_save
+        from .featuresets import register_credit_sets
 
-        from jinfu.financing.models import Application
-
-        def _loan_changed(sender, instance, **kw):
-            # platform loans feed platform_loans_* and is_first_loan: refresh that enterprise on disbursement
-            if instance.status == Application.Status.DISBURSED:
-                from .services import refresh_features
-
-                transaction.on_commit(lambda: refresh_features([instance.enterprise_id]))
-
-        post_save.connect(_loan_changed, sender=Application, dispatch_uid="credit_loan_refresh")
+        register_credit_sets()

@@ -38,9 +38,6 @@ CREDIT_SCHEMA: dict[str, pl.DataType] = {
     "debt_ratio": pl.Float64,
     "operating_cash_flow": pl.Float64,
     "env_rating": pl.Utf8,
-    "platform_loans_outstanding": pl.Float64,
-    "platform_loans_count": pl.Int64,
-    "is_first_loan": pl.Boolean,
 }
 
 # Input frames and their columns (all carry org_id: Int64).
@@ -64,7 +61,6 @@ INPUTS: dict[str, dict[str, pl.DataType]] = {
         "rd_expense": pl.Float64,
         "operating_cash_flow": pl.Float64,
     },
-    "loans": {"org_id": pl.Int64, "approved_amount": pl.Float64},  # disbursed applications only
 }
 
 COUNT_COLUMNS = (
@@ -76,7 +72,6 @@ COUNT_COLUMNS = (
     "design_patents",
     "trademarks",
     "software_copyrights",
-    "platform_loans_count",
 )
 IP_COLUMNS = {
     "invention": "invention_patents",
@@ -223,16 +218,6 @@ def derive(org_ids: pl.Series | list[int], frames: dict[str, pl.DataFrame], toda
     env = _latest_year(f["environment"], today.year).select("org_id", pl.col("rating").alias("env_rating"))
     parts.append(env.lazy())
 
-    loans = (
-        f["loans"]
-        .group_by("org_id")
-        .agg(
-            pl.col("approved_amount").sum().alias("platform_loans_outstanding"),
-            pl.len().cast(pl.Int64).alias("platform_loans_count"),
-        )
-    )
-    parts.append(loans.lazy())
-
     out = base
     for p in parts:
         # Polars 2 does not keep the left frame's row order in a join unless asked: rows must come back
@@ -241,6 +226,5 @@ def derive(org_ids: pl.Series | list[int], frames: dict[str, pl.DataFrame], toda
     out = out.with_columns(
         [pl.col(c).fill_null(0) for c in COUNT_COLUMNS]
         + [pl.col(c).fill_null(False) for c in ("dishonest_debtor", "abnormal_listed")]
-        + [pl.col("platform_loans_outstanding").fill_null(0.0)]
-    ).with_columns((pl.col("platform_loans_count") == 0).alias("is_first_loan"))
+    )
     return out.select("org_id", *[pl.col(c).cast(t) for c, t in CREDIT_SCHEMA.items()]).collect()

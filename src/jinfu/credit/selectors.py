@@ -9,7 +9,7 @@ from django.utils import timezone
 from jinfu.core.errors import ConsentRequired, Forbidden, NotFound
 from jinfu.core.models import Organization, Role
 from jinfu.core.principal import as_principal
-from jinfu.core.selectors import check_enterprise_access
+from jinfu.core.selectors import check_enterprise_access, enterprise_figures
 
 from . import models as m
 from .sources import SOURCES
@@ -120,6 +120,8 @@ def profile(actor, enterprise_pk: int) -> dict:
     )
     features = snap.values if snap and derived_ok else None
     return {
+        # revenue / employees / total assets: the one figure every page shows, with its source
+        "figures": _figures(p, ent),
         "enterprise": ent,
         "sections": sections,
         "feature_list": feature_list(features),
@@ -131,6 +133,17 @@ def profile(actor, enterprise_pk: int) -> dict:
         "credit": _credit(p, ent) if derived_ok else None,
         "credit_score_template": "credit/_score.html",
     }
+
+
+def _figures(p, ent) -> dict | None:
+    """Shown under the financials scope (the same gate as on the enterprise's own page)."""
+    if not hasattr(ent, "enterprise"):
+        return None
+    try:
+        check_enterprise_access(p, ent, "financials")
+    except ConsentRequired:
+        return None
+    return enterprise_figures(ent.pk)
 
 
 def _shown(record, name: str):

@@ -135,8 +135,11 @@ def _frame(qs, cols: list[str], rename: dict[str, str] | None = None) -> pl.Data
 
 
 def load_frames(org_ids: Iterable[int] | None = None) -> dict[str, pl.DataFrame]:
-    """The source records (and statements, loans) of the given enterprises as Polars frames."""
-    from jinfu.financing.models import Application
+    """The source records (and verified statements) of the given enterprises as Polars frames.
+
+    Self-reported statements are left out: features that rules and tags read (研发投入强度 …) come from
+    authoritative data only (docs/features.md)."""
+    from jinfu.listing.featuresets import VERIFIED_SOURCES
     from jinfu.listing.models import FinancialStatement
 
     def q(model, field="enterprise_id"):
@@ -155,7 +158,7 @@ def load_frames(org_ids: Iterable[int] | None = None) -> dict[str, pl.DataFrame]
         "ip": _frame(q(m.IPRecord), ["enterprise_id", "kind"], e),
         "environment": _frame(q(m.EnvironmentalRating), ["enterprise_id", "year", "rating"], e),
         "financials": _frame(
-            q(FinancialStatement),
+            q(FinancialStatement).filter(source__in=VERIFIED_SOURCES),
             [
                 "enterprise_id",
                 "year",
@@ -166,11 +169,6 @@ def load_frames(org_ids: Iterable[int] | None = None) -> dict[str, pl.DataFrame]
                 "rd_expense",
                 "operating_cash_flow",
             ],
-            e,
-        ),
-        "loans": _frame(
-            q(Application).filter(status=Application.Status.DISBURSED),
-            ["enterprise_id", "approved_amount"],
             e,
         ),
     }
@@ -291,10 +289,12 @@ def seed_tag_rules() -> int:
 def apply_tags(org_ids: Iterable[int] | None = None) -> dict[str, int]:
     """Evaluate every active tag rule over the feature table and assign EnterpriseProfile.tags.
 
-    ``sync`` rules add and remove; ``add`` rules only add (tags imported from official lists stay).
+    ``sync`` rules add and remove; ``add`` rules only add (tags imported from official lists stay). A tag
+    with a live government certification (TagCertification) is never removed by a rule.
     Returns how many enterprises carry each tag after the run.
     """
     from jinfu.core.features import enterprise_features
+    from jinfu.core.selectors import certified_enterprises
     from jinfu.rules import ENTERPRISE_FIELDS, compile_rule
 
     df = enterprise_features(org_ids)
@@ -317,6 +317,7 @@ def apply_tags(org_ids: Iterable[int] | None = None) -> dict[str, int]:
                 ignore_conflicts=True,
             )
             if tr.mode == m.TagRule.Mode.SYNC:
-                scope.filter(enterpriseprofile_id__in=list(have - yes)).delete()
+                keep = certified_enterprises(tr.tag.code)
+                scope.filter(enterpriseprofile_id__in=list(have - yes - keep)).delete()
             out[tr.tag.code] = through.objects.filter(tag=tr.tag).count()
     return out

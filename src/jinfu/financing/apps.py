@@ -28,6 +28,9 @@ class FinancingConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from . import models, receivers  # noqa: F401  (kernel signals: working-day calendar)
+        from .featuresets import register_financing_sets
+
+        register_financing_sets()
 
         for model in (models.Product, models.Demand, models.Application, models.Fund, models.RoadshowProject):
             auditlog.register(model)

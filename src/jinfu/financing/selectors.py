@@ -15,7 +15,7 @@ from jinfu.core.features import feature_row
 from jinfu.core.models import Grant, Organization, Role, Scope
 from jinfu.core.principal import as_principal
 from jinfu.core.reference.workdays import workdays_between
-from jinfu.core.selectors import live_grant_scopes, readable_scopes
+from jinfu.core.selectors import enterprise_figures, live_grant_scopes, readable_scopes
 
 from . import engine, rulebook
 from .models import Application, Demand, DemandClaim, Fund, Product, RoadshowEvent, RoadshowProject
@@ -115,8 +115,17 @@ def matches_for(
     row = feature_row(p.org_id)
     need = _need(row, demand)
     picked = [i for i, pr in enumerate(cat.products) if not category or pr.category == category]
+    figures = enterprise_figures(p.org_id, row) if row else None
     if not picked:
-        return {"need": need, "demand": demand, "results": [], "row": row, "eligible_count": 0, "total": 0}
+        return {
+            "need": need,
+            "demand": demand,
+            "results": [],
+            "row": row,
+            "figures": figures,
+            "eligible_count": 0,
+            "total": 0,
+        }
     flags, failed = cat.evaluate(row)
     frame = _frame_for(cat, picked)
     misses = sorted((i for i in picked if not flags[i]), key=lambda i: (failed[i], i))[:near_misses]
@@ -133,6 +142,7 @@ def matches_for(
         "demand": demand,
         "results": results,
         "row": row,
+        "figures": figures,
         "eligible_count": sum(1 for i in picked if flags[i]),
         "total": len(picked),
     }

@@ -26,6 +26,9 @@ class ListingConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from . import models
+        from .featuresets import register_listing_sets
+
+        register_listing_sets()
 
         for model in (
             models.FinancialStatement,

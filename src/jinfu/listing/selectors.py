@@ -20,7 +20,7 @@ from jinfu.core.errors import Forbidden, NotFound
 from jinfu.core.features import enterprise_features
 from jinfu.core.models import Organization, Role, Scope
 from jinfu.core.principal import Principal, as_principal
-from jinfu.core.selectors import _division_q, check_enterprise_access
+from jinfu.core.selectors import _division_q, check_enterprise_access, enterprise_figures
 
 from . import engine
 from .models import STAGE_ORDER, FinancialStatement, ListingProfile, Milestone, ReserveEntry, Tier
@@ -214,6 +214,7 @@ def readiness(actor, enterprise_pk: int, on: dt.date | None = None) -> dict:
         "fiscal_year": row.get("fiscal_year"),
         "has_statements": row.get("fiscal_year") is not None,
         "profile": profile_of(org),
+        "figures": enterprise_figures(org.pk),
         "synthetic": org.is_synthetic,
         "as_of": on,
     }

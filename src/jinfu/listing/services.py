@@ -128,7 +128,13 @@ def save_statement(actor, data: dict, *, enterprise_pk: int | None = None) -> Fi
     source = data.get("source") or FinancialStatement.Source.SELF_REPORTED
     if source not in FinancialStatement.Source.values or source == FinancialStatement.Source.SYNTHETIC:
         raise ValidationFailed("来源无效", "invalid source", field="source")
-    audited = bool(data.get("audited")) or source == FinancialStatement.Source.AUDITED
+    if not p.is_admin:
+        # an enterprise's own entry is self-reported whatever it claims: only the operator (or an import)
+        # records audited statements, which the feature table may rank above registration (docs/features.md)
+        source = FinancialStatement.Source.SELF_REPORTED
+    audited = source != FinancialStatement.Source.SELF_REPORTED and (
+        bool(data.get("audited")) or source == FinancialStatement.Source.AUDITED
+    )
     with transaction.atomic():
         obj, _ = FinancialStatement.objects.update_or_create(
             enterprise=org,

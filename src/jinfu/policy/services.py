@@ -376,6 +376,15 @@ def clean_item(data: dict) -> dict:
     out["declared_fields"] = engine.declared_names(
         engine.eligibility(out["eligibility_rule"]), engine.benefit(out["benefit_formula"])
     )
+    if out.get("mode") == PolicyItem.Mode.AUTO and out["declared_fields"]:
+        # 免申即享 pays on verified data only: nothing the enterprise types in may decide it (docs/security.md)
+        raise ValidationFailed(
+            f"免申即享事项只能使用核验数据，不能引用企业申报字段：{'、'.join(out['declared_fields'])}",
+            f"An automatic (免申即享) item uses verified data only, not declared fields: "
+            f"{', '.join(out['declared_fields'])}",
+            field="mode",
+            code="auto_declared",
+        )
     return out
 
 

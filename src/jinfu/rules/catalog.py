@@ -92,48 +92,78 @@ def _f(name, type_, label, unit="", source="", description="", label_en="", null
     return Field(name, type_, label, unit, source, description, nullable, label_en or name.replace("_", " "))
 
 
-ENTERPRISE_FIELDS = Catalog(
-    [
-        _f("uscc", "string", "统一社会信用代码", "", "企业登记", "18 位统一社会信用代码", nullable=False),
-        _f("division_code", "string", "行政区划代码", "", "企业登记", "GB/T 2260 六位代码"),
-        _f("zone_code", "string", "所属园区", "", "园区台账", "园区（开发区）代码"),
-        _f("industry_code", "string", "行业代码", "", "企业登记", "GB/T 4754 四位小类代码"),
-        _f("industry_section", "string", "所属行业门类", "", "由行业代码派生", "GB/T 4754 门类字母 A–T"),
-        _f("industry_division", "string", "所属行业大类", "", "由行业代码派生", "GB/T 4754 两位大类代码"),
-        _f(
-            "size_class",
-            "string",
-            "企业规模",
-            "",
-            "划型标准计算",
-            "large / medium / small / micro（大型/中型/小型/微型）",
-        ),
-        _f("registered_capital", "number", "注册资本", "万元", "企业登记", label_en="registered capital"),
-        _f("paid_in_capital", "number", "实缴资本", "万元", "企业登记", label_en="paid-in capital"),
-        _f("revenue", "number", "营业收入", "万元", "财务报表", "最近一个完整年度", label_en="revenue"),
-        _f("total_assets", "number", "资产总额", "万元", "财务报表", label_en="total assets"),
-        _f("employees", "integer", "从业人员", "人", "社保/财务报表", label_en="employees"),
-        _f("established_years", "number", "成立年限", "年", "由成立日期派生", "成立至今的年数"),
-        _f("credit_score", "number", "信用评分", "分", "信用模块", "信用模块计算前为空"),
-        _f(
-            "credit_grade", "string", "信用等级", "", "信用模块", "AAA, AA, A, BBB, BB, B, CCC, CC, C；可为空"
-        ),
-        _f(
-            "is_first_loan",
-            "boolean",
-            "首贷户",
-            "",
-            "本平台融资申请（信用模块）",
-            "此前无已放款贷款；无快照时为空",
-        ),
-        _f("tag_specialized", "boolean", "专精特新企业", "", "工信部门名单", label_en="specialized SME"),
-        _f("tag_high_tech", "boolean", "高新技术企业", "", "科技部门名单", label_en="high-tech enterprise"),
-        _f("tag_tech_sme", "boolean", "科技型中小企业", "", "科技部门名单", label_en="tech SME"),
-        _f("tag_green", "boolean", "绿色企业", "", "绿色金融认定", label_en="green enterprise"),
-        _f("tag_above_scale", "boolean", "规上企业", "", "统计部门名单", label_en="above-scale enterprise"),
-        _f("tag_first_loan", "boolean", "首贷户标签", "", "标签规则", label_en="first-loan tag"),
-    ]
-)
+# The registration set (jinfu.core.features registers it with these fields).
+REGISTRATION_FIELDS = [
+    _f("uscc", "string", "统一社会信用代码", "", "企业登记", "18 位统一社会信用代码", nullable=False),
+    _f("division_code", "string", "行政区划代码", "", "企业登记", "GB/T 2260 六位代码"),
+    _f("zone_code", "string", "所属园区", "", "园区台账", "园区（开发区）代码"),
+    _f("industry_code", "string", "行业代码", "", "企业登记", "GB/T 4754 四位小类代码"),
+    _f("industry_section", "string", "所属行业门类", "", "由行业代码派生", "GB/T 4754 门类字母 A–T"),
+    _f("industry_division", "string", "所属行业大类", "", "由行业代码派生", "GB/T 4754 两位大类代码"),
+    _f(
+        "size_class",
+        "string",
+        "企业规模",
+        "",
+        "划型标准计算",
+        "large / medium / small / micro（大型/中型/小型/微型）",
+    ),
+    _f("registered_capital", "number", "注册资本", "万元", "企业登记", label_en="registered capital"),
+    _f("paid_in_capital", "number", "实缴资本", "万元", "企业登记", label_en="paid-in capital"),
+    _f(
+        "revenue",
+        "number",
+        "营业收入",
+        "万元",
+        "经审计报表 > 导入报表 > 企业登记（不含自报）",
+        "最近一个完整年度；来源与日期见 revenue_source / revenue_as_of",
+        label_en="revenue",
+    ),
+    _f(
+        "total_assets",
+        "number",
+        "资产总额",
+        "万元",
+        "经审计报表 > 导入报表 > 企业登记（不含自报）",
+        label_en="total assets",
+    ),
+    _f("employees", "integer", "从业人员", "人", "企业登记 > 社保参保人数（不含自报）", label_en="employees"),
+    _f("established_years", "number", "成立年限", "年", "由成立日期派生", "成立至今的年数"),
+    _f("tag_specialized", "boolean", "专精特新企业", "", "工信部门名单", label_en="specialized SME"),
+    _f("tag_high_tech", "boolean", "高新技术企业", "", "科技部门名单", label_en="high-tech enterprise"),
+    _f("tag_tech_sme", "boolean", "科技型中小企业", "", "科技部门名单", label_en="tech SME"),
+    _f("tag_green", "boolean", "绿色企业", "", "绿色金融认定", label_en="green enterprise"),
+    _f("tag_above_scale", "boolean", "规上企业", "", "统计部门名单", label_en="above-scale enterprise"),
+    _f("tag_first_loan", "boolean", "首贷户标签", "", "标签规则", label_en="first-loan tag"),
+]
+
+# Credit score (credit module, derived from the active scorecard) and platform loan history (financing).
+SCORE_FIELDS = [
+    _f(
+        "credit_score",
+        "number",
+        "信用评分",
+        "分",
+        "信用模块（启用的评分卡）",
+        "按当前启用的评分卡计算；无启用模型时为空",
+    ),
+    _f(
+        "credit_grade",
+        "string",
+        "信用等级",
+        "",
+        "信用模块（启用的评分卡）",
+        "AAA, AA, A, BBB, BB, B, CCC, CC, C；可为空",
+    ),
+    _f(
+        "is_first_loan",
+        "boolean",
+        "首贷户",
+        "",
+        "本平台融资申请（融资模块）",
+        "此前在本平台无已放款贷款",
+    ),
+]
 
 # Credit fields (jinfu.credit.features derives them from source records; docs/credit.md).
 # Windows: yearly values = latest year up to the last complete year; monthly = the 12 complete months
@@ -284,7 +314,7 @@ CREDIT_FIELDS = [
         label_en="platform loans count",
     ),
 ]
-ENTERPRISE_FIELDS = ENTERPRISE_FIELDS.extend(CREDIT_FIELDS)
+ENTERPRISE_FIELDS = Catalog([*REGISTRATION_FIELDS, *SCORE_FIELDS, *CREDIT_FIELDS])
 
 
 # Named catalogs: each module registers the catalog its rules are written against (e.g. "policy" adds the

@@ -83,6 +83,8 @@ ENTERPRISE_PROFILE_FIELDS = (
 INSTITUTION_ORG_FIELDS = ("name", "division", "address")
 INSTITUTION_PROFILE_FIELDS = ("institution_type", "license_type", "license_number", "level")
 FK_FIELDS = {"division", "zone", "industry"}
+# registration figures: their date is kept in EnterpriseProfile.figures_as_of (provenance, docs/features.md)
+FIGURE_FIELDS = {"employees", "revenue", "total_assets"}
 BLANK_STR_FIELDS = {
     "address",
     "contact_phone",
@@ -536,6 +538,8 @@ def apply_enterprise_records(
                     if f in rec:
                         _set(prof, f, rec[f], prof_changes)
                 is_new_profile = False
+            if FIGURE_FIELDS & set(prof_changes):
+                prof.figures_as_of = timezone.localdate(now)
             size, standard = _classify(prof.industry_id, prof.employees, prof.revenue, prof.total_assets)
             _set(prof, "size_class", size, prof_changes)
             _set(prof, "size_standard", standard, prof_changes)
@@ -598,6 +602,9 @@ def apply_enterprise_records(
                 "employees": rec.get("employees"),
                 "revenue": rec.get("revenue"),
                 "total_assets": rec.get("total_assets"),
+                "figures_as_of": timezone.localdate(now)
+                if any(rec.get(f) is not None for f in FIGURE_FIELDS)
+                else None,
             }
             prof["size_class"], prof["size_standard"] = _classify(
                 prof["industry_id"], prof["employees"], prof["revenue"], prof["total_assets"]
@@ -638,6 +645,7 @@ def apply_enterprise_records(
                     *[f + "_id" if f in FK_FIELDS else f for f in ENTERPRISE_PROFILE_FIELDS],
                     "size_class",
                     "size_standard",
+                    "figures_as_of",
                 ],
                 batch_size=batch_size,
             )

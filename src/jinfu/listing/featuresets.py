@@ -1,0 +1,39 @@
+"""The listing module's feature set: annual statements offer revenue and total assets of the last
+complete year as candidates for the shared facts (docs/features.md). Only statements that are not
+self-reported count: audited ones rank first, then imported ones; an enterprise's own entry is 自报."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from jinfu.core import featureregistry as registry
+from jinfu.core.featureregistry import FactValue, FeatureSet
+
+VERIFIED_SOURCES = ("audited", "import", "synthetic")
+
+
+def statement_source(source: str, audited: bool) -> str:
+    if source == "self_reported":
+        return registry.SELF_DECLARED
+    if audited or source == "audited":
+        return "audited"
+    return "statements_import" if source == "import" else source
+
+
+def statement_facts(org_ids, today: dt.date):
+    from .models import FinancialStatement
+
+    qs = FinancialStatement.objects.filter(year__lte=today.year - 1, source__in=VERIFIED_SOURCES)
+    if org_ids is not None:
+        qs = qs.filter(enterprise_id__in=org_ids)
+    for pk, year, source, audited, revenue, assets in qs.values_list(
+        "enterprise_id", "year", "source", "audited", "revenue", "total_assets"
+    ):
+        src, as_of = statement_source(source, audited), dt.date(year, 12, 31)
+        yield FactValue(pk, "revenue", float(revenue), src, as_of)
+        if assets is not None:
+            yield FactValue(pk, "total_assets", float(assets), src, as_of)
+
+
+def register_listing_sets() -> None:
+    registry.register(FeatureSet(name="listing_statements", schema={}, facts=statement_facts, order=40))
