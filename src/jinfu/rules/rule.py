@@ -12,6 +12,7 @@ from sqlglot import exp
 
 from . import compile as backends
 from .catalog import Catalog
+from .limits import too_deep_for_parser
 from .validate import DIALECT, clause_span, validate
 
 
@@ -106,6 +107,12 @@ class Rule:
 
 
 def compile_rule(text: str, catalog: Catalog, kind: str = "boolean") -> Rule:
-    """Validate ``text`` against ``catalog`` and return a :class:`Rule`; raises ``RuleError``."""
-    node, fields, _ = validate(text, catalog, kind)
-    return Rule(text, kind, node, fields, catalog)
+    """Validate ``text`` against ``catalog`` and return a :class:`Rule`; raises ``RuleError``.
+
+    The size limits of :mod:`jinfu.rules.limits` keep every tree shallow enough for the recursive
+    type checker; the RecursionError guard is the last line should one be missed."""
+    try:
+        node, fields, _ = validate(text, catalog, kind)
+        return Rule(text, kind, node, fields, catalog)
+    except RecursionError:
+        raise too_deep_for_parser(text) from None
