@@ -82,6 +82,15 @@ class Rule:
     def evaluate(self, row: Mapping) -> Any:
         return self._fn(row)
 
+    @cached_property
+    def _exact_fn(self) -> Callable[[Mapping], Any]:
+        return backends.to_python(self.node, self.catalog, exact=True)
+
+    def evaluate_exact(self, row: Mapping) -> Any:
+        """The rule's value with numbers as Decimal (literals exactly as written, float fields by their
+        shortest repr): for money, where ``40.5 * 0.03`` must be 1.215, not 1.2149999999999999."""
+        return self._exact_fn(row)
+
     def passes(self, row: Mapping) -> bool:
         """True only if the rule is TRUE for the row (NULL counts as not eligible)."""
         return self._fn(row) is True

@@ -1,0 +1,134 @@
+"""Money is Decimal end to end: benefit formulas evaluate exactly (single row and batch agree), budgets
+reserve and release without float drift on SQLite and PostgreSQL, sums of amounts are exact, and the
+ledger export writes exact amounts."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import polars as pl
+import pytest
+
+from jinfu.policy import engine, reports, services
+from jinfu.policy.models import Budget, Claim, Payout, PushRun
+from jinfu.policy.services import Conflict
+
+from .test_policy_services import TODAY, gov, policy, set_profile  # noqa: F401 - pytest fixtures
+
+PAY_DAY = TODAY.replace(day=TODAY.day + 1)
+
+
+# --------------------------------------------------------------------------------------------- engine
+@pytest.mark.parametrize(
+    "formula, row, amount",
+    [
+        ("paid_in_capital * 0.03", {"paid_in_capital": 40.5}, Decimal("1.22")),  # 1.215 (float: 1.2149999…)
+        ("paid_in_capital * 0.015", {"paid_in_capital": 3355.5}, Decimal("50.33")),  # 50.3325
+        ("paid_in_capital * 0.05", {"paid_in_capital": 16.5}, Decimal("0.83")),  # 0.825 (float: 0.8250…01)
+        ("paid_in_capital * 0.01", {"paid_in_capital": 100.5}, Decimal("1.01")),  # 1.005
+        ("ROUND(paid_in_capital * 0.03, 2)", {"paid_in_capital": 40.5}, Decimal("1.22")),  # ROUND(1.215, 2)
+        ("paid_in_capital / 3", {"paid_in_capital": 1.0}, Decimal("0.33")),
+    ],
+)
+def test_a_benefit_is_computed_exactly_and_rounded_half_up(formula, row, amount):
+    assessed = engine.assess(row, "", formula, None)
+    assert assessed.amount == amount
+    batch = engine.batch(pl.DataFrame([{"org_id": 1, **row}]), "", formula, None)
+    assert batch["estimate"].to_list() == [amount]
+
+
+def test_batch_estimates_are_decimal_and_sum_exactly():
+    features = pl.DataFrame([{"org_id": i, "paid_in_capital": 10.0} for i in range(3)])
+    hits = engine.batch(features, "", "paid_in_capital * 0.01", None)
+    assert hits["estimate"].to_list() == [Decimal("0.10")] * 3
+    assert sum(hits["estimate"].to_list()) == Decimal("0.30")
+    assert engine.total(hits) == Decimal("0.30")
+
+
+def test_a_formula_that_overflows_gives_no_amount_rather_than_an_error():
+    a = engine.assess({"paid_in_capital": 1.0}, "", "paid_in_capital * 1e999999 * 1e999999", None)
+    assert a.amount is None
+
+
+# ---------------------------------------------------------------------------------------------- budget
+def _claims(gov, policy, make_user, *, budget: str, n: int, formula: str):  # noqa: F811
+    item = services.save_item(
+        gov,
+        policy.pk,
+        {
+            "title": "定额奖励",
+            "mode": "apply",
+            "benefit_formula": formula,
+            "annual_budget": budget,
+            "publicity_days": 0,
+            "status": "open",
+        },
+    )
+    claims = []
+    for _ in range(n):
+        u = make_user("enterprise")
+        set_profile(u.organization, registered_capital=100, paid_in_capital=100)
+        claims.append(services.submit_claim(u, item.pk, today=TODAY))
+    return item, claims
+
+
+@pytest.mark.django_db
+def test_a_budget_of_0_3_pays_0_1_then_0_2_and_leaves_exactly_zero(gov, policy, make_user):  # noqa: F811
+    item, (c1, c2) = _claims(gov, policy, make_user, budget="0.3", n=2, formula="0.2")
+    services.approve(gov, c1.pk, amount="0.1", today=TODAY)
+    services.approve(gov, c2.pk, amount="0.2", today=TODAY)  # was refused: 0.19999999999999998 left
+    budget = Budget.objects.get(item=item)
+    assert budget.remaining == Decimal("0.00")
+    for c in (c1, c2):
+        services.pay(gov, c.pk, today=PAY_DAY)
+    assert sorted(Payout.objects.values_list("amount", flat=True)) == [Decimal("0.10"), Decimal("0.20")]
+
+
+@pytest.mark.django_db
+def test_fourteen_payouts_of_0_1_use_up_a_budget_of_1_4_exactly(gov, policy, make_user):  # noqa: F811
+    # in floats 1.4 - 13 × 0.1 = 0.09999999999999981: the 14th reservation was refused
+    item, claims = _claims(gov, policy, make_user, budget="1.4", n=15, formula="0.1")
+    for c in claims[:14]:
+        services.approve(gov, c.pk, today=TODAY)
+        services.pay(gov, c.pk, today=PAY_DAY)
+    budget = Budget.objects.get(item=item)
+    assert budget.remaining == Decimal("0.00")
+    with pytest.raises(Conflict) as e:
+        services.approve(gov, claims[14].pk, today=TODAY)
+    assert e.value.code == "budget_exceeded"
+    payouts = Payout.objects.filter(item=item)
+    assert sum(p.amount for p in payouts) == Decimal("1.40")
+    book = reports.ledger_xlsx(payouts.select_related("item__policy", "enterprise"))
+    from openpyxl import load_workbook
+
+    ws = load_workbook(io.BytesIO(book)).active
+    total = next(row for row in ws.iter_rows(values_only=True) if row[0] == "合计")
+    assert Decimal(str(total[8])) == Decimal("1.40")
+    amounts = [row[8] for row in ws.iter_rows(values_only=True) if row[0] and str(row[0]).startswith("ZC")]
+    assert [Decimal(str(a)) for a in amounts] == [Decimal("0.1")] * 14
+
+
+@pytest.mark.django_db
+def test_releasing_a_reservation_restores_the_budget_exactly(gov, policy, make_user):  # noqa: F811
+    item, (c1, c2) = _claims(gov, policy, make_user, budget="0.3", n=2, formula="0.2")
+    services.approve(gov, c1.pk, amount="0.1", today=TODAY)
+    services.approve(gov, c2.pk, amount="0.2", today=TODAY)
+    objector = make_user("enterprise")
+    services.object_to(objector, c2.pk, text="不符合条件", today=TODAY)
+    objection = Claim.objects.get(pk=c2.pk).objections.get()
+    services.resolve_objection(gov, objection.pk, upheld=True, note="异议成立", today=TODAY)
+    # was 0.30000000000000004 > total: the budget_le_total check constraint failed (a 500)
+    assert Budget.objects.get(item=item).remaining == Decimal("0.20")
+
+
+@pytest.mark.django_db
+def test_the_push_total_is_an_exact_sum(gov, policy, make_user):  # noqa: F811
+    item, _ = _claims(gov, policy, make_user, budget="100", n=0, formula="paid_in_capital * 0.001")
+    item.mode = "auto"
+    item.save()
+    features = pl.DataFrame(
+        [{"org_id": make_user("enterprise").organization_id, "paid_in_capital": 100.0} for _ in range(3)]
+    )
+    run = services.run_push(gov, item.pk, today=TODAY, features=features)[0]
+    assert PushRun.objects.get(pk=run.pk).total_estimate == Decimal("0.30")
