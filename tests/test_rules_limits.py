@@ -116,6 +116,56 @@ _TEXTS = st.one_of(
 )
 
 
+_NUM_ATOMS = st.sampled_from(["revenue", "employees", "0", "1.5", "-2", "3", "1e999", "0.1", "NULL"])
+_NUMBERS = st.recursive(
+    _NUM_ATOMS,
+    lambda x: st.one_of(
+        st.tuples(x, st.sampled_from(["+", "-", "*", "/"]), x).map(" ".join),
+        x.map(lambda a: f"ABS({a})"),
+        x.map(lambda a: f"ROUND({a}, 2)"),
+        x.map(lambda a: f"-({a})"),
+        st.tuples(x, x).map(lambda t: f"LEAST({t[0]}, {t[1]})"),
+        st.tuples(x, x).map(lambda t: f"COALESCE({t[0]}, {t[1]})"),
+        st.tuples(x, x).map(lambda t: f"CASE WHEN {t[0]} > 1 THEN {t[1]} ELSE 0 END"),
+        x.map(lambda a: f"({a})"),
+    ),
+    max_leaves=12,
+)
+_BOOLEANS = st.recursive(
+    st.one_of(
+        st.tuples(_NUMBERS, st.sampled_from(["=", "<>", "<", "<=", ">", ">="]), _NUMBERS).map(" ".join),
+        _NUMBERS.map(lambda a: f"{a} IN (1, 2.5, NULL)"),
+        _NUMBERS.map(lambda a: f"{a} BETWEEN 0 AND 10"),
+        _NUMBERS.map(lambda a: f"{a} IS NOT NULL"),
+        st.sampled_from(["industry_section IN ('C', 'I')", "TRUE", "NULL"]),
+    ),
+    lambda b: st.one_of(
+        st.tuples(b, st.sampled_from(["AND", "OR"]), b).map(" ".join),
+        b.map(lambda a: f"NOT ({a})"),
+        b.map(lambda a: f"({a})"),
+    ),
+    max_leaves=8,
+)
+_EXPRESSIONS = st.one_of(
+    st.tuples(_BOOLEANS, st.just("boolean")), st.tuples(_NUMBERS, st.just("number"))
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=_EXPRESSIONS)
+def test_any_well_formed_rule_evaluates_on_every_back_end(case):
+    text, kind = case
+    test_any_text_is_a_rule_or_a_rule_error.hypothesis.inner_test(text=text, kind=kind)
+
+
+_SCHEMA = {"revenue": pl.Float64, "employees": pl.Int64, "industry_section": pl.String}
+_ROWS = [
+    {"revenue": 0.0, "employees": 0, "industry_section": "C"},
+    {"revenue": None, "employees": None, "industry_section": None},
+    {"revenue": -2.5, "employees": 7, "industry_section": "I"},
+]
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=_TEXTS, kind=st.sampled_from(["boolean", "number"]))
 def test_any_text_is_a_rule_or_a_rule_error(text, kind):
@@ -124,9 +174,16 @@ def test_any_text_is_a_rule_or_a_rule_error(text, kind):
     except RuleError as err:
         assert err.code and err.message_zh and err.message_en
         return
-    rule.to_python()
-    rule.to_polars()
     rule.to_sql()
+    for row in _ROWS:
+        rule.evaluate(row)
+        rule.evaluate_exact(row)
+    pl.DataFrame(_ROWS, schema=_SCHEMA).select(rule.to_polars().alias("value"))
+
+
+def test_a_literal_beyond_float_range_evaluates():
+    rule = compile_rule("revenue < 1e999 AND revenue * 1e999 > 0", ENTERPRISE_FIELDS)
+    assert rule.passes({"revenue": 1.0}) is True  # was NameError: name 'inf' is not defined
 
 
 # ---------------------------------------------------------------------------------------------- APIs

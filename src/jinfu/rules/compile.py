@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -54,6 +55,8 @@ def is_literal(node: exp.Expression) -> bool:
 
 
 def round_half_away(x: float, d: int = 0) -> float:
+    if not math.isfinite(x):  # ROUND(1e999) is inf, ROUND(inf - inf) NaN, as in SQL
+        return x
     p = 10.0**d
     return math.copysign(math.floor(abs(x) * p + 0.5), x) / p
 
@@ -131,6 +134,8 @@ class _PyGen:
             return self.field(node.name)
         if is_literal(node):
             v = literal_value(node, self.exact)
+            if isinstance(v, float) and not math.isfinite(v):  # 1e999 is inf, whose repr is no literal
+                return self.const(v)
             return repr(v) if isinstance(v, str | float | bool | type(None)) else self.const(v)
         if isinstance(node, exp.Neg):
             t = self.tmp()
@@ -235,7 +240,10 @@ def to_python(node: exp.Expression, catalog: Catalog, exact: bool = False) -> Ca
     """The rule as a Python function of one row. ``exact``: numbers are Decimal (fields converted by
     :func:`to_decimal`, literals from their text), computed in :data:`EXACT_CONTEXT`; for money."""
     src, ns = to_python_source(node, catalog, exact=exact)
-    exec(compile(src, "<rule>", "exec"), ns)  # noqa: S102 - source generated from a validated AST
+    with warnings.catch_warnings():  # `1.5 is None` (a literal IS NULL) is right, if unusual, Python
+        warnings.simplefilter("ignore", SyntaxWarning)
+        code = compile(src, "<rule>", "exec")
+    exec(code, ns)  # noqa: S102 - source generated from a validated AST
     fn = ns["_rule"]
     fn.__source__ = src
     if not exact:
