@@ -14,6 +14,7 @@ from jinfu.policy import engine, reports, services
 from jinfu.policy.models import Budget, Claim, Payout, PushRun
 from jinfu.policy.services import Conflict
 
+from .test_brain_services import fixed_today, nanan, plans, record  # noqa: F401 - pytest fixtures
 from .test_policy_services import TODAY, gov, policy, set_profile  # noqa: F401 - pytest fixtures
 
 PAY_DAY = TODAY.replace(day=TODAY.day + 1)
@@ -132,3 +133,20 @@ def test_the_push_total_is_an_exact_sum(gov, policy, make_user):  # noqa: F811
     )
     run = services.run_push(gov, item.pk, today=TODAY, features=features)[0]
     assert PushRun.objects.get(pk=run.pk).total_estimate == Decimal("0.30")
+
+
+# --------------------------------------------------------------------------------- brain unit conversion
+def test_unit_conversion_is_exact_in_decimal():
+    from jinfu.brain import engine as brain
+
+    assert brain.convert_unit(149000, "千元", "亿元") == 1.49  # float: 1.4900000000000002
+    assert brain.convert_unit(14900, "元", "万元") == 1.49  # float: 1.4899999999999998
+    assert brain.normalize_unit(14.9, "千万元")[0] == 1.49
+    assert brain.convert_unit(0.03, "万亿元", "亿元") == 300.0
+    assert brain.convert_unit(1234000, "万元", "亿元") == 123.4
+
+
+def test_an_actual_entered_in_wan_yuan_is_stored_without_float_artefacts(nanan, fixed_today):  # noqa: F811
+    actual = record(nanan, value="14.9", unit="千万元")  # a 亿元 indicator
+    actual.refresh_from_db()
+    assert actual.value == 1.49 and str(actual.value) == "1.49"  # was 1.4900000000000002 (亿元)
