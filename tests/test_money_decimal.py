@@ -150,3 +150,18 @@ def test_an_actual_entered_in_wan_yuan_is_stored_without_float_artefacts(nanan, 
     actual = record(nanan, value="14.9", unit="千万元")  # a 亿元 indicator
     actual.refresh_from_db()
     assert actual.value == 1.49 and str(actual.value) == "1.49"  # was 1.4900000000000002 (亿元)
+
+
+# ------------------------------------------------------------------------------------ financing KPIs
+def test_monthly_financing_amounts_are_summed_exactly(make_user, reference_data):
+    from jinfu.financing import selectors as fin_selectors
+
+    from .test_financing_workflow import _advance, apply_to, make_product
+
+    bank, officer = make_user("institution"), make_user("government")
+    product = make_product(bank, amount_min="0.1")
+    for amount in ("0.1", "0.2"):
+        _advance(apply_to(make_user("enterprise"), product, amount=amount), bank, "disbursed")
+    k = fin_selectors.kpis(officer)
+    assert [month["amount"] for _, month in k["by_month"]] == [0.3]  # float sum: 0.30000000000000004
+    assert k["financing_amount"] == 0.3
