@@ -165,3 +165,31 @@ def test_monthly_financing_amounts_are_summed_exactly(make_user, reference_data)
     k = fin_selectors.kpis(officer)
     assert [month["amount"] for _, month in k["by_month"]] == [0.3]  # float sum: 0.30000000000000004
     assert k["financing_amount"] == 0.3
+
+
+def test_the_indicator_page_shows_numbers_without_float_artefacts(nanan, fixed_today, client):  # noqa: F811
+    record(nanan, value="1.4900000000000002", unit="万元")  # a value computed by a spreadsheet formula
+    client.force_login(nanan)
+    html = client.get("/brain/indicators/000-I01/").content.decode()
+    assert "1.4900000000000002" not in html
+    assert "1.49 万元" in html
+
+
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        (1.4900000000000002, "1.49"),
+        (0.30000000000000004, "0.3"),
+        (14900.0, "14900"),
+        (-2.5, "-2.5"),
+        (1e20, "100000000000000000000"),
+        (Decimal("600.00"), "600"),
+        (None, "—"),
+        ("", "—"),
+        ("x", "x"),
+    ],
+)
+def test_the_number_filter(value, shown):
+    from jinfu.core.templatetags.jinfu_numbers import number
+
+    assert number(value) == shown
