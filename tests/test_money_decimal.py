@@ -9,8 +9,9 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
+from django.db.models import Sum
 
-from jinfu.policy import engine, reports, services
+from jinfu.policy import engine, reports, selectors, services
 from jinfu.policy.models import Budget, Claim, Payout, PushRun
 from jinfu.policy.services import Conflict
 
@@ -100,6 +101,8 @@ def test_fourteen_payouts_of_0_1_use_up_a_budget_of_1_4_exactly(gov, policy, mak
     assert e.value.code == "budget_exceeded"
     payouts = Payout.objects.filter(item=item)
     assert sum(p.amount for p in payouts) == Decimal("1.40")
+    assert payouts.aggregate(s=Sum("amount"))["s"] == Decimal("1.40")  # SQLite sums REAL; Django quantizes
+    assert selectors.dashboard(gov)["total"] == Decimal("1.40")
     book = reports.ledger_xlsx(payouts.select_related("item__policy", "enterprise"))
     from openpyxl import load_workbook
 
