@@ -461,5 +461,5 @@ def test_engine_has_no_django_import():
         elif isinstance(node, ast.ImportFrom):
             names.add((node.module or "").split(".")[0])
     assert "django" not in names
-    assert names <= {"__future__", "math", "collections", "typing", "polars"}
+    assert names <= {"__future__", "math", "decimal", "collections", "typing", "polars"}
     assert math.isfinite(E.expected_value(1, 2, 2020, 2021, 2020.5, "linear"))

@@ -77,9 +77,9 @@ def test_fintech_batch_matches_single_row():
             fintech_row(org_id=4, paid_in_capital=None),
         ]
     )
-    out = engine.batch(features, FINTECH_RULE, FINTECH_BENEFIT, 1000.0).sort("org_id")
+    out = engine.batch(features, FINTECH_RULE, FINTECH_BENEFIT, Decimal("1000")).sort("org_id")
     assert out["org_id"].to_list() == [1, 2, 4]
-    assert out["estimate"].to_list() == [600.0, 1000.0, None]
+    assert out["estimate"].to_list() == [Decimal("600.00"), Decimal("1000.00"), None]
 
 
 def test_cap_applies_even_when_formula_exceeds_it_and_negative_is_zero():

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Literal, NamedTuple
 
 import polars as pl
@@ -161,7 +162,16 @@ def normalize_unit(value: float | None, unit: str | None) -> tuple[float | None,
     naming it. A null value stays null (the unit is still checked).
     """
     norm, factor, family = _unit_info(unit)
-    return (None if value is None else value * factor), norm, family
+    return _scale(value, factor, 1.0), norm, family
+
+
+def _scale(value: float | None, times: float, divided_by: float) -> float | None:
+    """``value × times ÷ divided_by`` computed in Decimal from the numbers as written, then back to the
+    nearest float: 149000 千元 is 1.49 亿元, not 1.4900000000000002."""
+    if value is None:
+        return None
+    d = Decimal(repr(float(value))) * Decimal(repr(times)) / Decimal(repr(divided_by))
+    return float(d)
 
 
 def convert_unit(value: float | None, from_unit: str, to_unit: str) -> float | None:
@@ -170,7 +180,7 @@ def convert_unit(value: float | None, from_unit: str, to_unit: str) -> float | N
     n_to, f_to, fam_to = _unit_info(to_unit)
     if fam_from != fam_to or n_from != n_to:
         raise ValueError(f"cannot convert {from_unit!r} ({fam_from}) to {to_unit!r} ({fam_to})")
-    return None if value is None else value * f_from / f_to
+    return _scale(value, f_from, f_to)
 
 
 def normalize_units(df: pl.DataFrame, value_col: str = "value", unit_col: str = "unit") -> pl.DataFrame:

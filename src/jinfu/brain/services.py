@@ -173,7 +173,7 @@ def check_actual(
                     )
                 )
             else:
-                converted = v_norm / i_norm
+                converted = engine.convert_unit(number, unit, indicator.unit)
         if indicator.kind in MONEY_OR_COUNT and number < 0:
             problems.append(
                 _problem("value", value, "range.negative", "不能为负数", "must not be negative", row)

@@ -319,12 +319,14 @@ def kpis(actor, *, year: int | None = None, division: str | None = None) -> dict
         .annotate(n=Count("pk"), amount=Sum("approved_amount"))
         .order_by("-amount")
     )
-    by_month = defaultdict(lambda: {"n": 0, "amount": 0.0})
+    by_month = defaultdict(lambda: {"n": 0, "amount": Decimal(0)})
     for a in disbursed.only("disbursed_on", "approved_amount"):
         if a.disbursed_on:
             key = a.disbursed_on.strftime("%Y-%m")
             by_month[key]["n"] += 1
-            by_month[key]["amount"] += float(a.approved_amount or 0)
+            by_month[key]["amount"] += a.approved_amount or Decimal(0)  # summed exactly, shown as float
+    for month in by_month.values():
+        month["amount"] = float(month["amount"])
     return {
         "enterprises": Organization.objects.filter(kind=Organization.Kind.ENTERPRISE).count(),
         "institutions": Organization.objects.filter(kind=Organization.Kind.INSTITUTION).count(),

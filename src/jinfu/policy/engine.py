@@ -2,7 +2,10 @@
 item's eligibility (boolean) and benefit (number) rules, the benefit of one enterprise with the cap
 applied, the batch over the enterprise feature table (Polars), and jieba tokens for full-text search.
 
-Amounts are 万元. A benefit is ``min(formula, cap)``, never negative, rounded to 0.01 万元 (one yuan);
+Amounts are 万元 and Decimal end to end: a formula is evaluated with Decimal arithmetic (literals as
+written, float features by their shortest repr), one row at a time in the batch too, so that the push, the
+editor's preview and a claim give the same amount to the cent. A benefit is ``min(formula, cap)``, never
+negative, rounded half up to 0.01 万元 (one hundred yuan);
 a formula gives no estimate for an enterprise when any field it names is NULL (the rule language's LEAST
 skips NULL arguments, so ``LEAST(paid_in_capital * 0.02, 1000)`` would otherwise pay the cap to an
 enterprise whose paid-in capital is unknown)."""
@@ -107,7 +110,7 @@ def to_amount(value, cap: Decimal | None) -> Decimal | None:
     """Formula value → amount in 万元: NULL stays None, negatives are 0, the cap applies, 2 decimals."""
     if value is None:
         return None
-    d = Decimal(str(value))
+    d = value if isinstance(value, Decimal) else Decimal(str(value))
     if not d.is_finite():
         return None
     d = max(d, Decimal(0))
@@ -140,16 +143,22 @@ def assess(row: Mapping, eligibility_rule: str, benefit_formula: str, cap: Decim
     clauses = elig.explain(full) if elig is not None else []
     ok = elig.passes(full) if elig is not None else True
     known = ben is not None and all(full.get(f) is not None for f in ben.fields)
-    amount = to_amount(ben.evaluate(full), cap) if (ok and known) else None
+    amount = to_amount(ben.evaluate_exact(full), cap) if (ok and known) else None
     missing = [n for n in declared_names(elig, ben) if full.get(n) is None]
     return Assessment(ok, amount, clauses, missing)
 
 
+AMOUNT_DTYPE = pl.Decimal(16, 2)
+
+
 def batch(
-    features: pl.DataFrame, eligibility_rule: str, benefit_formula: str, cap: float | None
+    features: pl.DataFrame, eligibility_rule: str, benefit_formula: str, cap: Decimal | float | None
 ) -> pl.DataFrame:
-    """Every eligible enterprise of the feature table and its estimated benefit (万元; null when the formula
-    needs a value the table lacks). Columns: org_id, estimate."""
+    """Every eligible enterprise of the feature table and its estimated benefit (万元, Decimal(16, 2); null
+    when the formula needs a value the table lacks). Columns: org_id, estimate.
+
+    Eligibility runs in Polars; the benefit is evaluated per eligible row with Decimal arithmetic, exactly
+    as :func:`assess` does (Polars would compute the formula in floats)."""
     elig, ben = eligibility(eligibility_rule or ""), benefit(benefit_formula or "")
     missing = [f.name for f in DECLARED_FIELDS if f.name not in features.columns]
     df = features.with_columns(
@@ -160,16 +169,26 @@ def batch(
     )
     ok = elig.to_polars().fill_null(False) if elig is not None else pl.lit(True)
     df = df.filter(ok)
-    if ben is None:
-        est = pl.lit(None, dtype=pl.Float64)
-    else:
-        est = ben.to_polars().cast(pl.Float64).clip(lower_bound=0.0)
-        if cap is not None:
-            est = pl.min_horizontal(est, pl.lit(float(cap)))
-        if ben.fields:  # an estimate needs every input it names (LEAST would otherwise skip a NULL)
-            est = pl.when(pl.all_horizontal([pl.col(f).is_not_null() for f in ben.fields])).then(est)
-        est = est.round(2)
-    return df.select(pl.col("org_id"), est.alias("estimate"))
+    cap = None if cap is None else Decimal(str(cap))
+    estimates = (
+        [_estimate(ben, row, cap) for row in df.select(sorted(ben.fields)).iter_rows(named=True)]
+        if (ben is not None)
+        else [None] * df.height
+    )
+    return pl.DataFrame(
+        {"org_id": df.get_column("org_id"), "estimate": pl.Series(estimates, dtype=AMOUNT_DTYPE)}
+    )
+
+
+def _estimate(ben: Rule, row: dict, cap: Decimal | None) -> Decimal | None:
+    if any(v is None for v in row.values()):  # an estimate needs every input it names (LEAST skips NULL)
+        return None
+    return to_amount(ben.evaluate_exact(row), cap)
+
+
+def total(hits: pl.DataFrame) -> Decimal:
+    """The exact sum of a batch's estimates (万元)."""
+    return sum((e for e in hits.get_column("estimate").to_list() if e is not None), Decimal(0)).quantize(CENT)
 
 
 # ---------------------------------------------------------------------------

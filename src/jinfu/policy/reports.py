@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 SYNTHETIC_NOTE = "含合成的示例数据，不是真实拨付记录"
 
@@ -34,7 +35,7 @@ def ledger_xlsx(payouts) -> bytes:
     ws.append(head)
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
-    total = 0
+    total = Decimal(0)
     for p in rows:
         ws.append(
             [
@@ -46,14 +47,16 @@ def ledger_xlsx(payouts) -> bytes:
                 p.enterprise.name,
                 p.enterprise.uscc or "",
                 p.division_code,
-                float(p.amount),
+                p.amount,
                 p.claim_id,
                 "是" if p.is_synthetic else "否",
             ]
         )
         ws.cell(row=ws.max_row, column=2).number_format = "yyyy-mm-dd"
-        total += float(p.amount)
-    ws.append(["合计", "", "", "", "", "", "", "", round(total, 2), "", ""])
+        ws.cell(row=ws.max_row, column=9).number_format = "0.00"
+        total += p.amount
+    ws.append(["合计", "", "", "", "", "", "", "", total, "", ""])
+    ws.cell(row=ws.max_row, column=9).number_format = "0.00"
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     for col, width in zip("ABCDEFGHIJK", (18, 12, 8, 36, 30, 30, 22, 10, 16, 10, 12), strict=True):

@@ -503,7 +503,6 @@ def run_push(
                 )
             )
         PushHit.objects.bulk_create(new_hits, ignore_conflicts=True)
-        total = hits["estimate"].sum() if hits.height else 0
         runs.append(
             PushRun.objects.create(
                 item=item,
@@ -511,7 +510,7 @@ def run_push(
                 scanned=features.height,
                 eligible=hits.height,
                 notified=notified,
-                total_estimate=Decimal(str(round(float(total or 0), 2))),
+                total_estimate=engine.total(hits),
             )
         )
     return runs
@@ -532,6 +531,7 @@ def _declared_values(item: PolicyItem, declared: dict | None) -> dict:
         if f.kind == "boolean":
             out[name] = raw in (True, "1", "true", "yes", "on", 1)
         else:
+            # stored in the claim's JSON as a float; formulas read it back exactly by its shortest repr
             out[name] = float(_dec(raw, name, f.label_zh, required=True))
     return out
 
@@ -681,27 +681,32 @@ def _state(claim: Claim, allowed: set[str], action_zh: str, action: str):
 
 
 def _reserve(item: PolicyItem, period: str, amount: Decimal):
-    """Take ``amount`` from the budget; raises if it would overdraw (nothing written then)."""
+    """Take ``amount`` from the budget; raises if it would overdraw (nothing written then).
+
+    The new balance is computed in Decimal on the locked row and written as a value: SQL arithmetic
+    (``F("remaining") - amount``) runs in floats on SQLite (0.3 - 0.1 = 0.19999999999999998, which then
+    refuses the last 0.2)."""
     if item.annual_budget is None:
         return
     ensure_budget(item, period)
     budget = Budget.objects.select_for_update().get(item=item, period=period)
-    updated = Budget.objects.filter(pk=budget.pk, remaining__gte=amount).update(
-        remaining=F("remaining") - amount
-    )
-    if updated != 1:
+    if budget.remaining < amount:
         raise Conflict(
             f"预算不足：「{item.title}」{period} 年度剩余 {budget.remaining} 万元，不足以核定 {amount} 万元",
             f"budget exceeded: {budget.remaining} (10k CNY) left for {item.code} in {period}, {amount} requested",
             field="annual_budget",
             code="budget_exceeded",
         )
+    Budget.objects.filter(pk=budget.pk).update(remaining=(budget.remaining - amount).quantize(engine.CENT))
 
 
 def _release(item: PolicyItem, period: str, amount: Decimal | None):
     if item.annual_budget is None or not amount:
         return
-    Budget.objects.filter(item=item, period=period).update(remaining=F("remaining") + amount)
+    budget = Budget.objects.select_for_update().filter(item=item, period=period).first()
+    if budget is not None:
+        restored = min(budget.remaining + amount, budget.total).quantize(engine.CENT)
+        Budget.objects.filter(pk=budget.pk).update(remaining=restored)
 
 
 def approve(

@@ -2,7 +2,8 @@
 
 Semantics shared by every back end (see docs/rules.md):
 SQL three-valued logic (a comparison with NULL is NULL, Kleene AND/OR, NOT NULL is NULL); numbers are
-compared and computed as floats; division by zero is NULL; IN with a NULL in the list is NULL when
+compared and computed as floats, except on the exact Python path (``exact=True``: money), which computes
+with Decimal; division by zero is NULL; IN with a NULL in the list is NULL when
 nothing matches; CASE without ELSE is NULL; LEAST/GREATEST ignore NULL arguments (NULL only if all
 are); COALESCE returns the first non-NULL; ROUND rounds half away from zero.
 """
@@ -10,7 +11,9 @@ are); COALESCE returns the first non-NULL; ROUND rounds half away from zero.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -24,14 +27,16 @@ PY_OP = {exp.EQ: "==", exp.NEQ: "!=", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", e
 ARITH_OP = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/"}
 
 
-def literal_value(node: exp.Expression) -> Any:
-    """The Python value of a literal node (numbers as float)."""
+def literal_value(node: exp.Expression, exact: bool = False) -> Any:
+    """The Python value of a literal node (numbers as float, or as Decimal when ``exact``)."""
     if isinstance(node, exp.Paren):
-        return literal_value(node.this)
+        return literal_value(node.this, exact)
     if isinstance(node, exp.Literal):
-        return node.this if node.is_string else float(node.this)
+        if node.is_string:
+            return node.this
+        return decimal.Decimal(node.this) if exact else float(node.this)
     if isinstance(node, exp.Neg):
-        return -literal_value(node.this)
+        return -literal_value(node.this, exact)
     if isinstance(node, exp.Boolean):
         return bool(node.this)
     if isinstance(node, exp.Null):
@@ -50,8 +55,31 @@ def is_literal(node: exp.Expression) -> bool:
 
 
 def round_half_away(x: float, d: int = 0) -> float:
+    if not math.isfinite(x):  # ROUND(1e999) is inf, ROUND(inf - inf) NaN, as in SQL
+        return x
     p = 10.0**d
     return math.copysign(math.floor(abs(x) * p + 0.5), x) / p
+
+
+# Exact arithmetic never raises: an overflow is Infinity, an invalid operation NaN (no amount then).
+EXACT_CONTEXT = decimal.Context(prec=28, rounding=decimal.ROUND_HALF_EVEN, traps=[])
+
+
+def round_half_away_exact(x: decimal.Decimal, d: int = 0) -> decimal.Decimal:
+    return x.quantize(decimal.Decimal(1).scaleb(-d), rounding=decimal.ROUND_HALF_UP)
+
+
+def to_decimal(v) -> decimal.Decimal | None:
+    """A number of a row as Decimal: a float by its shortest repr (30000.1, not 30000.099999999998545),
+    NaN as NULL."""
+    if v is None:
+        return None
+    if isinstance(v, decimal.Decimal):
+        return None if v.is_nan() else v
+    if isinstance(v, int):
+        return decimal.Decimal(int(v))
+    f = float(v)
+    return None if f != f else decimal.Decimal(repr(f))
 
 
 def _least(*xs):
@@ -66,8 +94,9 @@ def _greatest(*xs):
 
 # ------------------------------------------------------------------------------------------- Python
 class _PyGen:
-    def __init__(self, catalog: Catalog):
+    def __init__(self, catalog: Catalog, exact: bool = False):
         self.catalog = catalog
+        self.exact = exact
         self.fields: dict[str, str] = {}
         self.consts: dict[str, Any] = {}
         self.n = 0
@@ -104,7 +133,9 @@ class _PyGen:
         if isinstance(node, exp.Column):
             return self.field(node.name)
         if is_literal(node):
-            v = literal_value(node)
+            v = literal_value(node, self.exact)
+            if isinstance(v, float) and not math.isfinite(v):  # 1e999 is inf, whose repr is no literal
+                return self.const(v)
             return repr(v) if isinstance(v, str | float | bool | type(None)) else self.const(v)
         if isinstance(node, exp.Neg):
             t = self.tmp()
@@ -135,7 +166,7 @@ class _PyGen:
             hi = self.strict(t, self.gen(node.args["high"]), "{a} <= {b}")
             return self.kand(lo, hi)
         if isinstance(node, exp.In):
-            vals = [literal_value(v) for v in node.expressions]
+            vals = [literal_value(v, self.exact) for v in node.expressions]
             has_null = any(v is None for v in vals)
             s = self.const(frozenset(v for v in vals if v is not None))
             t = self.tmp()
@@ -175,32 +206,55 @@ _COERCE = {
 }
 
 
-def to_python_source(node: exp.Expression, catalog: Catalog, name: str = "_rule") -> tuple[str, dict]:
-    g = _PyGen(catalog)
+_COERCE_EXACT = _COERCE | {
+    "number": "    {v} = _decimal({v})\n",
+    "integer": "    {v} = _decimal({v})\n",
+}
+
+
+def to_python_source(
+    node: exp.Expression, catalog: Catalog, name: str = "_rule", exact: bool = False
+) -> tuple[str, dict]:
+    g = _PyGen(catalog, exact)
     body = g.gen(node)
     lines = [f"def {name}(r):"]
+    coercions = _COERCE_EXACT if exact else _COERCE
     for field, var in g.fields.items():
         lines.append(f"    {var} = r.get({field!r})")
-        coerce = _COERCE[catalog[field].type]
+        coerce = coercions[catalog[field].type]
         if coerce:
             lines.append(coerce.format(v=var).rstrip("\n"))
     lines.append(f"    return {body}")
     ns = {
         "_least": _least,
         "_greatest": _greatest,
-        "_round": round_half_away,
+        "_round": round_half_away_exact if exact else round_half_away,
+        "_decimal": to_decimal,
         "_datetime": dt.datetime,
         **g.consts,
     }
     return "\n".join(lines) + "\n", ns
 
 
-def to_python(node: exp.Expression, catalog: Catalog) -> Callable[[Mapping], Any]:
-    src, ns = to_python_source(node, catalog)
-    exec(compile(src, "<rule>", "exec"), ns)  # noqa: S102 - source generated from a validated AST
+def to_python(node: exp.Expression, catalog: Catalog, exact: bool = False) -> Callable[[Mapping], Any]:
+    """The rule as a Python function of one row. ``exact``: numbers are Decimal (fields converted by
+    :func:`to_decimal`, literals from their text), computed in :data:`EXACT_CONTEXT`; for money."""
+    src, ns = to_python_source(node, catalog, exact=exact)
+    with warnings.catch_warnings():  # `1.5 is None` (a literal IS NULL) is right, if unusual, Python
+        warnings.simplefilter("ignore", SyntaxWarning)
+        code = compile(src, "<rule>", "exec")
+    exec(code, ns)  # noqa: S102 - source generated from a validated AST
     fn = ns["_rule"]
     fn.__source__ = src
-    return fn
+    if not exact:
+        return fn
+
+    def exact_fn(row: Mapping) -> Any:
+        with decimal.localcontext(EXACT_CONTEXT):
+            return fn(row)
+
+    exact_fn.__source__ = src
+    return exact_fn
 
 
 # ------------------------------------------------------------------------------------------- Polars

@@ -21,6 +21,11 @@ CODES = {
     "type_mismatch": ("类型不匹配", "type mismatch"),
     "result_type": ("规则结果类型不对", "wrong result type"),
     "arity": ("函数参数个数不对", "wrong number of arguments"),
+    "too_long": ("规则过长", "the rule is too long"),
+    "too_deep": ("规则嵌套过深", "the rule is nested too deeply"),
+    "too_many_nodes": ("规则过于复杂", "the rule is too complex"),
+    "too_many_conditions": ("AND/OR 连接的条件过多", "too many conditions joined by AND/OR"),
+    "in_list_too_long": ("IN 列表过长", "IN list too long"),
 }
 
 

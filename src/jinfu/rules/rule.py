@@ -12,6 +12,7 @@ from sqlglot import exp
 
 from . import compile as backends
 from .catalog import Catalog
+from .limits import too_deep_for_parser
 from .validate import DIALECT, clause_span, validate
 
 
@@ -81,6 +82,15 @@ class Rule:
     def evaluate(self, row: Mapping) -> Any:
         return self._fn(row)
 
+    @cached_property
+    def _exact_fn(self) -> Callable[[Mapping], Any]:
+        return backends.to_python(self.node, self.catalog, exact=True)
+
+    def evaluate_exact(self, row: Mapping) -> Any:
+        """The rule's value with numbers as Decimal (literals exactly as written, float fields by their
+        shortest repr): for money, where ``40.5 * 0.03`` must be 1.215, not 1.2149999999999999."""
+        return self._exact_fn(row)
+
     def passes(self, row: Mapping) -> bool:
         """True only if the rule is TRUE for the row (NULL counts as not eligible)."""
         return self._fn(row) is True
@@ -106,6 +116,12 @@ class Rule:
 
 
 def compile_rule(text: str, catalog: Catalog, kind: str = "boolean") -> Rule:
-    """Validate ``text`` against ``catalog`` and return a :class:`Rule`; raises ``RuleError``."""
-    node, fields, _ = validate(text, catalog, kind)
-    return Rule(text, kind, node, fields, catalog)
+    """Validate ``text`` against ``catalog`` and return a :class:`Rule`; raises ``RuleError``.
+
+    The size limits of :mod:`jinfu.rules.limits` keep every tree shallow enough for the recursive
+    type checker; the RecursionError guard is the last line should one be missed."""
+    try:
+        node, fields, _ = validate(text, catalog, kind)
+        return Rule(text, kind, node, fields, catalog)
+    except RecursionError:
+        raise too_deep_for_parser(text) from None

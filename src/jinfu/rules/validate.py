@@ -13,8 +13,9 @@ import re
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
+from sqlglot.errors import ParseError, SqlglotError, TokenError
 
+from . import limits
 from .catalog import Catalog
 from .errors import make_error
 
@@ -119,6 +120,7 @@ def clause_span(node: exp.Expression, text: str) -> tuple[int, int]:
 def parse_expression(text: str) -> exp.Expression:
     if not text or not text.strip():
         raise make_error("empty", text or "", 0, 0)
+    limits.check_length(text)
     dialect = sqlglot.Dialect.get_or_raise(DIALECT)
     try:
         tokens = dialect.tokenize(text)
@@ -142,8 +144,11 @@ def parse_expression(text: str) -> exp.Expression:
     for marker in ("--", "/*"):
         if marker in tail:
             raise make_error("comment", text, prev_end + tail.index(marker), len(text))
+    limits.check_parentheses(text, tokens)
     try:
         statements = sqlglot.parse(PREFIX + text, dialect=DIALECT)
+    except RecursionError:
+        raise limits.too_deep_for_parser(text) from None
     except ParseError as e:
         err = e.errors[0] if e.errors else {}
         line, col = err.get("line", 1), err.get("col", 1)
@@ -154,6 +159,8 @@ def parse_expression(text: str) -> exp.Expression:
         raise make_error(
             "syntax", text, start, end, f"语法错误（{desc}）", f"syntax error ({desc})"
         ) from None
+    except SqlglotError as e:  # any other parser complaint is a syntax error of the rule, never a 500
+        raise make_error("syntax", text, 0, len(text), f"语法错误（{e}）", f"syntax error ({e})") from None
     stmts = [s for s in statements if s is not None]
     if len(stmts) != 1 or not isinstance(stmts[0], exp.Select):
         raise make_error("not_expression", text, 0, len(text))
@@ -167,6 +174,8 @@ def parse_expression(text: str) -> exp.Expression:
         if kw:
             s = min(s, kw.start())
         raise make_error("not_expression", text, s, e)
+    if not select.expressions:
+        raise make_error("syntax", text, 0, len(text))
     if len(select.expressions) != 1:
         s, e = node_span(select.expressions[1], text)
         comma = text.rfind(",", 0, s)
@@ -176,6 +185,7 @@ def parse_expression(text: str) -> exp.Expression:
         s, e = node_span(node.args["alias"], text)
         raise make_error("not_expression", text, s, e, "不能使用别名（AS）", "aliases are not allowed")
     node.pop()  # detach from the SELECT
+    limits.check_tree(text, node, node_span)
     return node
 
 
