@@ -19,7 +19,7 @@ router = Router(tags=["core 基础"])
 
 
 def _fail(exc: JinfuError):
-    raise HttpError(exc.status, f"{exc.message_zh} / {exc.message_en}")
+    raise exc  # the API's error handler answers with the status and a bilingual body (core.api_errors)
 
 
 def _need(request: HttpRequest, scope: str):

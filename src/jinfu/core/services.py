@@ -45,6 +45,12 @@ def grant_access(
         )
     if purpose not in Purpose.values:
         raise ValidationFailed(f"用途无效：{purpose}", f"Invalid purpose: {purpose}", field="purpose")
+    if not isinstance(expires_at, dt.datetime) or timezone.is_naive(expires_at):
+        raise ValidationFailed(
+            "到期时间须带时区（例如 2026-08-01T00:00:00+08:00）",
+            "expires_at must carry a timezone offset (e.g. 2026-08-01T00:00:00+08:00)",
+            field="expires_at",
+        )
     now = timezone.now()
     if expires_at <= now:
         raise ValidationFailed(

@@ -228,6 +228,9 @@ def audit(request):
     tab = request.GET.get("tab", "security")
     if tab == "changes":
         page = _page(request, selectors.change_log_for(request.user), 30)
+        for entry in page:
+            # a list of pairs: a changed field called "items" must not shadow dict.items in the template
+            entry.change_rows = sorted(entry.changes_dict.items())
     else:
         page = _page(
             request, selectors.security_events_for(request.user, kind=request.GET.get("kind") or None), 30

@@ -4,8 +4,11 @@
   the view (which shows them as messages or form errors). ``page(guard=…)`` also refuses users the guard
   rejects.
 - ``api_principal``: who is calling, refusing API keys that lack the endpoint's scope.
-- ``api_call``: run a selector or service; a JinfuError becomes an HttpError with its status and both
-  messages (and each problem's rule when the error carries several).
+- ``api_call``: run a selector or service; a JinfuError propagates to the API's one error handler
+  (jinfu.core.api_errors), which answers with its status and a bilingual body naming the field and rule.
+
+A JinfuError that a page does not handle itself becomes an error page with the error's status (422, 409…)
+and both messages, never a 500.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import functools
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseForbidden
+from django.shortcuts import render
 from ninja.errors import HttpError
 
 from .errors import Forbidden, JinfuError
@@ -34,11 +38,16 @@ def page(func=None, *, guard=None, guard_message: str = "无权访问 / not allo
             except JinfuError as exc:
                 if exc.status == 404:
                     raise Http404(exc.message_zh) from exc
-                raise
+                return error_page(request, exc)
 
         return wrapper
 
     return decorate(func) if func is not None else decorate
+
+
+def error_page(request, exc: JinfuError):
+    """A page for a domain error the view did not show itself: its status and both messages."""
+    return render(request, "core/error.html", {"error": exc}, status=exc.status)
 
 
 def api_principal(request, scope: str):
@@ -48,16 +57,5 @@ def api_principal(request, scope: str):
     return p
 
 
-def api_error(exc: JinfuError) -> HttpError:
-    detail = f"{exc.message_zh} / {exc.message_en}"
-    problems = getattr(exc, "problems", None)
-    if problems:
-        detail += " | " + "; ".join(f"{pr['rule']}: {pr['message_en']}" for pr in problems)
-    return HttpError(exc.status, detail)
-
-
 def api_call(fn, *args, **kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except JinfuError as exc:
-        raise api_error(exc) from None
+    return fn(*args, **kwargs)
