@@ -364,3 +364,49 @@ def test_a_domain_error_body_names_the_field_and_code(client, ent):
     assert resp.status_code == 422
     body = _bilingual(resp)
     assert (body["code"], body["field"]) == ("validation", "amount")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/orgs?offset=217596131778042232832", "/api/v1/codes/industries?offset=217596131778042232832"],
+)
+def test_a_number_the_database_cannot_hold_is_a_422(client, ent, path):
+    client.force_login(ent)
+    resp = client.get(path)
+    assert resp.status_code == 422
+    _bilingual(resp)
+
+
+def test_an_unknown_api_url_is_a_json_404(client, ent):
+    client.force_login(ent)
+    resp = client.post("/api/v1/imports/-5/commit")
+    assert resp.status_code == 404 and resp["Content-Type"].startswith("application/json")
+    assert _bilingual(resp)["code"] == "not_found"
+    assert client.get("/no-such-page/").status_code == 404
+
+
+def test_the_new_policy_form_opens_for_a_government_officer(client, gov):
+    client.force_login(gov)
+    resp = client.get("/policy/manage/policies/new/")
+    assert resp.status_code == 200
+    assert 'name="title" value=""' in resp.content.decode()
+
+
+@pytest.mark.parametrize("role", ["institution", "government", "regulator"])
+def test_only_the_enterprise_and_admins_open_its_edit_form(client, make_user, ent, role):
+    """The form shows private fields (the legal representative's ID number, revenue) outside any grant."""
+    from jinfu.core.models import EnterpriseProfile
+
+    EnterpriseProfile.objects.filter(organization=ent.organization).update(
+        legal_rep_id_number="110101199001011234"
+    )
+    other = make_user(role)
+    if role == "government":
+        other.organization.division_id = ent.organization.division_id or "500103"
+        other.organization.save()
+    client.force_login(other)
+    resp = client.get(f"/orgs/{ent.organization_id}/edit/")
+    assert resp.status_code in (302, 403)
+    assert "110101199001011234" not in resp.content.decode()
+    client.force_login(ent)
+    assert client.get(f"/orgs/{ent.organization_id}/edit/").status_code == 200

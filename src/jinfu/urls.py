@@ -3,6 +3,9 @@ from django.urls import include, path
 
 from jinfu.api import api
 from jinfu.core import views
+from jinfu.core.api_errors import not_found
+
+handler404 = not_found
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -9,7 +9,9 @@ missing login (``AuthenticationError``) come from ninja itself. Each becomes an 
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.db import DataError
+from django.http import Http404, JsonResponse
+from django.views.defaults import page_not_found
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -122,6 +124,20 @@ def install_error_handlers(api) -> None:
     @api.exception_handler(Http404)
     def _not_found(request, exc):
         return respond(request, 404, _body(404, *_split(ERROR_STATUSES[404])))
+
+    @api.exception_handler(OverflowError)
+    @api.exception_handler(DataError)
+    def _out_of_range(request, exc):
+        # a number the database cannot hold (offset=2**70, an id past BIGINT): the input is out of range
+        return respond(request, 422, _body(422, "数值超出允许范围", "a number is out of range"))
+
+
+def not_found(request, exception=None):
+    """handler404: an unknown URL under /api/ answers with the JSON error body, pages with the 404 page
+    (a path such as /api/v1/imports/-5/commit matches no route: ids are non-negative integers)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(_body(404, *_split(ERROR_STATUSES[404])), status=404)
+    return page_not_found(request, exception)
 
 
 def document_errors(schema: dict) -> dict:

@@ -147,6 +147,14 @@ def can_register_enterprise(actor) -> bool:
     return p.is_admin or (p.role == Role.GOVERNMENT and p.api_key is None)
 
 
+def can_edit_enterprise(actor, organization: Organization) -> bool:
+    """The enterprise's own users (in the browser) and admins; nobody else sees its edit form, which shows
+    private fields (legal representative's ID number, revenue, assets) outside any grant."""
+    p = as_principal(actor)
+    own = p.role == Role.ENTERPRISE and p.org_id == organization.pk and p.api_key is None
+    return own or p.is_admin
+
+
 def save_enterprise(actor, values: dict, *, organization: Organization | None = None):
     """Create an enterprise (admin, government in its division) or update one (the enterprise itself,
     admin) from a web form. The form's values go through the import engine's row rules, so a form and
@@ -164,8 +172,7 @@ def save_enterprise(actor, values: dict, *, organization: Organization | None = 
                 "Only admins and government users can register enterprises",
             )
     else:
-        own = p.role == Role.ENTERPRISE and p.org_id == organization.pk and p.api_key is None
-        if not (own or p.is_admin):
+        if not can_edit_enterprise(p, organization):
             raise Forbidden("无权修改该企业信息", "You may not edit this enterprise")
         values = dict(values, uscc=organization.uscc or values.get("uscc", ""))
     division_limit = p.organization.division_id if (p.role == Role.GOVERNMENT and p.organization) else None

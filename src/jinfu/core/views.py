@@ -307,6 +307,10 @@ def enterprise_form(request, pk: int | None = None):
         except JinfuError as exc:
             _error(request, exc)
             return redirect("org-list")
+        if not services.can_edit_enterprise(request.user, org):
+            return HttpResponseForbidden(
+                "只有企业本身和平台管理员可以修改企业信息 / the enterprise itself and admins only"
+            )
     elif not services.can_register_enterprise(request.user):
         return HttpResponseForbidden("只有平台管理员和政府用户可以登记企业 / admins and government only")
     problems: list[dict] = []

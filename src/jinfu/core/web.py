@@ -18,7 +18,9 @@ import functools
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import render
+from ninja import Field, Schema
 from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination
 
 from .errors import Forbidden, JinfuError
 from .principal import as_principal
@@ -59,3 +61,14 @@ def api_principal(request, scope: str):
 
 def api_call(fn, *args, **kwargs):
     return fn(*args, **kwargs)
+
+
+MAX_OFFSET = 10**9  # beyond any table here; larger numbers overflow the database's integers (a 500 before)
+
+
+class BoundedLimitOffset(LimitOffsetPagination):
+    """limit 1–500 and offset 0–10^9, declared in the OpenAPI, checked before any query runs."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=500)
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
