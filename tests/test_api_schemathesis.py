@@ -75,8 +75,23 @@ def _fuzz(operation, headers, cookies, stats) -> list[str]:
     return failures[-1:]
 
 
+@pytest.fixture
+def keep_db_connection():
+    """Requests go straight to the WSGI app, not through Django's test client, so Django would close the
+    database connection after each one (request_finished → close_old_connections) and, on PostgreSQL,
+    with it the test's transaction. Do what the test client does: keep it open for the test."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.mark.parametrize("role", ROLES)
-def test_api_conforms_to_its_openapi_for_every_role(role, make_user, reference_data):
+def test_api_conforms_to_its_openapi_for_every_role(role, make_user, reference_data, keep_db_connection):
     import schemathesis
 
     from jinfu.wsgi import application
