@@ -1,15 +1,23 @@
 """The public REST API: /api/v1/ with OpenAPI at /api/v1/openapi.json and docs at /api/v1/docs."""
 
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
 
 from jinfu.core.api import router as core_router
 from jinfu.core.api_codes import router as codes_router
+from jinfu.core.api_errors import document_errors, install_error_handlers
 from jinfu.core.apikeys import ApiKeyAuth, SessionAuthCSRF
 from jinfu.core.imports.api import router as imports_router
 from jinfu.core.modules import contracts, resolve
 
-api = NinjaAPI(
+
+class JinfuAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document lists the shared error responses (401/403/404/409/422) everywhere."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        return document_errors(super().get_openapi_schema(*args, **kwargs))
+
+
+api = JinfuAPI(
     title="jinfu 金服 API",
     version="1",
     description=(
@@ -29,10 +37,5 @@ for _label, contract in contracts():  # every installed module's router, from it
 api.add_router("/", core_router)
 
 
-@api.exception_handler(AuthenticationError)
-def _unauthenticated(request, exc):
-    return api.create_response(
-        request,
-        {"detail": "未登录或 API 密钥无效 / Not authenticated or invalid API key", "code": "unauthenticated"},
-        status=401,
-    )
+# Domain errors, parse errors, a missing login: one bilingual error body (jinfu.core.api_errors).
+install_error_handlers(api)

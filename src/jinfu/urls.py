@@ -5,7 +5,10 @@ from django.urls import include, path
 
 from jinfu.api import api
 from jinfu.core import views
+from jinfu.core.api_errors import not_found
 from jinfu.core.modules import contracts
+
+handler404 = not_found
 
 urlpatterns = [
     path("", views.home, name="home"),

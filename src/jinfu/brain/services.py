@@ -35,6 +35,44 @@ def _problem(field: str, value, rule: str, zh: str, en: str, row: int | None = N
     }
 
 
+# Plausible ranges per unit family, in the normalized unit (亿元, 亿美元, %, 个百分点, a count): a figure
+# outside is a typo or a unit slip (10^30, 万元 typed as 亿元), not a fact about a Chinese district or city.
+PLAUSIBLE = {
+    "money_cny": (-1e6, 1e6, "绝对值不超过 100 万亿元", "|value| ≤ 1e6 亿元 (100 trillion CNY)"),
+    "money_usd": (-1.5e5, 1.5e5, "绝对值不超过 15 万亿美元", "|value| ≤ 1.5e5 亿美元"),
+    "percentage_point": (-100.0, 100.0, "应在 -100 到 100 个百分点之间", "between -100 and 100 points"),
+    "count": (0.0, 1e8, "应在 0 到 1 亿之间", "between 0 and 100 million"),
+}
+PLAUSIBLE_SHARE = (0.0, 100.0, "占比应在 0–100% 之间", "a share lies between 0 and 100 %")
+PLAUSIBLE_RATE = (
+    -100.0,
+    1000.0,
+    "增速或比率应在 -100% 到 1000% 之间",
+    "a rate lies between -100 % and 1000 %",
+)
+
+
+def _implausible(indicator: Indicator, normalized: float, family: str, value, row: int | None) -> dict | None:
+    """A problem when the figure lies outside the plausible range of its unit (and kind, for percentages)."""
+    if family == "percent":
+        bounds = PLAUSIBLE_SHARE if indicator.kind == Indicator.Kind.SHARE else PLAUSIBLE_RATE
+    else:
+        bounds = PLAUSIBLE.get(family)
+    if bounds is None:
+        return None
+    low, high, zh, en = bounds
+    if low <= normalized <= high:
+        return None
+    return _problem(
+        "value",
+        value,
+        "range.implausible",
+        f"数值超出合理范围：{zh}（指标单位 {indicator.unit}）",
+        f"value is implausible: {en} (indicator unit {indicator.unit})",
+        row,
+    )
+
+
 def check_actual(
     indicator: Indicator | None,
     *,
@@ -174,6 +212,9 @@ def check_actual(
                 )
             else:
                 converted = engine.convert_unit(number, unit, indicator.unit)
+                problem = _implausible(indicator, v_norm, family, value, row)
+                if problem:
+                    problems.append(problem)
         if indicator.kind in MONEY_OR_COUNT and number < 0:
             problems.append(
                 _problem("value", value, "range.negative", "不能为负数", "must not be negative", row)

@@ -8,18 +8,19 @@ from decimal import Decimal
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from . import selectors, services
 from .errors import JinfuError
 from .models import Organization
 from .principal import as_principal
+from .web import BoundedLimitOffset
 
 router = Router(tags=["core 基础"])
 
 
 def _fail(exc: JinfuError):
-    raise HttpError(exc.status, f"{exc.message_zh} / {exc.message_en}")
+    raise exc  # the API's error handler answers with the status and a bilingual body (core.api_errors)
 
 
 def _need(request: HttpRequest, scope: str):
@@ -70,7 +71,7 @@ class OrgOut(Schema):
 
 
 @router.get("/orgs", response=list[OrgOut], summary="组织名录（公开字段）/ organization directory")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffset)
 def list_orgs(request, kind: str | None = None, q: str | None = None):
     _need(request, "orgs:read")
     return selectors.visible_organizations(request.auth, kind=kind, q=q)
@@ -188,7 +189,7 @@ class AccessOut(Schema):
 
 
 @router.get("/access-records", response=list[AccessOut], summary="数据访问记录 / who read what and when")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffset)
 def access_records(request):
     _need(request, "enterprise_data:read")
     return selectors.access_records_for(request.auth)

@@ -5,13 +5,14 @@ All endpoints are public (``auth=None``): they expose only published standards, 
 
 import datetime as dt
 
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from jinfu.core.reference import selectors
 from jinfu.core.reference.size import UnknownStandard, classify_size, default_standard
 from jinfu.core.reference.uscc import validate_uscc
 from jinfu.core.reference.workdays import WorkdayDataUnavailable, add_workdays
+from jinfu.core.web import MAX_OFFSET
 
 router = Router(tags=["codes 参考代码"])
 
@@ -126,16 +127,12 @@ class IndustryQuery(Schema):
     q: str = ""
     level: str | None = None
     parent: str | None = None
-    limit: int = 50
-    offset: int = 0
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 @router.get("/industries", response=IndustryPage, auth=None, summary="国民经济行业分类 (GB/T 4754-2017)")
 def industries(request, filters: Query[IndustryQuery]):
-    if not 1 <= filters.limit <= 200:
-        raise HttpError(422, "limit 必须在 1–200 之间 / limit must be between 1 and 200")
-    if filters.offset < 0:
-        raise HttpError(422, "offset 不能为负 / offset must not be negative")
     count, items = selectors.search_industries(
         filters.q, filters.level, filters.parent, filters.limit, filters.offset
     )

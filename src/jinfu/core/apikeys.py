@@ -85,4 +85,12 @@ class ApiKeyAuth(HttpBearer):
 
 
 class SessionAuthCSRF(SessionAuth):
-    """Browser session; unsafe methods need the CSRF token (django-ninja checks it)."""
+    """Browser session; unsafe methods need the CSRF token (django-ninja checks it).
+
+    Without a logged-in user there is no session to protect: the request is unauthenticated (401), not a
+    CSRF failure (403), so a client learns to log in or send its API key rather than to fetch a token."""
+
+    def _get_key(self, request):
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)

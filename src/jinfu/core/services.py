@@ -64,6 +64,12 @@ def grant_access(
     purpose_note = clean_name(
         purpose_note, field="purpose_note", label_zh="用途说明", label_en="purpose note"
     )
+    if not isinstance(expires_at, dt.datetime) or timezone.is_naive(expires_at):
+        raise ValidationFailed(
+            "到期时间须带时区（例如 2026-08-01T00:00:00+08:00）",
+            "expires_at must carry a timezone offset (e.g. 2026-08-01T00:00:00+08:00)",
+            field="expires_at",
+        )
     now = timezone.now()
     if expires_at <= now:
         raise ValidationFailed(
@@ -236,6 +242,14 @@ def enterprise_write_refusal(
     if not (own or p.is_admin):
         return REFUSE_EDIT
     return None
+
+
+def can_edit_enterprise(actor, organization: Organization) -> bool:
+    """The enterprise's own users (in the browser) and admins; nobody else sees its edit form, which shows
+    private fields (legal representative's ID number, revenue, assets) outside any grant."""
+    p = as_principal(actor)
+    own = p.role == Role.ENTERPRISE and p.org_id == organization.pk and p.api_key is None
+    return own or p.is_admin
 
 
 def save_enterprise(actor, values: dict, *, organization: Organization | None = None):

@@ -279,6 +279,9 @@ def audit(request):
     tab = request.GET.get("tab", "security")
     if tab == "changes":
         page = _page(request, selectors.change_log_for(request.user), 30)
+        for entry in page:
+            # a list of pairs: a changed field called "items" must not shadow dict.items in the template
+            entry.change_rows = sorted(entry.changes_dict.items())
     else:
         page = _page(
             request, selectors.security_events_for(request.user, kind=request.GET.get("kind") or None), 30
@@ -362,6 +365,10 @@ def enterprise_form(request, pk: int | None = None):
         except JinfuError as exc:
             _error(request, exc)
             return redirect("org-list")
+        if not services.can_edit_enterprise(request.user, org):
+            return HttpResponseForbidden(
+                "只有企业本身和平台管理员可以修改企业信息 / the enterprise itself and admins only"
+            )
     elif not services.can_register_enterprise(request.user):
         return HttpResponseForbidden("只有平台管理员和政府用户可以登记企业 / admins and government only")
     p = as_principal(request.user)

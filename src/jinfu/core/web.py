@@ -4,10 +4,13 @@
   the view (which shows them as messages or form errors). ``page(guard=…)`` also refuses users the guard
   rejects.
 - ``api_principal``: who is calling, refusing API keys that lack the endpoint's scope.
-- ``api_call``: run a selector or service; a JinfuError becomes an HttpError with its status and both
-  messages (and each problem's rule when the error carries several).
+- ``api_call``: run a selector or service; a JinfuError propagates to the API's one error handler
+  (jinfu.core.api_errors), which answers with its status and a bilingual body naming the field and rule.
 - ``api_rule_check`` and ``RuleCheckOut``: the rule editors' check-and-preview endpoints (an invalid rule
   is an answer, ``valid: false`` with the position; a refusal or rate limit is an HTTP error).
+
+A JinfuError that a page does not handle itself becomes an error page with the error's status (422, 409…)
+and both messages, never a 500.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ import functools
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseForbidden
-from ninja import Schema
+from django.shortcuts import render
+from ninja import Field, Schema
 from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination
 
 from .errors import Forbidden, JinfuError, ValidationFailed
 from .principal import as_principal
@@ -37,11 +42,16 @@ def page(func=None, *, guard=None, guard_message: str = "无权访问 / not allo
             except JinfuError as exc:
                 if exc.status == 404:
                     raise Http404(exc.message_zh) from exc
-                raise
+                return error_page(request, exc)
 
         return wrapper
 
     return decorate(func) if func is not None else decorate
+
+
+def error_page(request, exc: JinfuError):
+    """A page for a domain error the view did not show itself: its status and both messages."""
+    return render(request, "core/error.html", {"error": exc}, status=exc.status)
 
 
 def api_principal(request, scope: str):
@@ -51,19 +61,8 @@ def api_principal(request, scope: str):
     return p
 
 
-def api_error(exc: JinfuError) -> HttpError:
-    detail = f"{exc.message_zh} / {exc.message_en}"
-    problems = getattr(exc, "problems", None)
-    if problems:
-        detail += " | " + "; ".join(f"{pr['rule']}: {pr['message_en']}" for pr in problems)
-    return HttpError(exc.status, detail)
-
-
 def api_call(fn, *args, **kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except JinfuError as exc:
-        raise api_error(exc) from None
+    return fn(*args, **kwargs)
 
 
 class DisclosureReasonOut(Schema):
@@ -108,5 +107,14 @@ def api_rule_check(fn, *args, **kwargs) -> dict:
             "start": pos[0] if pos else None,
             "end": pos[1] if pos else None,
         }
-    except JinfuError as exc:
-        raise api_error(exc) from None
+
+
+MAX_OFFSET = 10**9  # beyond any table here; larger numbers overflow the database's integers (a 500 before)
+
+
+class BoundedLimitOffset(LimitOffsetPagination):
+    """limit 1–500 and offset 0–10^9, declared in the OpenAPI, checked before any query runs."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=500)
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from ninja import Router
 from ninja.errors import HttpError
 
-from jinfu.core.errors import JinfuError
 from jinfu.core.web import api_principal
 
 from . import selectors
@@ -30,10 +29,7 @@ def _v(v):
 @router.get("/profile/{enterprise_id}", summary="企业画像（按授权范围分节）/ enterprise profile by section")
 def profile(request, enterprise_id: int):
     p = _p(request)
-    try:
-        ctx = selectors.profile(p, enterprise_id)
-    except JinfuError as exc:
-        raise HttpError(exc.status, f"{exc.message_zh} / {exc.message_en}") from None
+    ctx = selectors.profile(p, enterprise_id)
     return {
         "enterprise_id": ctx["enterprise"].pk,
         "name": ctx["enterprise"].name,
@@ -74,10 +70,7 @@ def score(request, enterprise_id: int):
     org = Organization.objects.filter(pk=enterprise_id, kind=Organization.Kind.ENTERPRISE).first()
     if org is None:
         raise HttpError(404, "企业不存在 / enterprise not found")
-    try:
-        data = credit_view(p, org)
-    except JinfuError as exc:
-        raise HttpError(exc.status, f"{exc.message_zh} / {exc.message_en}") from None
+    data = credit_view(p, org)
     data = {k: v for k, v in data.items() if k != "enterprise"}
     data["model"] = str(data["model"]) if data.get("model") is not None else None
     return _jsonable(data)
@@ -94,10 +87,7 @@ def _jsonable(value):
 @router.get("/distribution", summary="信用分布（政府）/ distributions by district and industry")
 def distribution(request):
     p = _p(request)
-    try:
-        d = selectors.distributions(p)
-    except JinfuError as exc:
-        raise HttpError(exc.status, f"{exc.message_zh} / {exc.message_en}") from None
+    d = selectors.distributions(p)
     return {"by_division": d["by_division"], "by_industry": d["by_industry"]}
 
 

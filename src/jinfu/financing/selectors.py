@@ -10,7 +10,7 @@ import polars as pl
 from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 
-from jinfu.core.errors import Forbidden, NotFound
+from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
 from jinfu.core.features import feature_row
 from jinfu.core.models import Grant, Organization, Role, Scope
 from jinfu.core.principal import as_principal
@@ -21,8 +21,36 @@ from . import engine, rulebook
 from .models import Application, Demand, DemandClaim, Fund, Product, RoadshowEvent, RoadshowProject
 
 
+def _filter_amount(value) -> Decimal | None:
+    """The market's amount filter (万元) as typed in the query string: a positive, plausible number."""
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        d = Decimal(str(value).replace(",", "").strip())
+    except ArithmeticError:
+        d = None
+    if d is None or not d.is_finite() or not 0 < d <= Decimal("10000000"):
+        raise ValidationFailed(
+            "金额应为大于 0 的数字（万元）", "amount must be a positive number (万元)", field="amount"
+        )
+    return d
+
+
+def _filter_term(value) -> int | None:
+    """The market's term filter: whole months, 1–360."""
+    if value is None or str(value).strip() == "":
+        return None
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 3 and 1 <= int(text) <= 360):
+        raise ValidationFailed(
+            "期限应为 1–360 之间的整数（月）", "term must be a whole number of months, 1-360", field="term"
+        )
+    return int(text)
+
+
 def catalog(actor, *, category=None, subtype=None, amount=None, term=None, q=None, institution_id=None):
     """产品超市: published products (institutions also see their own drafts in their workbench)."""
+    amount, term = _filter_amount(amount), _filter_term(term)
     qs = Product.objects.filter(status=Product.Status.PUBLISHED).select_related("institution")
     if category:
         qs = qs.filter(category=category)

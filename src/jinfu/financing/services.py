@@ -448,19 +448,71 @@ def apply(
     return app
 
 
+def _version(value) -> int | None:
+    """The lock version a form or client sent (an integer), or None when it sent none."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise ValidationFailed(
+            "版本号无效，请刷新页面后重试", "lock_version is not a whole number", field="lock_version"
+        ) from None
+
+
+def _disbursed_on(value, app: Application, today: dt.date) -> dt.date:
+    """放款日期: a real date between the day the application was submitted and today."""
+    if not value:
+        return today
+    if not isinstance(value, dt.date):
+        try:
+            value = dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ValidationFailed(
+                "放款日期无效（格式 YYYY-MM-DD）",
+                "disbursed_on is not a date (YYYY-MM-DD)",
+                field="disbursed_on",
+            ) from None
+    submitted = timezone.localtime(app.submitted_at).date()
+    if value > today:
+        raise ValidationFailed(
+            "放款日期不能晚于今天", "the disbursement date is in the future", field="disbursed_on"
+        )
+    if value < submitted:
+        raise ValidationFailed(
+            f"放款日期不能早于申请提交日期 {submitted}",
+            f"the disbursement date is before the application was submitted ({submitted})",
+            field="disbursed_on",
+        )
+    return value
+
+
+def _within_product(app: Application, value, field: str, low: str, high: str, zh: str, en: str):
+    """An approved figure must lie within the limits of the product version the enterprise applied to."""
+    limits = app.product_version.snapshot
+    lo, hi = Decimal(str(limits[low])), Decimal(str(limits[high]))
+    if not lo <= Decimal(value) <= hi:
+        raise ValidationFailed(
+            f"{zh}应在产品（第 {app.product_version.version} 版）规定的 {lo}–{hi} 之间",
+            f"{en} must lie within the product version's limits {lo}-{hi}",
+            field=field,
+        )
+
+
 def transition(
-    actor, application_id: int, action: str, *, expected_version: int | None = None, **decision
+    actor, application_id: int, action: str, *, expected_version: int | str | None = None, **decision
 ) -> Application:
     """Move an application one step. Illegal transitions are errors; two officers deciding at once
     cannot both succeed (row lock plus an optimistic version check)."""
     if action not in TRANSITIONS:
         raise ValidationFailed(f"未知操作：{action}", f"unknown action: {action}", field="action")
+    expected_version = _version(expected_version)
     allowed_from, to, who, sla = TRANSITIONS[action]
     p = as_principal(actor)
     with transaction.atomic():
         app = (
             Application.objects.select_for_update()
-            .select_related("product", "enterprise")
+            .select_related("product", "product_version", "enterprise")
             .filter(pk=application_id)
             .first()
         )
@@ -507,16 +559,28 @@ def transition(
             if not 0 <= rate <= 36:
                 raise ValidationFailed("执行利率应在 0–36% 之间", "rate must be 0-36%", field="rate")
             app.rate = rate
+            _within_product(
+                app,
+                app.approved_amount,
+                "approved_amount",
+                "amount_min",
+                "amount_max",
+                "批准金额（万元）",
+                "approved amount",
+            )
             app.approved_term = _term(decision.get("approved_term") or app.term_months, "approved_term")
+            _within_product(
+                app,
+                app.approved_term,
+                "approved_term",
+                "term_min",
+                "term_max",
+                "批准期限（月）",
+                "approved term",
+            )
             app.decided_at = timezone.now()
         if action == "disburse":
-            app.disbursed_on = decision.get("disbursed_on") or today
-            if isinstance(app.disbursed_on, str):
-                app.disbursed_on = dt.date.fromisoformat(app.disbursed_on)
-            if app.disbursed_on > today:
-                raise ValidationFailed(
-                    "放款日期不能晚于今天", "the disbursement date is in the future", field="disbursed_on"
-                )
+            app.disbursed_on = _disbursed_on(decision.get("disbursed_on"), app, today)
         days = (
             sla
             if sla is not None

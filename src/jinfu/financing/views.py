@@ -141,7 +141,7 @@ def application_detail(request, pk: int):
                 request.user,
                 app.pk,
                 action,
-                expected_version=int(request.POST.get("lock_version") or app.lock_version),
+                expected_version=request.POST.get("lock_version") or app.lock_version,
                 reason_code=request.POST.get("reason_code"),
                 note=request.POST.get("note", ""),
                 approved_amount=request.POST.get("approved_amount") or None,

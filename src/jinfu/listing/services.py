@@ -57,6 +57,12 @@ def _decimal(value, field: str) -> Decimal | None:
         raise ValidationFailed(f"{zh}不是有效的数字", f"{en} is not a number", field=field) from None
     if not d.is_finite():
         raise ValidationFailed(f"{zh}不是有效的数字", f"{en} is not a number", field=field)
+    if abs(d) > MAX_AMOUNT:  # checked before rounding: 1e30 cannot even be quantized to cents
+        raise ValidationFailed(
+            f"{zh}超出合理范围（绝对值 ≤ 1万亿元；单位为万元）",
+            f"{en} is implausibly large (|value| ≤ 1e8 万元)",
+            field=field,
+        )
     return d.quantize(Decimal("0.01"))
 
 

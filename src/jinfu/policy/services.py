@@ -459,9 +459,13 @@ def run_push(
     """For each open item (or one), find every eligible enterprise with its estimate over the feature table
     (Polars) and notify it once per item and period. Returns the runs."""
     if actor is not None:
-        _require_government(
-            actor, None if item_id is None else PolicyItem.objects.get(pk=item_id).policy.division_id
-        )
+        division = None
+        if item_id is not None:
+            item = PolicyItem.objects.select_related("policy").filter(pk=item_id).first()
+            if item is None:
+                raise NotFound("政策事项不存在", "Policy item not found", field="item_id")
+            division = item.policy.division_id
+        _require_government(actor, division)
     today = _today(today)
     period = period_of(today)
     items = (
@@ -863,6 +867,30 @@ def resolve_objection(
     return claim
 
 
+def _voucher_reused(voucher: str) -> Conflict:
+    return Conflict(
+        f"拨付凭证号 {voucher} 已用于另一笔拨付",
+        f"voucher {voucher} was already used for another payout",
+        field="voucher",
+        code="voucher_reused",
+    )
+
+
+def _create_payout(claim: Claim, voucher: str, today: dt.date, user) -> Payout:
+    return Payout.objects.create(
+        claim=claim,
+        item=claim.item,
+        enterprise=claim.enterprise,
+        division_code=claim.enterprise.division_id or "",
+        period=claim.period,
+        amount=claim.approved_amount,
+        paid_on=today,
+        voucher=voucher,
+        paid_by=user,
+        is_synthetic=claim.enterprise.is_synthetic or claim.item.is_synthetic,
+    )
+
+
 def pay(
     actor, claim_id: int, *, voucher: str = "", today: dt.date | None = None, expected_version=None
 ) -> Payout:
@@ -888,18 +916,17 @@ def pay(
             )
         _bump(claim, expected_version)
         voucher = (voucher or "").strip() or f"ZC{claim.period}-{claim.pk:06d}"
-        payout = Payout.objects.create(
-            claim=claim,
-            item=claim.item,
-            enterprise=claim.enterprise,
-            division_code=claim.enterprise.division_id or "",
-            period=claim.period,
-            amount=claim.approved_amount,
-            paid_on=today,
-            voucher=voucher,
-            paid_by=p.user,
-            is_synthetic=claim.enterprise.is_synthetic or claim.item.is_synthetic,
-        )
+        if len(voucher) > 64:
+            raise ValidationFailed(
+                "拨付凭证号最长 64 个字符", "the voucher is at most 64 characters", field="voucher"
+            )
+        if Payout.objects.filter(voucher=voucher).exists():
+            raise _voucher_reused(voucher)
+        try:
+            with transaction.atomic():  # a concurrent payout may take the voucher between check and insert
+                payout = _create_payout(claim, voucher, today, p.user)
+        except IntegrityError:
+            raise _voucher_reused(voucher) from None
         claim.status = Claim.Status.PAID
         claim.stage_due = None
         claim.save()

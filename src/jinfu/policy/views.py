@@ -297,6 +297,11 @@ def policy_edit(request, pk: int | None = None):
         "policy/policy_edit.html",
         {
             "policy": policy,
+            # what the form shows: the posted value, else the saved one (a new policy has none)
+            "values": {
+                k: request.POST.get(k) or (getattr(policy, k, "") if policy else "") or ""
+                for k in ("title", "issuer", "doc_number")
+            },
             "error": error,
             "faq_text": faq_text,
             "tags_text": ", ".join(t.name for t in policy.tags.all()) if policy else "",
