@@ -74,6 +74,7 @@ def test_registration_form_checks_the_uscc_live(live_app, page, make_user, scree
     assert field.get_attribute("aria-invalid") == "true"
     field.fill("91500000202869177Y")
     field.blur()
-    page.wait_for_function("document.querySelector('#f-uscc').getAttribute('aria-invalid') === 'false'")
+    # a locator wait (no string evaluated in the page, which the strict CSP may refuse)
+    page.locator("#f-uscc[aria-invalid='false']").wait_for()
     assert "重庆" in feedback.inner_text()
     screenshot(page, "uscc-valid")

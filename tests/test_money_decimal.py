@@ -196,3 +196,11 @@ def test_the_number_filter(value, shown):
     from jinfu.core.templatetags.jinfu_numbers import number
 
     assert number(value) == shown
+
+
+def test_a_fixed_amount_formula_gives_every_eligible_enterprise_that_amount():
+    """A benefit formula naming no field (「一次性奖励 20 万元」) is evaluated once per eligible row."""
+    features = pl.DataFrame({"org_id": [1, 2, 3], "revenue": [10.0, 600.0, 900.0]})
+    hits = engine.batch(features, "revenue >= 500", "20", None)
+    assert hits.get_column("org_id").to_list() == [2, 3]
+    assert engine.total(hits) == Decimal("40.00")

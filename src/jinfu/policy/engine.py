@@ -170,11 +170,12 @@ def batch(
     ok = elig.to_polars().fill_null(False) if elig is not None else pl.lit(True)
     df = df.filter(ok)
     cap = None if cap is None else Decimal(str(cap))
-    estimates = (
-        [_estimate(ben, row, cap) for row in df.select(sorted(ben.fields)).iter_rows(named=True)]
-        if (ben is not None)
-        else [None] * df.height
-    )
+    if ben is None:
+        estimates = [None] * df.height
+    elif ben.fields:
+        estimates = [_estimate(ben, row, cap) for row in df.select(sorted(ben.fields)).iter_rows(named=True)]
+    else:  # a fixed amount (e.g. 20): selecting no column would give no rows
+        estimates = [_estimate(ben, {}, cap)] * df.height
     return pl.DataFrame(
         {"org_id": df.get_column("org_id"), "estimate": pl.Series(estimates, dtype=AMOUNT_DTYPE)}
     )
