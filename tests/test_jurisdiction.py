@@ -281,3 +281,15 @@ def test_kpi_page_picker(client, principals, places):
     html = client.get("/financing/kpis/").content.decode()
     assert 'name="division"' not in html and "渝中区" in html
     assert client.get("/financing/kpis/?division=500105").status_code == 403
+
+
+def test_credit_distributions_follow_the_jurisdiction(principals, places):
+    """credit/selectors.distributions: a district office used to see the whole city's credit counts."""
+    from jinfu.credit import selectors
+    from jinfu.credit.models import FeatureSnapshot
+
+    for org in places.values():
+        FeatureSnapshot.objects.create(enterprise=org, values={"tax_grade": "A"})
+    assert set(selectors.distributions(principals["district"])["by_division"]) == {"渝中区"}
+    assert set(selectors.distributions(principals["zone"])["by_division"]) == {"九龙坡区"}
+    assert len(selectors.distributions(principals["city"])["by_division"]) == 4
