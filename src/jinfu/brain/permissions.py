@@ -3,8 +3,9 @@
 - government and regulator users, and the platform admin, read every plan (the plans are public
   documents) and the city-level comparison;
 - a district's (or zone's) government officers edit the actuals and supervise the tasks of the plans
-  that cover their division or zone; a city-level office (division 500000) reads everything and edits
-  nothing of a district's; the admin edits everything;
+  that cover their jurisdiction (core/jurisdiction.py: a zone office its zone's plans, a district or
+  street office its division's); a city-level office reads everything and edits nothing of a district's;
+  the admin edits everything;
 - task boards are internal: a district officer sees the tasks of its own plans, the city and the admin
   see all; enterprises and institutions see nothing of the brain.
 """
@@ -14,8 +15,6 @@ from __future__ import annotations
 from jinfu.core.models import Role
 from jinfu.core.principal import as_principal
 
-CITY_DIVISION = "500000"
-
 
 def can_view_brain(actor) -> bool:
     p = as_principal(actor)
@@ -23,25 +22,18 @@ def can_view_brain(actor) -> bool:
 
 
 def is_city_level(actor) -> bool:
+    """The admin and city-level offices (``Principal.jurisdiction``: platform or city)."""
     p = as_principal(actor)
-    org = p.organization
-    return p.is_admin or (
-        p.role in (Role.GOVERNMENT, Role.REGULATOR)
-        and org is not None
-        and org.division_id in (None, CITY_DIVISION)
-        and org.zone_id is None
-    )
+    return p.is_admin or (p.role in (Role.GOVERNMENT, Role.REGULATOR) and p.jurisdiction.citywide)
 
 
-def _covers(plan, org) -> bool:
-    if org is None:
+def _covers(plan, p) -> bool:
+    """A district, street or zone office's jurisdiction touches one of the plan's divisions or zones."""
+    j = p.jurisdiction
+    if not j.is_local:
         return False
-    if org.zone_id and plan.zones.filter(pk=org.zone_id).exists():
-        return True
-    return (
-        bool(org.division_id)
-        and org.division_id != CITY_DIVISION
-        and plan.divisions.filter(pk=org.division_id).exists()
+    return j.covers_any(
+        plan.divisions.values_list("code", flat=True), plan.zones.values_list("code", flat=True)
     )
 
 
@@ -49,11 +41,11 @@ def can_edit_plan(actor, plan) -> bool:
     p = as_principal(actor)
     if p.is_admin:
         return True
-    return p.role == Role.GOVERNMENT and _covers(plan, p.organization)
+    return p.role == Role.GOVERNMENT and _covers(plan, p)
 
 
 def can_view_tasks(actor, plan) -> bool:
     p = as_principal(actor)
     if not can_view_brain(p):
         return False
-    return is_city_level(p) or _covers(plan, p.organization)
+    return is_city_level(p) or _covers(plan, p)

@@ -5,8 +5,8 @@ defends the numbers.
 Who may preview what (``authorize``):
 
 - government users and platform admins: counts and sums, over the enterprises of their jurisdiction
-  (a district office its own division; a city-level office, 500000 or no division, the whole city;
-  ``selectors.jurisdiction_division``);
+  (``Principal.jurisdiction``: a district office its own division, a zone office its zone, a city-level
+  office the whole city);
 - institutions and regulators: counts only, and only of the rule's top-level clauses over public
   registration fields. Clauses naming a private field are left out of the count (it becomes an upper
   bound, "at most N") and are listed, so the count cannot depend on any private value;
@@ -36,11 +36,12 @@ from sqlglot import exp
 
 from jinfu.rules.rule import Rule
 
+from . import jurisdiction as jur
 from .errors import Forbidden, TooManyRequests
 from .features import enterprise_features
 from .models import DisclosureRecord, Role
 from .principal import Principal, as_principal
-from .selectors import PUBLIC_ENTERPRISE_FIELDS, jurisdiction_division
+from .selectors import PUBLIC_ENTERPRISE_FIELDS
 
 # Where each rule-catalog field comes from in the registration record; a rule field is public only when
 # its source is one of the public registration fields (selectors.PUBLIC_ENTERPRISE_FIELDS). Every other
@@ -97,9 +98,13 @@ class Gate:
     rule_text: str = ""
     formula_text: str = ""
     channel: str = "web"  # web (the editor page) | api (the endpoint, by API key or browser session)
+    zone: str | None = None  # a zone office: the zone's enterprises (division is then None)
 
     @property
     def scope_label(self) -> str:
+        if self.zone is not None:
+            org = self.principal.organization
+            return org.zone.name if org is not None and org.zone_id == self.zone else self.zone
         if self.division is None:
             return "全市"
         org = self.principal.organization
@@ -116,8 +121,8 @@ def authorize(
     )
     if p.is_admin:
         return gate(sums=True, division=None)
-    if p.role == Role.GOVERNMENT and p.organization is not None:
-        return gate(sums=True, division=jurisdiction_division(p))
+    if p.role == Role.GOVERNMENT and p.jurisdiction.level != jur.NONE:
+        return gate(sums=True, division=p.jurisdiction.division, zone=p.jurisdiction.zone)
     if p.role in (Role.INSTITUTION, Role.REGULATOR) and p.organization is not None:
         return gate(sums=False, division=None)
     _record(gate(sums=False, division=None), outcome=DisclosureRecord.Outcome.DENIED, reasons=["role"])
@@ -234,7 +239,9 @@ def public_part(rule: Rule | None) -> tuple[str, list[str]]:
 
 def _population(gate: Gate) -> pl.DataFrame:
     features = enterprise_features()
-    if gate.division is not None:
+    if gate.zone is not None:
+        features = features.filter(pl.col("zone_code") == gate.zone)
+    elif gate.division is not None:
         features = features.filter(pl.col("division_code") == gate.division)
     return features
 
@@ -272,7 +279,7 @@ def aggregate(gate: Gate, *, rule: Rule | None, formula: Rule | None, measure: M
         total=total,
         sum=s,
         suppressed=suppressed,
-        scope=gate.division or "",
+        scope=gate.zone or gate.division or "",
         scope_label=gate.scope_label,
         upper_bound=bool(dropped),
         private_fields=touched,
@@ -341,7 +348,7 @@ def _record(
         rule_text=gate.rule_text,
         formula_text=gate.formula_text,
         private_fields=private or [],
-        jurisdiction=gate.division or "",
+        jurisdiction=gate.zone or gate.division or "",
         group_size=group_size,
         population=population,
         outcome=outcome,

@@ -122,6 +122,39 @@ class Industry(models.Model):
 # ---------------------------------------------------------------------------
 
 
+class OrganizationQuerySet(models.QuerySet):
+    def visible_to(self, principal, action: str = "read"):
+        """Organizations this principal may see for ``action`` (the jurisdiction rule, core/jurisdiction.py):
+
+        - ``read``: the directory (public fields): the admin everything; an enterprise itself and the
+          institutions and offices that serve it; an institution every enterprise, institution and office;
+          a government or regulator user every institution and office and the enterprises of its
+          jurisdiction (and its own office);
+        - ``govern``: the enterprises of the principal's jurisdiction (nothing outside government,
+          regulator and admin)."""
+        from .principal import as_principal
+
+        p = as_principal(principal)
+        kind = Organization.Kind
+        if action == "govern":
+            return self.filter(Q(kind=kind.ENTERPRISE) & p.jurisdiction.q())
+        if action != "read":
+            raise ValueError(f"unknown action {action!r}")
+        if p.is_admin:
+            return self.all()
+        if p.role == Role.ENTERPRISE:
+            return self.filter(Q(pk=p.org_id) | Q(kind__in=[kind.INSTITUTION, kind.GOVERNMENT]))
+        if p.role == Role.INSTITUTION:
+            return self.filter(
+                Q(pk=p.org_id) | Q(kind__in=[kind.ENTERPRISE, kind.INSTITUTION, kind.GOVERNMENT])
+            )
+        if p.role in (Role.GOVERNMENT, Role.REGULATOR):
+            if p.jurisdiction.citywide:  # (an empty Q vanishes in an OR, so say "everything" plainly)
+                return self.all()
+            return self.filter(Q(pk=p.org_id) | ~Q(kind=kind.ENTERPRISE) | p.jurisdiction.q())
+        return self.none()
+
+
 class Organization(models.Model):
     class Kind(models.TextChoices):
         ENTERPRISE = "enterprise", _("企业")
@@ -141,6 +174,8 @@ class Organization(models.Model):
     is_synthetic = models.BooleanField(_("示例数据"), default=False, db_index=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = OrganizationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("组织")

@@ -6,7 +6,9 @@ Every selector takes a Principal (or a User, which `as_principal` wraps) and fil
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
+from . import jurisdiction as _jurisdiction
 from .models import ApiKey, Organization, Role, User
 
 
@@ -28,6 +30,11 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN or bool(self.user and self.user.is_superuser)
+
+    @cached_property
+    def jurisdiction(self) -> _jurisdiction.Jurisdiction:
+        """Which places this principal governs (core/jurisdiction.py: the one rule)."""
+        return _jurisdiction.of(self)
 
     def has_api_scope(self, scope: str) -> bool:
         """Web users act with their role; API keys are further limited to the scopes they were issued."""

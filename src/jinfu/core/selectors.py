@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from .errors import ConsentRequired, NotFound
 from .models import AccessRecord, ApiKey, Grant, Organization, Role, Scope, SecurityEvent
-from .principal import Principal, as_principal
+from .principal import as_principal
 
 # Enterprise fields that are public registration data (国家企业信用信息公示系统): anyone signed in may read them.
 PUBLIC_ENTERPRISE_FIELDS = (
@@ -38,49 +38,9 @@ SCOPE_FIELDS = {
 }
 
 
-def jurisdiction_division(principal: Principal) -> str | None:
-    """The division a government or street user is confined to; None means no restriction (a city-level
-    office, 500000, or an office with no division set sees the whole city)."""
-    org = principal.organization
-    if org is None or org.division_id is None or org.division_id == "500000":
-        return None
-    return org.division_id
-
-
-def _division_q(principal: Principal, field: str = "division") -> Q | None:
-    """Government and street users see their own division (see jurisdiction_division); None: no filter."""
-    division = jurisdiction_division(principal)
-    return None if division is None else Q(**{f"{field}_id": division})
-
-
 def visible_organizations(actor, *, kind: str | None = None, q: str | None = None) -> QuerySet[Organization]:
     """The organization directory as this actor may see it (public fields only; see enterprise_view for more)."""
-    p = as_principal(actor)
-    qs = Organization.objects.select_related("division", "zone")
-    if p.is_admin:
-        pass
-    elif p.role == Role.ENTERPRISE:
-        # Enterprises see themselves and the institutions and departments that serve them.
-        qs = qs.filter(
-            Q(pk=p.org_id) | Q(kind__in=[Organization.Kind.INSTITUTION, Organization.Kind.GOVERNMENT])
-        )
-    elif p.role == Role.INSTITUTION:
-        qs = qs.filter(
-            Q(pk=p.org_id)
-            | Q(
-                kind__in=[
-                    Organization.Kind.ENTERPRISE,
-                    Organization.Kind.INSTITUTION,
-                    Organization.Kind.GOVERNMENT,
-                ]
-            )
-        )
-    elif p.role in (Role.GOVERNMENT, Role.REGULATOR):
-        in_division = _division_q(p)
-        if in_division is not None:
-            qs = qs.filter(Q(pk=p.org_id) | ~Q(kind=Organization.Kind.ENTERPRISE) | in_division)
-    else:
-        qs = qs.none()
+    qs = Organization.objects.visible_to(actor, "read").select_related("division", "zone")
     if kind:
         qs = qs.filter(kind=kind)
     if q:
@@ -320,9 +280,7 @@ def enterprise_overview(actor) -> dict:
     if not (p.is_admin or p.role in (Role.GOVERNMENT, Role.REGULATOR)):
         return {}
     ents = EnterpriseProfile.objects.all()
-    in_division = _division_q(p, "organization__division")
-    if in_division is not None:
-        ents = ents.filter(in_division)
+    ents = ents.filter(p.jurisdiction.q("organization__division", "organization__zone"))
     by_size = dict(ents.values_list("size_class").annotate(n=Count("pk")))
     sections = dict(Industry.objects.filter(level=Industry.Level.SECTION).values_list("code", "name"))
     by_section = sorted(

@@ -26,7 +26,6 @@ from .models import (
     User,
 )
 from .principal import as_principal
-from .selectors import jurisdiction_division
 from .text import clean_name
 
 MAX_GRANT_DAYS = 3 * 366
@@ -218,25 +217,31 @@ def can_register_enterprise(actor) -> bool:
 
 
 def enterprise_write_refusal(
-    actor, *, division: str | None, existing_id: int | None = None, existing_division: str | None = None
+    actor,
+    *,
+    division: str | None,
+    existing_id: int | None = None,
+    existing_division: str | None = None,
+    zone: str | None = None,
+    existing_zone: str | None = None,
 ) -> WriteRefusal | None:
     """The one rule for creating or changing an enterprise, for the form and every import row alike.
 
     ``division`` is the division the values ask for (empty: not given); ``existing_id`` and
     ``existing_division`` describe the enterprise already registered under the USCC (None: a new one).
     Creating needs the admin or government role; a government office registers only in its own
-    jurisdiction (see selectors.jurisdiction_division); changing an existing enterprise needs the
+    jurisdiction (``Principal.jurisdiction``: a zone office in its zone); changing an existing enterprise needs the
     enterprise itself (web) or the admin. Returns None when allowed. The refusal never carries
     anything of the existing record."""
     p = as_principal(actor)
     if existing_id is None and not may_register_enterprises(p):
         return REFUSE_REGISTER
-    limit = jurisdiction_division(p) if p.role == Role.GOVERNMENT else None
-    if limit is not None and division not in ("", None, limit):
+    limit = p.jurisdiction if p.role == Role.GOVERNMENT and not p.jurisdiction.citywide else None
+    if limit is not None and division not in ("", None) and not limit.covers(division, zone or None):
         return REFUSE_DIVISION
     if existing_id is None:
         return None
-    if limit is not None and existing_division != limit:
+    if limit is not None and not limit.covers(existing_division, existing_zone):
         return REFUSE_JURISDICTION
     own = p.role == Role.ENTERPRISE and p.org_id == existing_id and p.api_key is None
     if not (own or p.is_admin):
@@ -274,6 +279,8 @@ def save_enterprise(actor, values: dict, *, organization: Organization | None = 
         division=values.get("division"),
         existing_id=organization.pk if organization is not None else None,
         existing_division=organization.division_id if organization is not None else None,
+        zone=values.get("zone"),
+        existing_zone=organization.zone_id if organization is not None else None,
     )
     if refusal is not None:
         raise refusal.error()

@@ -161,13 +161,16 @@ def _credit(p, ent):
 
 
 def distributions(actor) -> dict:
-    """Counts by district and industry section (government, regulator, operator)."""
+    """Counts by district and industry section over the asker's jurisdiction (government, regulator,
+    operator)."""
     p = as_principal(actor)
     if not (p.is_admin or p.role in (Role.GOVERNMENT, Role.REGULATOR)):
         raise Forbidden("仅政府、监管用户和平台管理员可查看", "government, regulator or operator only")
     from jinfu.core.models import Division
 
-    snaps = m.FeatureSnapshot.objects.select_related("enterprise__enterprise__industry")
+    snaps = m.FeatureSnapshot.objects.select_related("enterprise__enterprise__industry").filter(
+        p.jurisdiction.q("enterprise__division", "enterprise__zone")
+    )
     names = dict(Division.objects.values_list("code", "name"))
     grades = ["A", "B", "M", "C", "D"]
     by_div: dict[str, dict] = {}

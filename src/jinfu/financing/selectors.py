@@ -10,9 +10,10 @@ import polars as pl
 from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 
+from jinfu.core import jurisdiction as jur
 from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
 from jinfu.core.features import feature_row
-from jinfu.core.models import Grant, Organization, Role, Scope
+from jinfu.core.models import Division, Grant, Organization, Role, Scope
 from jinfu.core.principal import as_principal
 from jinfu.core.reference.workdays import workdays_between
 from jinfu.core.selectors import enterprise_figures, live_grant_scopes, readable_scopes
@@ -320,16 +321,59 @@ def queue(actor) -> list[dict]:
 # ---------------------------------------------------------------------------
 
 
+def kpi_divisions(actor) -> list[tuple[str, str]]:
+    """The districts and counties of Chongqing (GB/T 2260 reference data) this actor may pick on the KPI
+    page: every one for the city level and the admin, its own for a district or street office, none for a
+    zone office (its figures are its zone's)."""
+    j = as_principal(actor).jurisdiction
+    divisions = Division.objects.filter(level=Division.Level.COUNTY, code__startswith="50").order_by("code")
+    if not j.citywide:
+        divisions = divisions.filter(code=j.division) if j.division else divisions.none()
+    return list(divisions.values_list("code", "name"))
+
+
+def _kpi_scope(p, division: str | None) -> tuple[Q, str]:
+    """The filter on enterprises (field paths from Organization) and the label of the KPIs' scope:
+    a division asked for, if the jurisdiction covers it (403 otherwise); else the whole jurisdiction."""
+    j = p.jurisdiction
+    if division:
+        if not j.covers(division, None):
+            raise Forbidden(
+                "您只能查看本辖区的平台指标",
+                f"division {division} is outside your jurisdiction; you may only see your own",
+                code="jurisdiction",
+            )
+        name = (
+            Division.objects.filter(pk=division, code__startswith="50").values_list("name", flat=True).first()
+        )
+        if name is None:
+            raise ValidationFailed(
+                f"未知的区县代码：{division}",
+                f"unknown Chongqing division code {division!r}",
+                field="division",
+            )
+        return Q(division_id=division), name
+    if j.level in (jur.DIVISION, jur.STREET):
+        return j.q(), Division.objects.filter(pk=j.division).values_list(
+            "name", flat=True
+        ).first() or j.division
+    if j.level == jur.ZONE:
+        return j.q(), p.organization.zone.name
+    return j.q(), j.label
+
+
 def kpis(actor, *, year: int | None = None, division: str | None = None) -> dict:
-    """Platform KPIs (the figures 004 reports for 高新金服, and more): by period and district."""
+    """Platform KPIs (the figures 004 reports for 高新金服, and more): by period and district, over the
+    asker's jurisdiction by default (a district office its district; the city level and the admin the
+    whole city or a district they pick)."""
     p = as_principal(actor)
     if not (p.is_admin or p.role in (Role.GOVERNMENT, Role.REGULATOR)):
         raise Forbidden("平台指标仅对政府用户开放", "Platform KPIs are for government users")
-    apps = Application.objects.all()
+    scope, scope_label = _kpi_scope(p, division)
+    enterprises = Organization.objects.filter(scope, kind=Organization.Kind.ENTERPRISE)
+    apps = Application.objects.filter(enterprise__in=enterprises)
     if year:
         apps = apps.filter(submitted_at__year=year)
-    if division:
-        apps = apps.filter(enterprise__division_id=division)
     decided = apps.filter(status__in=["approved", "disbursed", "rejected"])
     disbursed = apps.filter(status="disbursed")
     approved_n = apps.filter(status__in=["approved", "disbursed"]).count()
@@ -356,7 +400,7 @@ def kpis(actor, *, year: int | None = None, division: str | None = None) -> dict
     for month in by_month.values():
         month["amount"] = float(month["amount"])
     return {
-        "enterprises": Organization.objects.filter(kind=Organization.Kind.ENTERPRISE).count(),
+        "enterprises": enterprises.count(),
         "institutions": Organization.objects.filter(kind=Organization.Kind.INSTITUTION).count(),
         "products": Product.objects.filter(status=Product.Status.PUBLISHED).count(),
         "applications": apps.count(),
@@ -371,9 +415,13 @@ def kpis(actor, *, year: int | None = None, division: str | None = None) -> dict
         "by_division": by_division,
         "by_month": sorted(by_month.items()),
         "synthetic": apps.filter(is_synthetic=True).exists(),
-        "grants_live": Grant.objects.filter(revoked_at=None, expires_at__gt=timezone.now()).count(),
+        "grants_live": Grant.objects.filter(
+            enterprise__in=enterprises, revoked_at=None, expires_at__gt=timezone.now()
+        ).count(),
         "year": year,
         "division": division,
+        "scope_label": scope_label,
+        "divisions": kpi_divisions(p),
     }
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404, HttpResponseBadRequest, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jinfu.core.errors import Forbidden, JinfuError, TooManyRequests
+from jinfu.core.errors import Forbidden, JinfuError, TooManyRequests, ValidationFailed
 from jinfu.core.models import Role
 from jinfu.core.principal import as_principal
 from jinfu.core.views import _error
@@ -318,11 +318,14 @@ def rule_check(request):
 @page
 def kpi_page(request):
     year = request.GET.get("year")
-    data = selectors.kpis(
-        request.user,
-        year=int(year) if year and year.isdigit() else None,
-        division=request.GET.get("division") or None,
-    )
+    try:
+        data = selectors.kpis(
+            request.user,
+            year=int(year) if year and year.isdigit() else None,
+            division=request.GET.get("division") or None,
+        )
+    except ValidationFailed as exc:  # an unknown division code in the query string
+        return HttpResponseBadRequest(f"{exc.message_zh} / {exc.message_en}")
     chart = {
         "months": [m for m, _ in data["by_month"]],
         "amounts": [round(v["amount"], 2) for _, v in data["by_month"]],

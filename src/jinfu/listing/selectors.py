@@ -16,11 +16,12 @@ import polars as pl
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
+from jinfu.core import jurisdiction as jur
 from jinfu.core.errors import Forbidden, NotFound
 from jinfu.core.features import enterprise_features
 from jinfu.core.models import Organization, Role, Scope
 from jinfu.core.principal import Principal, as_principal
-from jinfu.core.selectors import _division_q, check_enterprise_access, enterprise_figures
+from jinfu.core.selectors import check_enterprise_access, enterprise_figures
 
 from . import engine
 from .models import STAGE_ORDER, FinancialStatement, ListingProfile, Milestone, ReserveEntry, Tier
@@ -42,8 +43,8 @@ def is_government(p: Principal) -> bool:
 
 
 def is_city_office(p: Principal) -> bool:
-    """A city-level office: government with no division or the city's code (500000)."""
-    return is_government(p) and p.organization.division_id in (None, "500000")
+    """A city-level office (``Principal.jurisdiction`` at city level; a zone office is not one)."""
+    return is_government(p) and p.jurisdiction.level == jur.CITY
 
 
 def _enterprise(pk: int) -> Organization:
@@ -54,8 +55,8 @@ def _enterprise(pk: int) -> Organization:
 
 
 def in_division(p: Principal, org: Organization) -> bool:
-    q = _division_q(p)
-    return q is None or Organization.objects.filter(q, pk=org.pk).exists()
+    """Is the enterprise inside the principal's jurisdiction (division, or zone for a zone office)?"""
+    return p.jurisdiction.covers(org.division_id, org.zone_id)
 
 
 def enterprises_in_scope(actor) -> QuerySet[Organization]:
@@ -67,8 +68,7 @@ def enterprises_in_scope(actor) -> QuerySet[Organization]:
     if p.role == Role.ENTERPRISE:
         return qs.filter(pk=p.org_id)
     if is_government(p):
-        q = _division_q(p)
-        return qs if q is None else qs.filter(q)
+        return Organization.objects.visible_to(p, "govern")
     return qs.none()
 
 

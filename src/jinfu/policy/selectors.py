@@ -27,13 +27,8 @@ def _is_gov(p) -> bool:
 
 
 def _gov_filter(p, prefix: str) -> Q:
-    """Rows whose policy belongs to the government user's district (all for city level and admins)."""
-    if p.is_admin:
-        return Q()
-    own = p.organization.division_id if p.organization else None
-    if own in (None, "500000"):
-        return Q()
-    return Q(**{f"{prefix}division__isnull": True}) | Q(**{f"{prefix}division_id": own})
+    """Rows whose policy the government user's jurisdiction covers (the same rule as ``can_govern``)."""
+    return p.jurisdiction.q_citywide_or(f"{prefix}division")
 
 
 def visible_policies(actor):

@@ -28,6 +28,7 @@ from django.utils import timezone
 from jinfu.core import disclosure
 from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
 from jinfu.core.features import enterprise_features
+from jinfu.core.jurisdiction import of_organization
 from jinfu.core.models import Notification, Organization, Role, User
 from jinfu.core.principal import as_principal
 from jinfu.core.reference.workdays import add_workdays
@@ -71,15 +72,13 @@ def _today(today: dt.date | None) -> dt.date:
 
 
 def can_govern(actor, division_id: str | None) -> bool:
-    """Government users of the policy's district (or city-level government, division 500000 or none) and
-    admins manage a policy and review its claims."""
+    """Government users whose jurisdiction covers the policy (``Principal.jurisdiction``: a city-wide
+    policy, no division, is every office's; a district's policy its district's and the city's) and admins
+    manage a policy and review its claims."""
     p = as_principal(actor)
     if p.is_admin:
         return True
-    if p.role != Role.GOVERNMENT or p.organization is None:
-        return False
-    own = p.organization.division_id
-    return own in (None, "500000") or division_id in (None, own)
+    return p.role == Role.GOVERNMENT and p.jurisdiction.covers_citywide_or(division_id)
 
 
 def _require_government(actor, division_id: str | None = None):
@@ -444,7 +443,7 @@ def _notify_government(item: PolicyItem, *, title: str, url: str):
     div = item.policy.division_id
     govs = Organization.objects.filter(kind=Organization.Kind.GOVERNMENT)
     for org in govs:
-        if org.division_id in (None, "500000", div) or div is None:
+        if of_organization(org).covers_citywide_or(div):
             _notify(org.pk, kind="policy_claim", title=title, url=url)
 
 

@@ -221,6 +221,8 @@ def _authorizer(p: Principal, kind: str):
             division=rec.get("division"),
             existing_id=old["id"] if old else None,
             existing_division=old.get("division") if old else None,
+            zone=rec.get("zone"),
+            existing_zone=old.get("zone") if old else None,
         )
 
     return authorize
