@@ -363,12 +363,22 @@ def retry_locked(fn, *, committed, attempts=500):
         except OperationalError as exc:
             if not (connection.vendor == "sqlite" and "locked" in str(exc)):
                 raise
-        try:
-            if committed():
-                return None
-        except OperationalError:
-            pass
+        if _committed_when_readable(committed, OperationalError, attempts):
+            return None  # the lock hit after the commit: the attempt did its work
         time.sleep(0.01)
+    raise AssertionError("still locked")
+
+
+def _committed_when_readable(committed, locked_error, attempts) -> bool:
+    """Whether the failed attempt had committed, asked until the database answers (retrying a committed
+    attempt would meet its own result, e.g. "cannot approve a claim in status publicity")."""
+    import time
+
+    for _ in range(attempts):
+        try:
+            return bool(committed())
+        except locked_error:
+            time.sleep(0.01)
     raise AssertionError("still locked")
 
 
