@@ -58,7 +58,30 @@ class AuditedAdmin(admin.ModelAdmin):
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Records the back office may look at and never write: audit evidence (access records, security
     events, change history) and grants, which only the enterprise gives and revokes (core.services). No
-    add, no change, no delete, not even for a superuser; the list and each record's read-only page stay."""
+    add, no change, no delete, not even for a superuser; the list and each record's read-only page stay.
+
+    ``labels`` names in Chinese the fields whose verbose_name is the English default (``{"enterprise":
+    _("企业")}``): the read-only page shows them under that name."""
+
+    labels: dict = {}
+
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        for name, label in self.labels.items():
+            setattr(self, f"{name}_zh", shown(name, label))
+
+    def get_fields(self, request, obj=None):
+        if self.fields:
+            names = list(self.fields)
+        else:  # what the model form would hold (editable fields), then the declared read-only extras
+            opts = self.model._meta
+            names = [f.name for f in [*opts.fields, *opts.many_to_many] if f.editable and not f.auto_created]
+            names += [n for n in self.readonly_fields if n not in names]
+        names = [n for n in names if n not in (self.exclude or ())]
+        return [f"{n}_zh" if n in self.labels else n for n in names]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -68,6 +91,23 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def shown(field: str, label, *, ordering: str | None = None, choices=None):
+    """A list column or read-only field with a Chinese heading, for a model field whose own verbose_name is
+    the English default (a foreign key such as ``enterprise``, ``created_at``). Choices show their label.
+    ``choices`` labels a code stored without choices (an event's ``to_status`` by the record's statuses).
+    Works in ``list_display`` and as an attribute named in ``fields``/``readonly_fields`` (then bound)."""
+
+    @admin.display(description=label, ordering=ordering or field)
+    def show(*args):
+        obj = args[-1]
+        get_display = getattr(obj, f"get_{field}_display", None)
+        value = get_display() if get_display else getattr(obj, field)
+        return dict(choices).get(value, value) if choices else value
+
+    show.__name__ = field
+    return show
 
 
 class NoInvisibleCharactersForm(forms.ModelForm):
@@ -84,6 +124,13 @@ class NoInvisibleCharactersForm(forms.ModelForm):
                 except forms.ValidationError as exc:
                     self.add_error(name, exc)
         return data
+
+
+def labelled_form(model, **labels):
+    """A back-office form for ``model`` (invisible characters refused) naming in Chinese the fields whose
+    verbose_name is the English default: ``labelled_form(Fund, manager=_("管理人"))``."""
+    meta = type("Meta", (), {"model": model, "fields": "__all__", "labels": labels})
+    return type(f"{model.__name__}AdminForm", (NoInvisibleCharactersForm,), {"Meta": meta})
 
 
 class EnterpriseInline(admin.StackedInline):
@@ -138,6 +185,8 @@ class UserAdmin(BaseUserAdmin, AuditedAdmin):
 class GrantAdmin(ReadOnlyAdmin):
     """Grants are created and revoked only by the enterprise (core.services.grant_access/revoke_grant)."""
 
+    labels = {"granted_by": _("授权人"), "revoked_by": _("撤销人")}
+
     list_display = ["enterprise", "grantee", "purpose", "granted_at", "expires_at", "revoked_at"]
     list_filter = ["purpose"]
     search_fields = ["enterprise__name", "grantee__name"]
@@ -146,7 +195,21 @@ class GrantAdmin(ReadOnlyAdmin):
 
 @admin.register(models.AccessRecord)
 class AccessRecordAdmin(ReadOnlyAdmin):
-    list_display = ["at", "enterprise", "accessor_org", "accessor_user", "scope", "channel", "allowed"]
+    labels = {
+        "enterprise": _("企业"),
+        "accessor_org": _("访问机构"),
+        "accessor_user": _("访问人"),
+        "grant": _("数据授权"),
+    }
+    list_display = [
+        "at",
+        shown("enterprise", _("企业"), ordering="enterprise__name"),
+        shown("accessor_org", _("访问机构"), ordering="accessor_org__name"),
+        shown("accessor_user", _("访问人"), ordering="accessor_user__username"),
+        "scope",
+        "channel",
+        "allowed",
+    ]
     list_filter = ["scope", "allowed", "channel"]
     raw_id_fields = ["enterprise", "accessor_org", "accessor_user", "grant"]
 
@@ -181,6 +244,7 @@ class DisclosureRecordAdmin(admin.ModelAdmin):
 
 @admin.register(models.SecurityEvent)
 class SecurityEventAdmin(ReadOnlyAdmin):
+    labels = {"user": _("用户")}
     list_display = ["at", "kind", "username", "ip_address"]
     list_filter = ["kind"]
     search_fields = ["username"]
@@ -193,6 +257,10 @@ admin.site.unregister(AuditLogEntry)
 
 @admin.register(AuditLogEntry)
 class ChangeHistoryAdmin(AuditLogEntryAdmin):
+    @admin.display(description=_("关联请求编号"))
+    def cid_url(self, obj):  # django-auditlog names this column in English without a msgid
+        return super().cid_url(obj)
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -220,18 +288,21 @@ class ApiKeyAdmin(AuditedAdmin):
 
 @admin.register(models.Division)
 class DivisionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "level", "parent"]
+    form = labelled_form(models.Division, parent=_("上级区划"), dataset=_("参考数据版本"))
+    list_display = ["code", "name", "level", shown("parent", _("上级区划"), ordering="parent__code")]
     search_fields = ["code", "name"]
 
 
 @admin.register(models.Zone)
 class ZoneAdmin(admin.ModelAdmin):
+    form = labelled_form(models.Zone, dataset=_("参考数据版本"))
     list_display = ["code", "name", "kind"]
     filter_horizontal = ["divisions"]
 
 
 @admin.register(models.Industry)
 class IndustryAdmin(admin.ModelAdmin):
+    form = labelled_form(models.Industry, parent=_("上级门类"), dataset=_("参考数据版本"))
     list_display = ["code", "name", "level", "section"]
     list_filter = ["level", "section"]
     search_fields = ["code", "name"]
