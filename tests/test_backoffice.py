@@ -308,3 +308,32 @@ def test_policy_item_rule_is_checked_before_it_is_stored(client, operator, recor
     assert "申领条件" in response.content.decode()
     item.refresh_from_db()
     assert item.eligibility_rule == ""
+
+
+def test_task_owner_and_progress_are_not_edited_in_the_admin(client, operator, records, make_user):
+    """Assignment checks the owner belongs to the office (brain.services.assign_task); progress comes from
+    the reports. A forged post of those fields changes nothing; the task's text can be edited."""
+    task = records["brain.Task"]
+    stranger = make_user("government")
+    response = client.post(
+        _url("brain.Task", "change", task.pk),
+        {
+            "plan": task.plan_id,
+            "code": task.code,
+            "order": 0,
+            "title": "推进首贷续贷服务",
+            "priority": 1,
+            "lead_units": "[]",
+            "cooperating_units": "[]",
+            "numeric_targets": "[]",
+            "owner_user": stranger.pk,
+            "status": "done",
+            "progress": 100,
+            "reports-TOTAL_FORMS": 0,
+            "reports-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    task.refresh_from_db()
+    assert task.title == "推进首贷续贷服务"
+    assert (task.owner_user_id, task.status, task.progress) == (None, "not_started", 0)

@@ -1,7 +1,8 @@
 """The finance brain in the back office. Plans, indicators (targets quoted from the plan documents) and the
-metadata of supervised tasks are reference content the operators maintain; every edit is audited. Actual
-values are corrected only by adding a row that retires the old one (brain.services.record_actual), task
-progress comes from the progress reports, and monitoring reports are generated files: all view-only here."""
+text of supervised tasks are reference content the operators maintain; every edit is audited. Actual
+values are corrected only by adding a row that retires the old one (brain.services.record_actual), a
+task's owner, deadline, status and progress come from the task board and the progress reports, and
+monitoring reports are generated files: all view-only here."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
@@ -115,8 +116,10 @@ class TaskAdmin(AuditedAdmin):
     list_display = ["code", "title", PLAN, "owner_org", "due_date", "status", "progress"]
     list_filter = ["status", "plan", "priority"]
     search_fields = ["code", "title", "owner_org__name"]
-    raw_id_fields = ["plan", "owner_org", "owner_user"]
-    # status and progress follow the progress reports (brain.services.report_progress) and the overdue check
-    readonly_fields = ["status", "progress", "last_report_at"]
+    raw_id_fields = ["plan"]
+    # status and progress follow the progress reports (brain.services.report_progress) and the overdue
+    # check; the owner and the deadline are assigned on the task board (brain.services.assign_task, which
+    # checks the owner belongs to the office and re-arms the overdue alert)
+    readonly_fields = ["owner_org", "owner_user", "due_date", "status", "progress", "last_report_at"]
     exclude = ["overdue_alerted_at"]
     inlines = [TaskReportInline]
