@@ -7,7 +7,7 @@ monitoring reports are generated files: all view-only here."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from jinfu.core.admin import AuditedAdmin, ReadOnlyAdmin, labelled_form, shown
+from jinfu.core.admin import AuditedAdmin, ReadOnlyAdmin, labelled_form, shown, titled_filter
 
 from . import models as m
 
@@ -69,7 +69,7 @@ class IndicatorAdmin(AuditedAdmin):
         target_quote=_("目标原文"),
     )
     list_display = ["code", "name", PLAN, "scope_name", "kind", "target_year", "target_value", "unit"]
-    list_filter = ["kind", "plan"]
+    list_filter = ["kind", ("plan", titled_filter(_("规划")))]
     search_fields = ["code", "name", "canonical", "scope_name"]
     raw_id_fields = ["plan", "scope_division", "scope_zone"]
     inlines = [MilestoneInline]
@@ -114,7 +114,7 @@ class TaskReportInline(ReadOnlyInline):
 class TaskAdmin(AuditedAdmin):
     form = labelled_form(m.Task, plan=_("规划"), order=_("排序"), quote=_("原文"))
     list_display = ["code", "title", PLAN, "owner_org", "due_date", "status", "progress"]
-    list_filter = ["status", "plan", "priority"]
+    list_filter = ["status", ("plan", titled_filter(_("规划"))), "priority"]
     search_fields = ["code", "title", "owner_org__name"]
     raw_id_fields = ["plan"]
     # status and progress follow the progress reports (brain.services.report_progress) and the overdue

@@ -2,10 +2,14 @@
 
 from auditlog.admin import LogEntryAdmin as AuditLogEntryAdmin
 from auditlog.models import LogEntry as AuditLogEntry
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 
 from . import models
 from .audit import record_event
@@ -126,6 +130,17 @@ class NoInvisibleCharactersForm(forms.ModelForm):
         return data
 
 
+def titled_filter(title):
+    """A related-field list filter headed ``title`` (for a foreign key whose verbose_name is English)."""
+
+    class TitledFilter(admin.RelatedFieldListFilter):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return TitledFilter
+
+
 def labelled_form(model, **labels):
     """A back-office form for ``model`` (invisible characters refused) naming in Chinese the fields whose
     verbose_name is the English default: ``labelled_form(Fund, manager=_("管理人"))``."""
@@ -215,15 +230,16 @@ class AccessRecordAdmin(ReadOnlyAdmin):
 
 
 @admin.register(models.DisclosureRecord)
-class DisclosureRecordAdmin(admin.ModelAdmin):
+class DisclosureRecordAdmin(ReadOnlyAdmin):
     """Aggregate previews over private fields and refused attempts (jinfu.core.disclosure): evidence."""
 
+    labels = {"accessor_org": _("访问机构"), "accessor_user": _("访问人")}
     list_display = [
         "at",
         "surface",
         "role",
-        "accessor_org",
-        "accessor_user",
+        shown("accessor_org", _("访问机构"), ordering="accessor_org__name"),
+        shown("accessor_user", _("访问人"), ordering="accessor_user__username"),
         "channel",
         "group_size",
         "outcome",
@@ -271,19 +287,63 @@ class ChangeHistoryAdmin(AuditLogEntryAdmin):
         return False
 
 
+# django-tasks-db and django-axes name some columns in English without a msgid: the same admins, with
+# Chinese column names.
+admin.site.unregister(DBTaskResult)
+
+
+@admin.register(DBTaskResult)
+class TaskResultAdmin(DBTaskResultAdmin):
+    task_name = shown("task_name", _("任务"), ordering="task_path")
+    list_display = [
+        "id",
+        "task_name",
+        "status",
+        "enqueued_at",
+        "started_at",
+        "finished_at",
+        "priority",
+        "queue_name",
+    ]
+
+    @admin.display(description=_("错误堆栈"))
+    def formatted_traceback(self, obj):
+        return super().formatted_traceback(obj)
+
+    @admin.display(description=_("最早执行时间"))
+    def display_run_after(self, obj):
+        return super().display_run_after(obj)
+
+
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class LoginAttemptAdmin(AccessAttemptAdmin):
+    @admin.display(description=_("状态"))
+    def status(self, obj):
+        return super().status(obj)
+
+    @admin.display(description=_("失效时间"))
+    def expiration(self, obj):
+        return super().expiration(obj)
+
+
 @admin.register(models.ApiKey)
 class ApiKeyAdmin(AuditedAdmin):
-    form = NoInvisibleCharactersForm
+    form = labelled_form(models.ApiKey, organization=_("所属机构"), created_by=_("创建人"))
     list_display = [
         "name",
-        "organization",
+        shown("organization", _("所属机构"), ordering="organization__name"),
         "prefix",
-        "created_at",
+        shown("created_at", _("创建时间")),
         "expires_at",
         "revoked_at",
         "last_used_at",
     ]
-    readonly_fields = ["prefix", "key_hash", "last_used_at"]
+    key_hash_zh = shown("key_hash", _("密钥摘要"))
+    readonly_fields = ["prefix", "key_hash_zh", "last_used_at"]
+    exclude = ["key_hash"]
 
 
 @admin.register(models.Division)
@@ -322,6 +382,17 @@ class TagAdmin(AuditedAdmin):
 
 @admin.register(models.ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
-    list_display = ["original_name", "kind", "status", "total_rows", "created_by", "created_at"]
+    list_display = [
+        "original_name",
+        "kind",
+        "status",
+        "total_rows",
+        shown("created_by", _("导入人")),
+        "created_at",
+    ]
     list_filter = ["kind", "status"]
-    readonly_fields = [f.name for f in models.ImportJob._meta.fields]
+    created_by_zh = shown("created_by", _("导入人"))
+    readonly_fields = [
+        f"{n}_zh" if n == "created_by" else n for n in (f.name for f in models.ImportJob._meta.fields)
+    ]
+    exclude = ["created_by"]

@@ -5,6 +5,8 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from jinfu.core.admin import labelled_form, shown
+
 from . import models as m
 
 
@@ -20,6 +22,7 @@ class SourceBatchAdmin(admin.ModelAdmin):
 
     list_display = ("id", "source", "source_system", "adapter", "status", "rows", "started_at")
     list_filter = ("source", "adapter", "status")
+    form = labelled_form(m.SourceBatch, created_by=_("导入人"))
     readonly_fields = ("errors",)
     change_list_template = "credit/admin/batch_changelist.html"
 
@@ -82,7 +85,7 @@ class TagRuleForm(forms.ModelForm):
 @admin.register(m.TagRule)
 class TagRuleAdmin(admin.ModelAdmin):
     form = TagRuleForm
-    list_display = ("tag", "rule", "mode", "active", "updated_at")
+    list_display = ("tag", "rule", "mode", "active", shown("updated_at", _("更新时间")))
     list_filter = ("mode", "active")
     actions = ["apply_now"]
 
