@@ -356,3 +356,15 @@ def test_task_owner_and_progress_are_not_edited_in_the_admin(client, operator, r
     task.refresh_from_db()
     assert task.title == "推进首贷续贷服务"
     assert (task.owner_user_id, task.status, task.progress) == (None, "not_started", 0)
+
+
+def test_reading_a_claim_in_the_admin_is_recorded_as_an_access(client, operator, records):
+    """The claim's basis carries the enterprise's revenue and employees: the operator's read is recorded,
+    so the enterprise sees it on its consent page."""
+    from jinfu.core.models import AccessRecord
+
+    claim = records["policy.Claim"]
+    assert client.get(_url("policy.Claim", "change", claim.pk)).status_code == 200
+    reads = AccessRecord.objects.filter(enterprise=claim.enterprise, accessor_user=operator)
+    assert sorted(reads.values_list("scope", flat=True)) == ["basic", "financials"]
+    assert all(reads.values_list("allowed", flat=True))
