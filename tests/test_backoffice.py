@@ -368,3 +368,40 @@ def test_reading_a_claim_in_the_admin_is_recorded_as_an_access(client, operator,
     reads = AccessRecord.objects.filter(enterprise=claim.enterprise, accessor_user=operator)
     assert sorted(reads.values_list("scope", flat=True)) == ["basic", "financials"]
     assert all(reads.values_list("allowed", flat=True))
+
+
+def test_policy_item_edit_bumps_its_version_and_is_audited(client, operator, records):
+    """A reviewer's form open on the old version is refused afterwards (optimistic lock, as save_item)."""
+    from auditlog.models import LogEntry
+
+    item = records["policy.PolicyItem"]
+    response = client.post(
+        _url("policy.PolicyItem", "change", item.pk),
+        {
+            "policy": item.policy_id,
+            "code": item.code,
+            "title": "研发投入奖励",
+            "mode": "apply",
+            "eligibility_rule": "employees >= 10",
+            "benefit_formula": "",
+            "required_materials": "[]",
+            "declared_fields": "[]",
+            "review_days": 10,
+            "publicity_days": 5,
+            "status": "open",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    item.refresh_from_db()
+    assert (item.title, item.eligibility_rule, item.lock_version) == ("研发投入奖励", "employees >= 10", 1)
+    assert LogEntry.objects.get_for_object(item).filter(actor=operator).exists()
+
+
+def test_back_office_in_english_names_the_third_party_apps(client, operator):
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get("/admin/").content.decode()
+    for name in ("Record changes", "Login protection", "Background tasks", "Enterprise profile and credit"):
+        assert name in html
+    assert "登录防护" not in html
