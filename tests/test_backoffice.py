@@ -9,6 +9,8 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from jinfu.core.admin import ReadOnlyAdmin
+
 pytestmark = pytest.mark.django_db
 
 # Workflow state and records of fact: they change only through the services, never in the admin.
@@ -242,6 +244,8 @@ def test_every_column_and_filter_is_named_in_chinese(operator, rf):
         for model, model_admin in admin.site._registry.items():
             names = [*model_admin.get_list_display(request)]
             names += [f for f in model_admin.get_list_filter(request) if isinstance(f, str)]
+            if isinstance(model_admin, ReadOnlyAdmin):  # the fields of a record's read-only page
+                names += model_admin.get_fields(request)
             for name in names:
                 text = str(label_for_field(name, model, model_admin))
                 if _english_words(text):

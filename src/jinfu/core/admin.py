@@ -68,18 +68,25 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     _("企业")}``): the read-only page shows them under that name."""
 
     labels: dict = {}
+    # fields many records carry, named here when the model leaves them unnamed
+    common_labels = {"created_at": _("创建时间"), "updated_at": _("更新时间"), "is_synthetic": _("示例数据")}
 
     def __init__(self, model, admin_site):
         super().__init__(model, admin_site)
+        unnamed = {f.name for f in model._meta.fields if str(f.verbose_name) == f.name.replace("_", " ")}
+        self.labels = {
+            **{n: label for n, label in self.common_labels.items() if n in unnamed},
+            **self.labels,
+        }
         for name, label in self.labels.items():
             setattr(self, f"{name}_zh", shown(name, label))
 
     def get_fields(self, request, obj=None):
         if self.fields:
             names = list(self.fields)
-        else:  # what the model form would hold (editable fields), then the declared read-only extras
+        else:  # every field of the record, timestamps included, then the declared read-only extras
             opts = self.model._meta
-            names = [f.name for f in [*opts.fields, *opts.many_to_many] if f.editable and not f.auto_created]
+            names = [f.name for f in [*opts.fields, *opts.many_to_many] if not f.auto_created]
             names += [n for n in self.readonly_fields if n not in names]
         names = [n for n in names if n not in (self.exclude or ())]
         return [f"{n}_zh" if n in self.labels else n for n in names]
