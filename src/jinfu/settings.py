@@ -54,10 +54,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "axes",
+    "jinfu.core.thirdparty_apps.AxesConfig",  # django-axes, named in Chinese in the back office
     "csp",
-    "auditlog",
-    "django_tasks_db",
+    "jinfu.core.thirdparty_apps.AuditlogConfig",  # django-auditlog
+    "jinfu.core.thirdparty_apps.TasksConfig",  # django-tasks-db
     "ninja",  # serves its Swagger UI from local static files (no CDN, no inline script: strict CSP)
     "jinfu.core",
     "jinfu.brain",

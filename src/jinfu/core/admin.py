@@ -2,10 +2,14 @@
 
 from auditlog.admin import LogEntryAdmin as AuditLogEntryAdmin
 from auditlog.models import LogEntry as AuditLogEntry
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 
 from . import models
 from .audit import record_event
@@ -58,7 +62,37 @@ class AuditedAdmin(admin.ModelAdmin):
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Records the back office may look at and never write: audit evidence (access records, security
     events, change history) and grants, which only the enterprise gives and revokes (core.services). No
-    add, no change, no delete, not even for a superuser; the list and each record's read-only page stay."""
+    add, no change, no delete, not even for a superuser; the list and each record's read-only page stay.
+
+    ``labels`` names in Chinese the fields whose verbose_name is the English default (``{"enterprise":
+    _("企业")}``): the read-only page shows them under that name."""
+
+    labels: dict = {}
+    # fields many records carry, named here when the model leaves them unnamed
+    common_labels = {"created_at": _("创建时间"), "updated_at": _("更新时间"), "is_synthetic": _("示例数据")}
+
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        unnamed = {f.name for f in model._meta.fields if str(f.verbose_name) == f.name.replace("_", " ")}
+        self.labels = {
+            **{n: label for n, label in self.common_labels.items() if n in unnamed},
+            **self.labels,
+        }
+        for name, label in self.labels.items():
+            setattr(self, f"{name}_zh", shown(name, label))
+
+    def get_fields(self, request, obj=None):
+        if self.fields:
+            names = list(self.fields)
+        else:  # every field of the record, timestamps included, then the declared read-only extras
+            opts = self.model._meta
+            names = [f.name for f in [*opts.fields, *opts.many_to_many] if not f.auto_created]
+            names += [n for n in self.readonly_fields if n not in names]
+        names = [n for n in names if n not in (self.exclude or ())]
+        return [f"{n}_zh" if n in self.labels else n for n in names]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -68,6 +102,23 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def shown(field: str, label, *, ordering: str | None = None, choices=None):
+    """A list column or read-only field with a Chinese heading, for a model field whose own verbose_name is
+    the English default (a foreign key such as ``enterprise``, ``created_at``). Choices show their label.
+    ``choices`` labels a code stored without choices (an event's ``to_status`` by the record's statuses).
+    Works in ``list_display`` and as an attribute named in ``fields``/``readonly_fields`` (then bound)."""
+
+    @admin.display(description=label, ordering=ordering or field)
+    def show(*args):
+        obj = args[-1]
+        get_display = getattr(obj, f"get_{field}_display", None)
+        value = get_display() if get_display else getattr(obj, field)
+        return dict(choices).get(value, value) if choices else value
+
+    show.__name__ = field
+    return show
 
 
 class NoInvisibleCharactersForm(forms.ModelForm):
@@ -84,6 +135,24 @@ class NoInvisibleCharactersForm(forms.ModelForm):
                 except forms.ValidationError as exc:
                     self.add_error(name, exc)
         return data
+
+
+def titled_filter(title):
+    """A related-field list filter headed ``title`` (for a foreign key whose verbose_name is English)."""
+
+    class TitledFilter(admin.RelatedFieldListFilter):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return TitledFilter
+
+
+def labelled_form(model, **labels):
+    """A back-office form for ``model`` (invisible characters refused) naming in Chinese the fields whose
+    verbose_name is the English default: ``labelled_form(Fund, manager=_("管理人"))``."""
+    meta = type("Meta", (), {"model": model, "fields": "__all__", "labels": labels})
+    return type(f"{model.__name__}AdminForm", (NoInvisibleCharactersForm,), {"Meta": meta})
 
 
 class EnterpriseInline(admin.StackedInline):
@@ -138,6 +207,8 @@ class UserAdmin(BaseUserAdmin, AuditedAdmin):
 class GrantAdmin(ReadOnlyAdmin):
     """Grants are created and revoked only by the enterprise (core.services.grant_access/revoke_grant)."""
 
+    labels = {"granted_by": _("授权人"), "revoked_by": _("撤销人")}
+
     list_display = ["enterprise", "grantee", "purpose", "granted_at", "expires_at", "revoked_at"]
     list_filter = ["purpose"]
     search_fields = ["enterprise__name", "grantee__name"]
@@ -146,21 +217,36 @@ class GrantAdmin(ReadOnlyAdmin):
 
 @admin.register(models.AccessRecord)
 class AccessRecordAdmin(ReadOnlyAdmin):
-    list_display = ["at", "enterprise", "accessor_org", "accessor_user", "scope", "channel", "allowed"]
+    labels = {
+        "enterprise": _("企业"),
+        "accessor_org": _("访问机构"),
+        "accessor_user": _("访问人"),
+        "grant": _("数据授权"),
+    }
+    list_display = [
+        "at",
+        shown("enterprise", _("企业"), ordering="enterprise__name"),
+        shown("accessor_org", _("访问机构"), ordering="accessor_org__name"),
+        shown("accessor_user", _("访问人"), ordering="accessor_user__username"),
+        "scope",
+        "channel",
+        "allowed",
+    ]
     list_filter = ["scope", "allowed", "channel"]
     raw_id_fields = ["enterprise", "accessor_org", "accessor_user", "grant"]
 
 
 @admin.register(models.DisclosureRecord)
-class DisclosureRecordAdmin(admin.ModelAdmin):
+class DisclosureRecordAdmin(ReadOnlyAdmin):
     """Aggregate previews over private fields and refused attempts (jinfu.core.disclosure): evidence."""
 
+    labels = {"accessor_org": _("访问机构"), "accessor_user": _("访问人")}
     list_display = [
         "at",
         "surface",
         "role",
-        "accessor_org",
-        "accessor_user",
+        shown("accessor_org", _("访问机构"), ordering="accessor_org__name"),
+        shown("accessor_user", _("访问人"), ordering="accessor_user__username"),
         "channel",
         "group_size",
         "outcome",
@@ -181,6 +267,7 @@ class DisclosureRecordAdmin(admin.ModelAdmin):
 
 @admin.register(models.SecurityEvent)
 class SecurityEventAdmin(ReadOnlyAdmin):
+    labels = {"user": _("用户")}
     list_display = ["at", "kind", "username", "ip_address"]
     list_filter = ["kind"]
     search_fields = ["username"]
@@ -193,6 +280,10 @@ admin.site.unregister(AuditLogEntry)
 
 @admin.register(AuditLogEntry)
 class ChangeHistoryAdmin(AuditLogEntryAdmin):
+    @admin.display(description=_("关联请求编号"))
+    def cid_url(self, obj):  # django-auditlog names this column in English without a msgid
+        return super().cid_url(obj)
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -203,35 +294,82 @@ class ChangeHistoryAdmin(AuditLogEntryAdmin):
         return False
 
 
+# django-tasks-db and django-axes name some columns in English without a msgid: the same admins, with
+# Chinese column names.
+admin.site.unregister(DBTaskResult)
+
+
+@admin.register(DBTaskResult)
+class TaskResultAdmin(DBTaskResultAdmin):
+    task_name = shown("task_name", _("任务"), ordering="task_path")
+    list_display = [
+        "id",
+        "task_name",
+        "status",
+        "enqueued_at",
+        "started_at",
+        "finished_at",
+        "priority",
+        "queue_name",
+    ]
+
+    @admin.display(description=_("错误堆栈"))
+    def formatted_traceback(self, obj):
+        return super().formatted_traceback(obj)
+
+    @admin.display(description=_("最早执行时间"))
+    def display_run_after(self, obj):
+        return super().display_run_after(obj)
+
+
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class LoginAttemptAdmin(AccessAttemptAdmin):
+    @admin.display(description=_("状态"))
+    def status(self, obj):
+        return super().status(obj)
+
+    @admin.display(description=_("失效时间"))
+    def expiration(self, obj):
+        return super().expiration(obj)
+
+
 @admin.register(models.ApiKey)
 class ApiKeyAdmin(AuditedAdmin):
-    form = NoInvisibleCharactersForm
+    form = labelled_form(models.ApiKey, organization=_("所属机构"), created_by=_("创建人"))
     list_display = [
         "name",
-        "organization",
+        shown("organization", _("所属机构"), ordering="organization__name"),
         "prefix",
-        "created_at",
+        shown("created_at", _("创建时间")),
         "expires_at",
         "revoked_at",
         "last_used_at",
     ]
-    readonly_fields = ["prefix", "key_hash", "last_used_at"]
+    key_hash_zh = shown("key_hash", _("密钥摘要"))
+    readonly_fields = ["prefix", "key_hash_zh", "last_used_at"]
+    exclude = ["key_hash"]
 
 
 @admin.register(models.Division)
 class DivisionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "level", "parent"]
+    form = labelled_form(models.Division, parent=_("上级区划"), dataset=_("参考数据版本"))
+    list_display = ["code", "name", "level", shown("parent", _("上级区划"), ordering="parent__code")]
     search_fields = ["code", "name"]
 
 
 @admin.register(models.Zone)
 class ZoneAdmin(admin.ModelAdmin):
+    form = labelled_form(models.Zone, dataset=_("参考数据版本"))
     list_display = ["code", "name", "kind"]
     filter_horizontal = ["divisions"]
 
 
 @admin.register(models.Industry)
 class IndustryAdmin(admin.ModelAdmin):
+    form = labelled_form(models.Industry, parent=_("上级门类"), dataset=_("参考数据版本"))
     list_display = ["code", "name", "level", "section"]
     list_filter = ["level", "section"]
     search_fields = ["code", "name"]
@@ -251,6 +389,17 @@ class TagAdmin(AuditedAdmin):
 
 @admin.register(models.ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
-    list_display = ["original_name", "kind", "status", "total_rows", "created_by", "created_at"]
+    list_display = [
+        "original_name",
+        "kind",
+        "status",
+        "total_rows",
+        shown("created_by", _("导入人")),
+        "created_at",
+    ]
     list_filter = ["kind", "status"]
-    readonly_fields = [f.name for f in models.ImportJob._meta.fields]
+    created_by_zh = shown("created_by", _("导入人"))
+    readonly_fields = [
+        f"{n}_zh" if n == "created_by" else n for n in (f.name for f in models.ImportJob._meta.fields)
+    ]
+    exclude = ["created_by"]

@@ -3,14 +3,17 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from jinfu.core.admin import labelled_form, shown
 
 from . import models as m
 
 
 class ImportForm(forms.Form):
-    source = forms.ChoiceField(label="数据源 source", choices=m.Source.choices)
-    source_system = forms.CharField(label="来源系统 source system", max_length=100, initial="文件导入")
-    file = forms.FileField(label="文件（.xlsx / .csv，按模板）")
+    source = forms.ChoiceField(label=_("数据源"), choices=m.Source.choices)
+    source_system = forms.CharField(label=_("来源系统"), max_length=100, initial="文件导入")
+    file = forms.FileField(label=_("文件（.xlsx / .csv，按模板）"))
 
 
 @admin.register(m.SourceBatch)
@@ -19,6 +22,7 @@ class SourceBatchAdmin(admin.ModelAdmin):
 
     list_display = ("id", "source", "source_system", "adapter", "status", "rows", "started_at")
     list_filter = ("source", "adapter", "status")
+    form = labelled_form(m.SourceBatch, created_by=_("导入人"))
     readonly_fields = ("errors",)
     change_list_template = "credit/admin/batch_changelist.html"
 
@@ -81,11 +85,11 @@ class TagRuleForm(forms.ModelForm):
 @admin.register(m.TagRule)
 class TagRuleAdmin(admin.ModelAdmin):
     form = TagRuleForm
-    list_display = ("tag", "rule", "mode", "active", "updated_at")
+    list_display = ("tag", "rule", "mode", "active", shown("updated_at", _("更新时间")))
     list_filter = ("mode", "active")
     actions = ["apply_now"]
 
-    @admin.action(description="立即按规则为全部企业打标签 / apply all active tag rules now")
+    @admin.action(description=_("立即按规则为全部企业打标签"))
     def apply_now(self, request, queryset):
         from .services import apply_tags
 

@@ -7,7 +7,7 @@ from jinfu.core.modules import MenuEntry, ModuleContract
 class CreditConfig(AppConfig):
     name = "jinfu.credit"
     label = "credit"
-    verbose_name = "企业画像与信用 / enterprise profile and credit"
+    verbose_name = _("企业画像与信用")
     default_auto_field = "django.db.models.BigAutoField"
     contract = ModuleContract(
         url_prefix="credit/",
