@@ -7,26 +7,12 @@ monitoring reports are generated files: all view-only here."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from jinfu.core.admin import AuditedAdmin, ReadOnlyAdmin, labelled_form, shown, titled_filter
+from jinfu.core.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline, labelled_form, shown, titled_filter
 
 from . import models as m
 
 PLAN = shown("plan", _("规划"), ordering="plan__code")
 INDICATOR = shown("indicator", _("指标"), ordering="indicator__code")
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MonitoringReportInline(ReadOnlyInline):

@@ -59,6 +59,22 @@ class AuditedAdmin(admin.ModelAdmin):
         return super().log_deletions(request, queryset)
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown inside a record (events, versions, claims) that the back office may read, never write."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Records the back office may look at and never write: audit evidence (access records, security
     events, change history) and grants, which only the enterprise gives and revokes (core.services). No

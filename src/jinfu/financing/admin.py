@@ -6,26 +6,12 @@ operators maintain; every edit is audited (django-auditlog and a security event)
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from jinfu.core.admin import AuditedAdmin, ReadOnlyAdmin, labelled_form, shown
+from jinfu.core.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline, labelled_form, shown
 
 from . import models as m
 
 ENTERPRISE = shown("enterprise", _("企业"), ordering="enterprise__name")
 INSTITUTION = shown("institution", _("金融机构"), ordering="institution__name")
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ProductVersionInline(ReadOnlyInline):

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from jinfu.core.admin import AuditedAdmin, ReadOnlyAdmin, labelled_form, shown
+from jinfu.core.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline, labelled_form, shown
 from jinfu.core.errors import ValidationFailed
 from jinfu.core.selectors import SCOPE_FIELDS, check_enterprise_access
 
@@ -16,20 +16,6 @@ from . import models as m
 
 ENTERPRISE = shown("enterprise", _("企业"), ordering="enterprise__name")
 ITEM = shown("item", _("兑现事项"), ordering="item__title")
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(m.PolicyTag)
