@@ -226,6 +226,10 @@ JINFU_IMPORT_XLSX_MAX_UNCOMPRESSED = int(
     os.environ.get("JINFU_IMPORT_XLSX_MAX_UNCOMPRESSED", str(256 * 1024 * 1024))
 )
 JINFU_IMPORT_XLSX_MAX_RATIO = int(os.environ.get("JINFU_IMPORT_XLSX_MAX_RATIO", "100"))
+# Who to contact, shown on the help page /help/ (docs/operations.md, configuration); blank means the default.
+JINFU_SUPPORT_CONTACT = (
+    os.environ.get("JINFU_SUPPORT_CONTACT", "").strip() or "请联系本区金融工作部门或平台运营人员。"
+)
 
 LOGGING = {
     "version": 1,

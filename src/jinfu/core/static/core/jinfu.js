@@ -13,4 +13,27 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("[data-confirm]").forEach(function (el) {
     el.addEventListener("click", function (ev) { if (!window.confirm(el.dataset.confirm)) { ev.preventDefault(); } });
   });
+  // a plain <input data-filter-table="ID"> hides the rows of table#ID (tr[data-filter-row]) that do not contain
+  // what is typed (case-insensitive), and section rows whose group has no match left (help page glossary)
+  document.querySelectorAll("[data-filter-table]").forEach(function (input) {
+    var id = input.dataset.filterTable, table = document.getElementById(id);
+    if (!table) { return; }
+    var count = document.querySelector('[data-filter-count="' + id + '"]');
+    var empty = document.querySelector('[data-filter-empty="' + id + '"]');
+    input.addEventListener("input", function () {
+      var q = input.value.trim().toLowerCase(), shown = 0;
+      table.querySelectorAll("tbody").forEach(function (body) {
+        var inBody = 0;
+        body.querySelectorAll("tr[data-filter-row]").forEach(function (row) {
+          var hit = !q || row.textContent.toLowerCase().indexOf(q) !== -1;
+          row.hidden = !hit;
+          if (hit) { inBody += 1; }
+        });
+        body.hidden = inBody === 0;
+        shown += inBody;
+      });
+      if (count) { count.textContent = shown; }
+      if (empty) { empty.hidden = shown !== 0; }
+    });
+  });
 });
