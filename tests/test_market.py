@@ -147,3 +147,11 @@ def test_market_query_count_does_not_grow_with_cards(client, ent, bank):
     with CaptureQueriesContext(connection) as many:
         client.get("/financing/")
     assert len(many) == len(one)
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "999", "-1", "1e9"])
+def test_an_odd_page_number_is_a_page_not_an_error(client, ent, three, page):
+    client.force_login(ent)
+    r = client.get("/financing/", {"page": page})
+    assert r.status_code == 200
+    assert len(re.findall(r'data-product="(\d+)"', r.content.decode())) == 3
