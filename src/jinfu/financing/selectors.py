@@ -7,7 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import polars as pl
-from django.db.models import Avg, Count, Q, Sum
+from django.db.models import Avg, Count, F, Q, Sum
 from django.utils import timezone
 
 from jinfu.core import jurisdiction as jur
@@ -49,10 +49,38 @@ def _filter_term(value) -> int | None:
     return int(text)
 
 
-def catalog(actor, *, category=None, subtype=None, amount=None, term=None, q=None, institution_id=None):
-    """产品超市: published products (institutions also see their own drafts in their workbench)."""
+# 产品超市 sort orders (allow-list): key -> (label, ordering); a trailing pk keeps pages stable.
+MARKET_SORTS = {
+    "latest": ("最新发布", (F("published_at").desc(nulls_last=True), "-pk")),
+    "rate": ("利率从低到高", ("rate_min", "rate_max", "name", "pk")),
+    "amount": ("额度从高到低", ("-amount_max", "-amount_min", "name", "pk")),
+    "term": ("期限从长到短", ("-term_max", "-term_min", "name", "pk")),
+}
+MARKET_DEFAULT_SORT = "latest"
+
+
+def market_sort(value) -> str:
+    """The market's sort key from the query string; anything not on the allow-list is the default."""
+    return value if isinstance(value, str) and value in MARKET_SORTS else MARKET_DEFAULT_SORT
+
+
+def catalog(
+    actor,
+    *,
+    category=None,
+    subtype=None,
+    amount=None,
+    term=None,
+    q=None,
+    institution_id=None,
+    sort: str = "rate",
+):
+    """产品超市: published products (institutions also see their own drafts in their workbench), in the
+    order of ``sort`` (a MARKET_SORTS key; unknown values give the default)."""
     amount, term = _filter_amount(amount), _filter_term(term)
-    qs = Product.objects.filter(status=Product.Status.PUBLISHED).select_related("institution")
+    qs = Product.objects.filter(status=Product.Status.PUBLISHED).select_related(
+        "institution", "institution__institution"
+    )
     if category:
         qs = qs.filter(category=category)
     if subtype:
@@ -65,7 +93,21 @@ def catalog(actor, *, category=None, subtype=None, amount=None, term=None, q=Non
         qs = qs.filter(institution_id=institution_id)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(institution__name__icontains=q) | Q(description__icontains=q))
-    return qs.order_by("rate_min", "name")
+    return qs.order_by(*MARKET_SORTS[market_sort(sort)][1])
+
+
+def market_eligibility(actor, products) -> dict[int, bool]:
+    """For a logged-in enterprise: product id -> whether its own feature row (one per request) passes the
+    product's eligibility rule. Empty for every other role, and for an enterprise without a profile."""
+    p = as_principal(actor)
+    if p.role != Role.ENTERPRISE or p.organization is None:
+        return {}
+    products = list(products)
+    row = feature_row(p.org_id)
+    if not row or not products:
+        return {}
+    flags, _why = rulebook.eligibility_for(row, products)
+    return {product.pk: ok for product, ok in zip(products, flags, strict=True)}
 
 
 def own_products(actor):
@@ -77,7 +119,7 @@ def own_products(actor):
 
 def get_product(actor, pk: int) -> Product:
     p = as_principal(actor)
-    product = Product.objects.select_related("institution").filter(pk=pk).first()
+    product = Product.objects.select_related("institution", "institution__institution").filter(pk=pk).first()
     if product is None or (
         product.status != Product.Status.PUBLISHED and product.institution_id != p.org_id and not p.is_admin
     ):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,6 +20,8 @@ from jinfu.core.web import page
 from . import selectors, services
 from .models import Application, Demand, Product, RoadshowEvent, RoadshowProject
 
+MARKET_PAGE_SIZE = 12
+
 
 def _role(request):
     return as_principal(request.user).role
@@ -25,6 +30,7 @@ def _role(request):
 @page
 def market(request):
     g = request.GET
+    sort = selectors.market_sort(g.get("sort"))
     products = selectors.catalog(
         request.user,
         category=g.get("category") or None,
@@ -32,16 +38,24 @@ def market(request):
         amount=g.get("amount") or None,
         term=g.get("term") or None,
         q=g.get("q") or None,
+        sort=sort,
     )
+    pager = Paginator(products, MARKET_PAGE_SIZE).get_page(g.get("page"))
+    eligible = selectors.market_eligibility(request.user, pager.object_list)
+    keep = {k: g.get(k, "") for k in ("q", "category", "subtype", "amount", "term")} | {"sort": sort}
     return render(
         request,
         "financing/market.html",
         {
-            "products": products,
+            "page": pager,
+            "cards": [(p, eligible.get(p.pk)) for p in pager.object_list],
             "categories": Product.Category.choices,
             "subtypes": Product.SUBTYPES,
+            "sorts": [(k, label) for k, (label, _order) in selectors.MARKET_SORTS.items()],
+            "sort": sort,
             "g": g,
-            "synthetic": any(p.is_synthetic for p in products),
+            "qs": urlencode(keep) + "&",
+            "synthetic": any(p.is_synthetic for p in pager.object_list),
         },
     )
 
