@@ -85,3 +85,29 @@ def test_reserve_decision_links_only_for_government(make_user, reference_data):
     listing_services._notify(orgs, title="入库审核通过", url="/listing/reserve/", key="k1")
     assert Notification.objects.get(recipient=officer).url == "/listing/reserve/"
     assert Notification.objects.get(recipient=firm).url == ""
+
+
+@pytest.fixture
+def plans(db, reference_data):
+    from jinfu.brain.loader import load_plans
+
+    load_plans()
+
+
+def _brain_gov(make_user, division: str):
+    from jinfu.core.models import Organization
+
+    org = Organization.objects.create(kind="government", name=f"{division}金融办", division_id=division)
+    return make_user("government", org=org)
+
+
+def test_brain_menu_offers_actuals_import_only_to_offices_that_edit_a_plan(client, make_user, plans):
+    district = _brain_gov(make_user, "500108")  # 南岸区: edits its own plan
+    city = _brain_gov(make_user, "500000")  # the city office reads every plan, edits none
+    regulator = make_user("regulator")
+    for user, offered in ((district, True), (city, False), (regulator, False)):
+        client.force_login(user)
+        html = client.get(reverse("brain:overview")).content.decode()
+        assert ("导入实际值" in html) is offered, user.username
+        status = client.get(reverse("brain:actuals-import")).status_code
+        assert status == (200 if offered else 403), user.username
