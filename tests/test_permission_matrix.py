@@ -83,7 +83,7 @@ PAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "financing:product": (('product',), "302 200 200 200 200 200 200 200"),
     "financing:apply": (('product',), "302 200 200 403 403 403 403 403"),
     "financing:match": ((), "302 200 200 403 403 403 403 403"),
-    "financing:applications": ((), "302 200 200 200 200 200 200 200"),
+    "financing:applications": ((), "302 200 200 200 403 403 403 200"),
     "financing:application": (('application',), "302 200 404 200 404 404 404 200"),
     "financing:demands": ((), "302 200 200 403 403 403 403 403"),
     "financing:hall": ((), "302 403 403 200 403 403 403 200"),

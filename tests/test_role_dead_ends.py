@@ -111,3 +111,15 @@ def test_brain_menu_offers_actuals_import_only_to_offices_that_edit_a_plan(clien
         assert ("导入实际值" in html) is offered, user.username
         status = client.get(reverse("brain:actuals-import")).status_code
         assert status == (200 if offered else 403), user.username
+
+
+def test_financing_applications_are_refused_to_government_and_regulators(client, make_user):
+    """Applications are between an enterprise and an institution: the offices read the KPIs instead of an
+    always-empty enterprise copy of the page."""
+    for role in ("government", "regulator"):
+        client.force_login(make_user(role))
+        resp = client.get(reverse("financing:applications"))
+        assert resp.status_code == 403, role
+        assert "我的申请" not in resp.content.decode()
+    client.force_login(make_user("enterprise"))
+    assert client.get(reverse("financing:applications")).status_code == 200
