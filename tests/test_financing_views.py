@@ -59,7 +59,7 @@ EXPECTED = {
     "product": (200, 200, 200, 200, 200),
     "match": (200, 403, 403, 403, 403),  # the match list is the asking enterprise's
     "apply": (200, 403, 403, 403, 403),
-    "applications": (200, 200, 200, 200, 200),  # each sees its own (government: none)
+    "applications": (200, 200, 403, 403, 200),  # the parties see their own; the offices read the KPIs
     "application": (200, 200, 404, 404, 200),  # the applicant, the receiving institution, the operator
     "demands": (200, 403, 403, 403, 403),
     "hall": (403, 200, 403, 403, 200),

@@ -15,6 +15,8 @@ from __future__ import annotations
 from jinfu.core.models import Role
 from jinfu.core.principal import as_principal
 
+from .models import Plan
+
 
 def can_view_brain(actor) -> bool:
     p = as_principal(actor)
@@ -42,6 +44,17 @@ def can_edit_plan(actor, plan) -> bool:
     if p.is_admin:
         return True
     return p.role == Role.GOVERNMENT and _covers(plan, p)
+
+
+def can_import_actuals(actor) -> bool:
+    """Whether the import of actuals can write anything for this user: the admin, or a government office
+    that edits at least one plan. Regulators and city-level offices only read, so they are not offered it."""
+    p = as_principal(actor)
+    if p.is_admin:
+        return True
+    if p.role != Role.GOVERNMENT or not p.jurisdiction.is_local:
+        return False
+    return any(_covers(plan, p) for plan in Plan.objects.all())
 
 
 def can_view_tasks(actor, plan) -> bool:

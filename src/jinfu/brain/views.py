@@ -14,7 +14,7 @@ from jinfu.core.web import page
 
 from . import reports, selectors, services
 from .forms import ActualForm, AssignForm, ProgressForm, UploadForm
-from .permissions import can_edit_plan, can_view_brain
+from .permissions import can_edit_plan, can_import_actuals, can_view_brain
 
 brain_view = page(guard=can_view_brain, guard_message="金融产业大脑仅对政府用户开放 / government users only")
 
@@ -76,7 +76,10 @@ def indicator_detail(request, code: str):
     return render(request, "brain/indicator.html", ctx, status=422 if form.errors else 200)
 
 
-@brain_view
+@page(
+    guard=can_import_actuals,
+    guard_message="只有负责规划的区县（功能区）政府用户可以导入实际值 / only the plan's district office imports actuals",
+)
 def actuals_import(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     result = None

@@ -14,7 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
-from jinfu.core.models import Notification, Organization, Role, User
+from jinfu.core.models import Organization, Role, User
+from jinfu.core.notify import notify
 from jinfu.core.principal import Principal, as_principal
 
 from . import engine, selectors
@@ -225,10 +226,10 @@ def save_profile(actor, data: dict, *, enterprise_pk: int | None = None) -> List
 
 
 def _notify(orgs, *, title: str, body: str = "", url: str = "", key: str = "", kind: str = "listing"):
-    for user in User.objects.filter(organization__in=[o for o in orgs if o is not None], is_active=True):
-        Notification.objects.create(
-            recipient=user, kind=kind, title=title[:200], body=body, url=url, dedupe_key=key
-        )
+    """Notify the users of ``orgs``; the reserve pages open to government users only, so the others get
+    the text without the link."""
+    users = User.objects.filter(organization__in=[o for o in orgs if o is not None], is_active=True)
+    notify(users, kind=kind, title=title, body=body, url=url, key=key, link_roles=(Role.GOVERNMENT,))
 
 
 def _require_government(actor) -> Principal:

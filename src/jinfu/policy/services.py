@@ -29,7 +29,8 @@ from jinfu.core import disclosure
 from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
 from jinfu.core.features import enterprise_features
 from jinfu.core.jurisdiction import of_organization
-from jinfu.core.models import Notification, Organization, Role, User
+from jinfu.core.models import Organization, Role, User
+from jinfu.core.notify import notify
 from jinfu.core.principal import as_principal
 from jinfu.core.reference.workdays import add_workdays
 from jinfu.core.text import clean_long_text, clean_name
@@ -428,23 +429,21 @@ def ensure_budget(item: PolicyItem, period: str) -> Budget | None:
 
 
 def _notify(org_id: int, *, kind: str, title: str, body: str = "", url: str = "", key: str = "") -> int:
-    n = 0
-    for user in User.objects.filter(organization_id=org_id, is_active=True):
-        if key and Notification.objects.filter(recipient=user, dedupe_key=key).exists():
-            continue
-        Notification.objects.create(
-            recipient=user, kind=kind, title=title[:200], body=body, url=url, dedupe_key=key
-        )
-        n += 1
-    return n
+    users = User.objects.filter(organization_id=org_id, is_active=True)
+    return notify(users, kind=kind, title=title, body=body, url=url, key=key)
 
 
 def _notify_government(item: PolicyItem, *, title: str, url: str):
+    """Tell the government officers who can act on the claim: government users (not the regulators who
+    share their office) of every office governing the policy's division."""
     div = item.policy.division_id
-    govs = Organization.objects.filter(kind=Organization.Kind.GOVERNMENT)
-    for org in govs:
-        if of_organization(org).covers_citywide_or(div):
-            _notify(org.pk, kind="policy_claim", title=title, url=url)
+    govs = [
+        org.pk
+        for org in Organization.objects.filter(kind=Organization.Kind.GOVERNMENT)
+        if of_organization(org).covers_citywide_or(div)
+    ]
+    officers = User.objects.filter(organization_id__in=govs, role=Role.GOVERNMENT, is_active=True)
+    notify(officers, kind="policy_claim", title=title, url=url, link_roles=(Role.GOVERNMENT,))
 
 
 # ---------------------------------------------------------------------------

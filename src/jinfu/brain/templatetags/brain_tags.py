@@ -1,5 +1,7 @@
 from django import template
 
+from jinfu.brain.permissions import can_import_actuals
+
 register = template.Library()
 
 
@@ -12,3 +14,9 @@ def pct(value, digits=1):
         return f"{float(value) * 100:.{int(digits)}f}%"
     except (TypeError, ValueError):
         return "—"
+
+
+@register.filter
+def imports_actuals(user) -> bool:
+    """Whether the brain menu offers this user the import of actuals (brain.permissions)."""
+    return can_import_actuals(user)
