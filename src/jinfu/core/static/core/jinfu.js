@@ -10,7 +10,10 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("[data-back]").forEach(function (a) {
     a.addEventListener("click", function (ev) { if (window.history.length > 1) { ev.preventDefault(); window.history.back(); } });
   });
-  document.querySelectorAll("[data-confirm]").forEach(function (el) {
-    el.addEventListener("click", function (ev) { if (!window.confirm(el.dataset.confirm)) { ev.preventDefault(); } });
-  });
 });
+// Destructive actions ask first. Delegated and in the capture phase, so buttons that htmx swaps in are
+// covered too and a cancelled click never reaches the form's submission (or an htmx trigger).
+document.addEventListener("click", function (ev) {
+  var el = ev.target.closest && ev.target.closest("[data-confirm]");
+  if (el && !window.confirm(el.dataset.confirm)) { ev.preventDefault(); ev.stopImmediatePropagation(); }
+}, true);
