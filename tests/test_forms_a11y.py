@@ -171,3 +171,48 @@ def test_every_input_of_the_main_forms_is_labelled(client, form_pages):
     assert {"q", "category", "subtype", "amount", "term", "reason_code", "note", "tier", "reason"} <= seen, (
         seen
     )
+
+
+# ---------------------------------------------------------------------------
+# A single-record form speaks of fields, not of spreadsheet rows
+# ---------------------------------------------------------------------------
+
+ROW_WORDING = re.compile(r"第\s*\d+\s*行|\brow \d+")
+
+
+def _error_items(html: str, field: str) -> list[str]:
+    block = re.search(rf'<ul class="errorlist" data-error-for="{field}">(.*?)</ul>', html, re.S)
+    return re.findall(r"<li>(.*?)</li>", block.group(1), re.S) if block else []
+
+
+@pytest.mark.django_db
+def test_enterprise_form_shows_every_problem_next_to_its_field_without_row_wording(
+    client, make_user, reference_data
+):
+    gov = make_user("government")
+    gov.organization.division_id = "500103"
+    gov.organization.save()
+    values = {
+        "uscc": "91500103ABCDEFGH1X",
+        "name": "重庆表单校验科技有限公司",
+        "legal_representative": "王五",
+        "registered_capital": "1000",
+        "established_on": "2019-03-15",
+        "division": "500103",
+        "industry": "6513",
+        "contact_phone": "tel-abc",
+    }
+    client.force_login(gov)
+    resp = client.post(reverse("enterprise-new"), values)
+    assert resp.status_code == 422
+    html = resp.content.decode()
+    uscc_errors, phone_errors = _error_items(html, "uscc"), _error_items(html, "contact_phone")
+    assert uscc_errors and phone_errors, html
+    assert any("统一社会信用代码" in e for e in uscc_errors)
+    assert any("联系电话格式不正确" in e for e in phone_errors)
+    for message in uscc_errors + phone_errors:
+        assert not ROW_WORDING.search(message), message
+    assert not ROW_WORDING.search(html)
+    # everything typed is kept, including the wrong values
+    for field in ("uscc", "name", "contact_phone", "registered_capital"):
+        assert f'name="{field}" value="{values[field]}"' in html, field
