@@ -78,3 +78,44 @@ def test_registration_form_checks_the_uscc_live(live_app, page, make_user, scree
     page.locator("#f-uscc[aria-invalid='false']").wait_for()
     assert "重庆" in feedback.inner_text()
     screenshot(page, "uscc-valid")
+
+
+def test_revoke_asks_first_dismissing_keeps_the_grant(live_app, page, make_user):
+    """The revoke button names the institution in a confirm dialog; cancelling keeps the grant live."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from jinfu.core import services
+
+    ent = make_user("enterprise")
+    bank = make_user("institution")
+    grant = services.grant_access(
+        ent,
+        grantee=bank.organization,
+        scopes=["basic"],
+        purpose="loan_application",
+        expires_at=timezone.now() + dt.timedelta(days=30),
+    )
+    _login(page, live_app, ent)
+    page.goto(f"{live_app}/orgs/consent/")
+    asked = []
+
+    def dismiss(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    page.click(f'tr[data-grant="{grant.pk}"] button.danger')
+    page.wait_for_load_state("networkidle")
+    assert asked and bank.organization.name in asked[0] and "撤销" in asked[0]
+    grant.refresh_from_db()
+    assert grant.revoked_at is None
+    assert page.locator(f'tr[data-grant="{grant.pk}"] button.danger').is_visible()
+
+    page.once("dialog", lambda d: d.accept())
+    page.click(f'tr[data-grant="{grant.pk}"] button.danger')
+    page.wait_for_load_state("networkidle")
+    grant.refresh_from_db()
+    assert grant.revoked_at is not None
+    assert "已撤销" in page.locator(f'tr[data-grant="{grant.pk}"]').inner_text()

@@ -289,6 +289,17 @@ def audit(request):
     return render(request, "core/audit.html", {"tab": tab, "page": page})
 
 
+def _field_message(problem: dict) -> tuple[str, str]:
+    """A form has one record: drop the import engine's "第 2 行「uscc」：" / "row 2, column 'uscc': "
+    location, the message is shown next to its field already."""
+    zh, en = problem["message_zh"], problem["message_en"]
+    row, column = problem.get("row"), problem.get("column") or ""
+    if row:
+        zh = zh.removeprefix(f"第 {row} 行「{column}」：")
+        en = en.removeprefix(f"row {row}, column '{column}': ")
+    return zh, en
+
+
 def _enterprise_form_context(
     values: dict, problems: list[dict], *, editing: bool, self_edit: bool = False
 ) -> dict:
@@ -299,7 +310,8 @@ def _enterprise_form_context(
 
     by_field: dict[str, list[str]] = {}
     for pr in problems:
-        by_field.setdefault(pr.get("field") or "", []).append(f"{pr['message_zh']}（{pr['message_en']}）")
+        zh, en = _field_message(pr)
+        by_field.setdefault(pr.get("field") or "", []).append(f"{zh}（{en}）")
     columns = [
         {
             "field": c.field,

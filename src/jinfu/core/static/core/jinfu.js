@@ -10,9 +10,6 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("[data-back]").forEach(function (a) {
     a.addEventListener("click", function (ev) { if (window.history.length > 1) { ev.preventDefault(); window.history.back(); } });
   });
-  document.querySelectorAll("[data-confirm]").forEach(function (el) {
-    el.addEventListener("click", function (ev) { if (!window.confirm(el.dataset.confirm)) { ev.preventDefault(); } });
-  });
   // a plain <input data-filter-table="ID"> hides the rows of table#ID (tr[data-filter-row]) that do not contain
   // what is typed (case-insensitive), and section rows whose group has no match left (help page glossary)
   document.querySelectorAll("[data-filter-table]").forEach(function (input) {
@@ -37,3 +34,9 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+// Destructive actions ask first. Delegated and in the capture phase, so buttons that htmx swaps in are
+// covered too and a cancelled click never reaches the form's submission (or an htmx trigger).
+document.addEventListener("click", function (ev) {
+  var el = ev.target.closest && ev.target.closest("[data-confirm]");
+  if (el && !window.confirm(el.dataset.confirm)) { ev.preventDefault(); ev.stopImmediatePropagation(); }
+}, true);
