@@ -59,11 +59,8 @@ class AuditedAdmin(admin.ModelAdmin):
         return super().log_deletions(request, queryset)
 
 
-class ReadOnlyInline(admin.TabularInline):
-    """Rows shown inside a record (events, versions, claims) that the back office may read, never write."""
-
-    extra = 0
-    can_delete = False
+class NoWrites:
+    """No add, no change, no delete, not even for a superuser (mixed into admins and inlines)."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -75,7 +72,14 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyInline(NoWrites, admin.TabularInline):
+    """Rows shown inside a record (events, versions, claims) that the back office may read, never write."""
+
+    extra = 0
+    can_delete = False
+
+
+class ReadOnlyAdmin(NoWrites, admin.ModelAdmin):
     """Records the back office may look at and never write: audit evidence (access records, security
     events, change history) and grants, which only the enterprise gives and revokes (core.services). No
     add, no change, no delete, not even for a superuser; the list and each record's read-only page stay.
@@ -109,15 +113,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def shown(field: str, label, *, ordering: str | None = None, choices=None):
@@ -271,15 +266,6 @@ class DisclosureRecordAdmin(ReadOnlyAdmin):
     search_fields = ["rule_text", "formula_text", "api_key_prefix"]
     raw_id_fields = ["accessor_org", "accessor_user"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # append-only evidence
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(models.SecurityEvent)
 class SecurityEventAdmin(ReadOnlyAdmin):
@@ -295,19 +281,10 @@ admin.site.unregister(AuditLogEntry)
 
 
 @admin.register(AuditLogEntry)
-class ChangeHistoryAdmin(AuditLogEntryAdmin):
+class ChangeHistoryAdmin(NoWrites, AuditLogEntryAdmin):
     @admin.display(description=_("关联请求编号"))
     def cid_url(self, obj):  # django-auditlog names this column in English without a msgid
         return super().cid_url(obj)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # django-tasks-db and django-axes name some columns in English without a msgid: the same admins, with
