@@ -139,3 +139,21 @@ def test_december_reminder_once_per_year_until_the_notice_is_entered(make_user):
     assert "2027" in note.title and note.url == "/orgs/calendar/"
     _enter(admin)
     assert selectors_calendar.missing_next_year(dt.date(2026, 12, 3)) is None
+
+
+def test_typed_lines_are_counted_from_one_and_the_page_speaks_chinese(client, make_user):
+    client.force_login(make_user("admin"))
+    response = client.post(
+        "/orgs/calendar/",
+        {
+            "year": 2027,
+            "notice_number": "测试〔2026〕3号",
+            "notice_date": "2026-06-01",
+            "title": "测试通知",
+            "lines": "2027-13-01 放假 元旦\n2027-01-05 上班 春节",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and not HolidayNotice.objects.exists()
+    assert "第 1 行 日期：不是有效日期" in html and "第 2 行 类型：调休上班日应为周六或周日" in html
+    assert "row 1" not in html and "not a date" not in html

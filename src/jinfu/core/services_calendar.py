@@ -37,8 +37,11 @@ HEADERS = {"date": ("日期", "date"), "kind": ("类型", "kind"), "name": ("节
 MAX_DAYS = 120  # a year's notice lists about 30 to 40 days
 
 
-def _problem(row: int, field: str, zh: str, en: str) -> str:
-    return f"第 {row} 行 {field}：{zh} / row {row} {field}: {en}"
+_FIELD_EN = {"日期": "date", "类型": "kind"}
+
+
+def _problem(row: int, field: str, zh: str, en: str) -> tuple[str, str]:
+    return f"第 {row} 行 {field}：{zh}", f"row {row} {_FIELD_EN.get(field, field)}: {en}"
 
 
 def _date(value: Any) -> dt.date | None:
@@ -53,10 +56,11 @@ def _date(value: Any) -> dt.date | None:
         return None
 
 
-def parse_days(year: int, rows: list[dict]) -> list[tuple[dt.date, str, str]]:
-    """Rows of {date, kind, name} (row numbers from 2, as in a sheet) → days; every problem at once."""
+def parse_days(year: int, rows: list[dict], *, first_row: int = 2) -> list[tuple[dt.date, str, str]]:
+    """Rows of {date, kind, name} → days; every problem at once, named by row (``first_row``: 2 for a
+    sheet under its header, 1 for lines typed into the form)."""
     problems, days, seen = [], [], set()
-    for i, raw in enumerate(rows, start=2):
+    for i, raw in enumerate(rows, start=first_row):
         day, kind = _date(raw.get("date")), KIND_WORDS.get(str(raw.get("kind") or "").strip().lower())
         if day is None:
             problems.append(
@@ -80,11 +84,12 @@ def parse_days(year: int, rows: list[dict]) -> list[tuple[dt.date, str, str]]:
         seen.add(day)
         days.append((day, kind, str(raw.get("name") or "").strip()[:32]))
     if not problems and not any(k == HolidayDay.Kind.HOLIDAY for _, k, _ in days):
-        problems.append("未列出任何放假日期 / the notice lists no holiday")
+        problems.append(("未列出任何放假日期", "the notice lists no holiday"))
     if len(days) > MAX_DAYS:
-        problems.append(f"日期超过 {MAX_DAYS} 条 / more than {MAX_DAYS} days")
+        problems.append((f"日期超过 {MAX_DAYS} 条", f"more than {MAX_DAYS} days"))
     if problems:
-        raise ValidationFailed("；".join(problems[:20]), "; ".join(problems[:20]), field="days")
+        zh, en = zip(*problems[:20], strict=True)
+        raise ValidationFailed("；".join(zh), "; ".join(en), field="days")
     return days
 
 

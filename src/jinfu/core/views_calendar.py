@@ -57,7 +57,8 @@ def calendar(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            days = services_calendar.parse_days(data["year"], _rows(form))
+            upload = data.get("file")
+            days = services_calendar.parse_days(data["year"], _rows(form), first_row=2 if upload else 1)
             notice = services_calendar.enter_notice(
                 request.user,
                 year=data["year"],
