@@ -59,6 +59,7 @@ __all__ = [
     "members",
     "notify_on_commit",
     "parse_version",
+    "record_start",
 ]
 
 
@@ -190,7 +191,10 @@ class Timeline:
     def _fields(self) -> dict[str, Any]:
         return {f.name: f for f in self.model._meta.get_fields()}
 
-    def record(self, obj, *, source: str, target: str, actor, note: str, due, overdue: bool, action: str):
+    def record(
+        self, obj, *, source: str, target: str, actor, note: str, due, overdue: bool, action: str, **extra
+    ):
+        """Write one event row; ``extra`` are further fields of the module's event model (e.g. ``detail``)."""
         fields = self._fields()
         limit = getattr(fields["note"], "max_length", None)
         values = {
@@ -202,7 +206,7 @@ class Timeline:
         }
         optional = {"due": due, "overdue": overdue, "action": action}
         values |= {k: v for k, v in optional.items() if k in fields}
-        return self.model.objects.create(**values)
+        return self.model.objects.create(**values, **extra)
 
 
 @dataclass(frozen=True)
@@ -485,6 +489,22 @@ def apply(
         if t.notify is not None:
             notify_on_commit(*t.notify(step))
     return step
+
+
+def record_start(wf: Workflow, obj, actor, *, note: str = "", action: str = "create", **extra):
+    """The first timeline row of a record just created in its initial state (from "" to its state, with its
+    deadline); call it inside the transaction that creates the record."""
+    return wf.timeline.record(
+        obj,
+        source="",
+        target=getattr(obj, wf.state_field),
+        actor=as_principal(actor).user,
+        note=note,
+        due=getattr(obj, wf.due_field) if wf.due_field else None,
+        overdue=False,
+        action=action,
+        **extra,
+    )
 
 
 # ---------------------------------------------------------------------------
