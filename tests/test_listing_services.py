@@ -163,7 +163,9 @@ def test_nomination_requires_criteria(ent, district):
     assert "不符合" in e.value.message_zh and not ReserveEntry.objects.exists()
 
 
-def test_reserve_workflow_four_eyes_and_city_review(ent, district, district2, city, make_user):
+def test_reserve_workflow_four_eyes_and_city_review(
+    ent, district, district2, city, make_user, django_capture_on_commit_callbacks
+):
     fill(ent)
     entry = services.nominate(district, ent.organization_id, "district", "营收 6 亿")
     with pytest.raises(ValidationFailed):  # one open entry per tier
@@ -175,8 +177,9 @@ def test_reserve_workflow_four_eyes_and_city_review(ent, district, district2, ci
     other = gov(make_user, "500112", "渝北区金融办")
     with pytest.raises(Forbidden):
         services.decide(other, entry.pk, "approve")
-    services.decide(district2, entry.pk, "approve", "同意")
-    with pytest.raises(ValidationFailed):  # approved → approve again is illegal
+    with django_capture_on_commit_callbacks(execute=True):  # the notice goes out on commit
+        services.decide(district2, entry.pk, "approve", "同意")
+    with pytest.raises(ValidationFailed):  # approved → approve again is illegal (a Conflict)
         services.decide(city, entry.pk, "approve")
     with pytest.raises(ValidationFailed):  # removal needs a reason
         services.decide(district2, entry.pk, "remove")
