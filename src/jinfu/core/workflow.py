@@ -213,7 +213,7 @@ class Timeline:
 class Escalation:
     """Overdue escalation: ``notices(obj) -> [Notice]`` tells whom (sent once per ``key(obj)``, by default the
     record and its deadline, so a new deadline escalates again); ``marker_field`` (optional) is set to the
-    time of the escalation."""
+    time of the escalation, and records with it set are skipped (the module clears it with a new deadline)."""
 
     notices: Callable[[Any], Iterable[Notice]]
     key: Callable[[Any], str] | None = None
@@ -535,7 +535,10 @@ def escalate_overdue(wf: Workflow, *, today: dt.date | None = None, queryset=Non
     if wf.escalation is None:
         raise InvalidWorkflow(f"workflow {wf.name} declares no escalation")
     sent = 0
-    for obj in overdue(wf, today, queryset):
+    candidates = overdue(wf, today, queryset)
+    if wf.escalation.marker_field:
+        candidates = candidates.filter(**{wf.escalation.marker_field: None})
+    for obj in candidates:
         with transaction.atomic():
             locked = _lock(wf, obj)
             key = _escalation_key(wf, locked)
