@@ -24,6 +24,7 @@ class Ticket(models.Model):
     sla_paused_days = models.IntegerField(null=True)
     owner = models.ForeignKey(Organization, null=True, on_delete=models.CASCADE, related_name="+")
     amount = models.IntegerField(default=0)
+    escalated_at = models.DateTimeField(null=True)
 
     class Meta:
         app_label = "core"
@@ -302,3 +303,49 @@ def test_overdue_escalation_tells_once_per_deadline(ticket, owner, make_user):
     assert sorted(n.recipient_id for n in notes) == sorted([owner.pk, colleague.pk])
     Ticket.objects.filter(pk=ticket.pk).update(stage_due=dt.date(2026, 10, 20))  # a new deadline
     assert wf.escalate_overdue(TICKETS, today=dt.date(2026, 10, 21)) == 2
+
+
+def test_a_who_may_that_raises_hides_the_button_and_refuses_with_its_own_message(ticket, owner):
+    def office_only(p, obj):
+        raise Forbidden("该事项属于其他区县", "another district's record")
+
+    guarded = wf.Workflow(
+        name="test.guarded",
+        model=Ticket,
+        states=("open", "closed"),
+        initial="open",
+        transitions=(wf.Transition("close", "open", "closed", "关闭", who_may=office_only),),
+    )
+    assert wf.allowed(guarded, ticket, owner) == []
+    with pytest.raises(Forbidden, match="其他区县"):
+        wf.apply(guarded, ticket, "close", owner)
+
+
+def test_record_start_and_an_escalation_marker_that_holds_until_cleared(ticket, owner):
+    Ticket.objects.filter(pk=ticket.pk).update(stage_due=dt.date(2026, 6, 1))
+    ticket.refresh_from_db()
+    first = wf.record_start(TICKETS, ticket, owner, note="新建")
+    assert (first.from_status, first.to_status, first.due, first.actor) == (
+        "",
+        "open",
+        dt.date(2026, 6, 1),
+        owner,
+    )
+
+    marked = wf.Workflow(
+        name="test.marked",
+        model=Ticket,
+        states=("open",),
+        initial="open",
+        transitions=(),
+        final_states=(),
+        escalation=wf.Escalation(
+            notices=lambda t: [wf.Notice(wf.members(t.owner_id), kind="late", title="已超时")],
+            marker_field="escalated_at",
+        ),
+    )
+    assert wf.escalate_overdue(marked, today=dt.date(2026, 6, 2)) == 1
+    ticket.refresh_from_db()
+    assert ticket.escalated_at is not None
+    Notification.objects.all().delete()
+    assert wf.escalate_overdue(marked, today=dt.date(2026, 6, 3)) == 0  # marked: skipped, not re-sent
