@@ -11,12 +11,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jinfu.core import exports
 from jinfu.core.errors import Forbidden, JinfuError, TooManyRequests, ValidationFailed
 from jinfu.core.models import Role
 from jinfu.core.principal import as_principal
 from jinfu.core.views import _error
+from jinfu.core.views_attachments import panel as attachments_panel
 from jinfu.core.web import page
 
+from . import exports as export_tables
 from . import selectors, services
 from .models import Application, Demand, Product, RoadshowEvent, RoadshowProject
 
@@ -134,16 +137,13 @@ def applications(request):
     if role in (Role.GOVERNMENT, Role.REGULATOR):  # a party's list; the offices read financing:kpis
         return HttpResponseForbidden("融资申请仅由申请企业和受理机构查看 / applicant and institution only")
     if role == Role.INSTITUTION:
-        return render(
-            request,
-            "financing/queue.html",
-            {
-                "rows": selectors.queue(request.user),
-                "done": selectors.applications_for(request.user).filter(
-                    status__in=["disbursed", "rejected", "withdrawn"]
-                )[:50],
-            },
-        )
+        rows = selectors.queue(request.user)
+        done = selectors.applications_for(request.user).filter(
+            status__in=["disbursed", "rejected", "withdrawn"]
+        )[:50]
+        if exports.requested(request):
+            return exports.respond(request, export_tables.QUEUE, rows + [{"app": a} for a in done])
+        return render(request, "financing/queue.html", {"rows": rows, "done": done})
     return render(request, "financing/applications.html", {"apps": selectors.applications_for(request.user)})
 
 
@@ -183,6 +183,7 @@ def application_detail(request, pk: int):
             "is_enterprise": p.org_id == app.enterprise_id,
             "reasons": Application.REJECT_REASONS,
             "actions": [a for a, (frm, *_rest) in services.TRANSITIONS.items() if app.status in frm],
+            "attachments": attachments_panel(request, "financing.application", app),
         },
     )
 
@@ -227,7 +228,10 @@ def demands(request):
 
 @page
 def hall(request):
-    return render(request, "financing/hall.html", {"rows": selectors.demand_hall(request.user)})
+    rows = selectors.demand_hall(request.user)
+    if exports.requested(request):
+        return exports.respond(request, export_tables.HALL, rows)
+    return render(request, "financing/hall.html", {"rows": rows})
 
 
 @page
