@@ -45,6 +45,13 @@ def max_bytes() -> int:
     return int(settings.JINFU_ATTACHMENT_MAX_BYTES)
 
 
+def size_label(n: int) -> str:
+    """1536 → "1.5 KB", 10485760 → "10 MB" (for messages and the upload form)."""
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+    return f"{n / 1024:.1f}".removesuffix(".0") + " KB"
+
+
 def storage_dir() -> Path:
     return Path(settings.DATA_DIR) / "attachments"
 
@@ -101,9 +108,14 @@ def _log(p, *, action: str, allowed: bool, owner: str, owner_id, ip=None, **deta
     )
 
 
-def parent_record(actor, owner: AttachmentOwner, object_id: int):
-    """The record the files belong to, if the actor may see its files (NotFound/Forbidden otherwise)."""
-    return resolve(owner.parent)(as_principal(actor), object_id)
+def parent_record(actor, owner: AttachmentOwner, object_id: int, *, write: bool = False):
+    """The record the files belong to, if the actor may see its files (NotFound/Forbidden otherwise). An
+    API key also needs the owner's read scope (write scope to upload)."""
+    p = as_principal(actor)
+    scope = owner.write_scope if write else owner.read_scope
+    if not p.has_api_scope(scope):
+        raise Forbidden(f"API 密钥缺少权限 {scope}", f"API key lacks scope {scope}", code="api_scope")
+    return resolve(owner.parent)(p, object_id)
 
 
 def uploadable_kinds(actor, owner: AttachmentOwner, record) -> list[tuple[str, str]]:
@@ -147,7 +159,7 @@ def _read_limited(upload) -> bytes:
 def _too_large(name: str, size: int) -> ValidationFailed:
     limit = max_bytes()
     return ValidationFailed(
-        f"文件过大：单个文件不超过 {limit / (1024 * 1024):g} MB",
+        f"文件过大：单个文件不超过 {size_label(limit)}",
         f"file {name!r} has {size} bytes or more; the limit is {limit} bytes",
         field="file",
         code="file_size",
@@ -161,7 +173,7 @@ def upload(actor, model_label: str, object_id: int, kind: str, file, *, ip: str 
     owner = owner_of(model_label)
     name = Path(getattr(file, "name", "") or "file").name[:200]
     try:
-        record = parent_record(p, owner, object_id)
+        record = parent_record(p, owner, object_id, write=True)
         if kind not in dict(uploadable_kinds(p, owner, record)):
             label = kind_labels(owner).get(kind)
             raise Forbidden(
@@ -179,7 +191,7 @@ def upload(actor, model_label: str, object_id: int, kind: str, file, *, ip: str 
             owner=model_label,
             owner_id=object_id,
             ip=ip,
-            kind=kind,
+            file_kind=kind,
             name=name,
             reason=exc.code,
         )
@@ -211,7 +223,7 @@ def upload(actor, model_label: str, object_id: int, kind: str, file, *, ip: str 
                 owner_id=object_id,
                 ip=ip,
                 attachment=att.pk,
-                kind=kind,
+                file_kind=kind,
                 sha256=digest,
                 size=len(data),
             )

@@ -34,7 +34,7 @@ class AttachmentOwner:
     is a dotted path to ``(actor, pk) -> record`` that raises NotFound/Forbidden unless the actor may see the
     record's files (its parties: the reader of the record, never the public); ``uploads`` a dotted path to
     ``(principal, record) -> kinds this principal may upload now`` (empty: none); ``url_name`` the record's
-    page, called with its pk."""
+    page, called with its pk; ``read_scope``/``write_scope`` the API key scopes for its files' endpoints."""
 
     model: str
     label: Any
@@ -42,6 +42,8 @@ class AttachmentOwner:
     parent: str
     uploads: str
     url_name: str
+    read_scope: str  # the API key scope that lists and downloads the files
+    write_scope: str  # the API key scope that uploads
 
 
 @dataclass(frozen=True)

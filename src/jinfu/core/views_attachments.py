@@ -30,7 +30,7 @@ def panel(request, model_label: str, record) -> dict:
         "files": attachments.list_for(request.user, model_label, record.pk),
         "kinds": attachments.uploadable_kinds(request.user, owner, record),
         "kind_labels": attachments.kind_labels(owner),
-        "max_mb": attachments.max_bytes() // (1024 * 1024),
+        "max_size": attachments.size_label(attachments.max_bytes()),
     }
 
 
@@ -62,6 +62,12 @@ def upload(request, owner: str, object_id: int):
 @require_GET
 def download(request, pk: int):
     att, path = attachments.open_attachment(request.user, pk, ip=client_ip(request))
+    return file_response(att, path)
+
+
+def file_response(att, path) -> FileResponse:
+    """The file for the browser's own viewer (inline): its sniffed type, nosniff, no caching, a policy
+    that lets the PDF or image show and nothing run or frame it."""
     response = FileResponse(path.open("rb"), content_type=att.mime_type)
     response["Content-Disposition"] = content_disposition(
         att.original_name, f"attachment-{att.pk}{path.suffix}", disposition="inline"

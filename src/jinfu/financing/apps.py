@@ -29,6 +29,8 @@ class FinancingConfig(AppConfig):
                 kinds=ATTACHMENT_KINDS,
                 parent="jinfu.financing.attachments:parent",
                 uploads="jinfu.financing.attachments:uploads",
+                read_scope="financing:read",
+                write_scope="financing:write",
                 url_name="financing:application",
             ),
         ),

@@ -26,6 +26,8 @@ class PolicyConfig(AppConfig):
                 kinds=ATTACHMENT_KINDS,
                 parent="jinfu.policy.attachments:parent",
                 uploads="jinfu.policy.attachments:uploads",
+                read_scope="policy:read",
+                write_scope="policy:write",
                 url_name="policy:claim-detail",
             ),
         ),
