@@ -28,6 +28,13 @@ QUEUE = Table(
     ),
 )
 
+
+def _claimant_contact(row) -> str | None:
+    """The demand's contact, as the hall shows it: to the institution whose claim is live only."""
+    d = row["demand"]
+    return f"{d.contact_name} {d.contact_phone}" if row["mine"] and d.contact_phone else None
+
+
 HALL = Table(
     "financing.hall",
     "揭榜大厅",
@@ -50,6 +57,7 @@ HALL = Table(
             lambda r: ("本机构揭榜中" if r["mine"] else "已被揭榜") if r["claim"] else "待揭榜",
             width=12,
         ),
+        Column("企业联系人", _claimant_contact, width=24),
         Column("示例数据", lambda r: "示例数据" if r["demand"].is_synthetic else "", width=10),
     ),
 )

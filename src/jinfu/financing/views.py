@@ -19,8 +19,8 @@ from jinfu.core.views import _error
 from jinfu.core.views_attachments import panel as attachments_panel
 from jinfu.core.web import page
 
+from . import contacts, selectors, services
 from . import exports as export_tables
-from . import selectors, services
 from .models import Application, Demand, Product, RoadshowEvent, RoadshowProject
 
 MARKET_PAGE_SIZE = 12
@@ -59,6 +59,7 @@ def market(request):
             "g": g,
             "qs": urlencode(keep) + "&",
             "synthetic": any(p.is_synthetic for p in pager.object_list),
+            "see_managers": contacts.sees_product_contact(as_principal(request.user), None),
         },
     )
 
@@ -83,6 +84,7 @@ def product_detail(request, pk: int):
         "financing/product.html",
         {
             "product": product,
+            "manager_visible": contacts.sees_product_contact(as_principal(request.user), product),
             "explanation": explanation,
             "collateral": dict(Product.COLLATERAL),
             "support": dict(Product.POLICY_SUPPORT),
@@ -203,6 +205,8 @@ def demands(request):
                 collateral_offered=request.POST.getlist("collateral_offered"),
                 urgency=request.POST.get("urgency", "normal"),
                 visible_fields=request.POST.getlist("visible_fields"),
+                contact_name=request.POST.get("contact_name", ""),
+                contact_phone=request.POST.get("contact_phone", ""),
             )
         except JinfuError as exc:
             if exc.status == 403:
