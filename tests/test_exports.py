@@ -229,3 +229,37 @@ def test_a_refused_export_is_recorded(make_user, reference_data, client):
     assert _export(client, reverse("org-list")).status_code == 403
     event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.EXPORT)
     assert event.detail["allowed"] is False and event.user == ent
+
+
+@pytest.mark.parametrize(
+    ("url_name", "args", "table"),
+    [
+        ("brain:tasks", [], "brain.tasks"),
+        ("brain:plan", ["000"], "brain.indicators"),
+        ("credit:distribution", [], "credit.distribution"),
+        ("listing:reserve", [], "listing.reserve"),
+        ("imports:list", [], "core.import_jobs"),
+        ("policy:review", [], "policy.review"),
+        ("policy:ledger", [], "policy.ledger"),
+        ("financing:hall", [], "financing.hall"),
+        ("audit", [], "core.audit.security"),
+    ],
+)
+def test_every_wired_table_exports_for_the_operator(make_user, reference_data, client, url_name, args, table):
+    from jinfu.brain.loader import load_plans
+
+    load_plans()
+    from jinfu.core.models import ImportJob
+
+    admin = make_user("admin")
+    ImportJob.objects.create(
+        kind="enterprises", original_name="=企业.xlsx", file="imports/x.xlsx", created_by=admin
+    )
+    client.force_login(admin)
+    page = client.get(reverse(url_name, args=args)).content.decode()
+    assert 'data-export="xlsx"' in page  # the page offers its export
+    r = _export(client, reverse(url_name, args=args))
+    assert r.status_code == 200 and r["Content-Type"] == exports.XLSX_TYPE
+    load_workbook(io.BytesIO(r.content))  # opens
+    event = SecurityEvent.objects.filter(kind=SecurityEvent.Kind.EXPORT).latest("at")
+    assert event.detail["table"] == table and "filename*=UTF-8''" in r["Content-Disposition"]
