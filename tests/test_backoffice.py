@@ -26,6 +26,7 @@ VIEW_ONLY = [
     "core.Grant",
     "core.AccessRecord",
     "core.SecurityEvent",
+    "core.Attachment",
     "auditlog.LogEntry",
 ]
 OPERATORS_RECORDS = [
@@ -44,6 +45,7 @@ OPERATORS_RECORDS = [
     "brain.Indicator",
     "brain.Actual",
     "brain.Task",
+    "core.Attachment",
 ]
 ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
 # Technical abbreviations an operator reads as such (API 密钥, IP 地址 …).

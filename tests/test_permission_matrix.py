@@ -62,6 +62,8 @@ PAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "audit": ((), "302 403 403 403 403 403 403 200"),
     "notifications": ((), "302 200 200 200 200 200 200 200"),
     "calendar": ((), "302 403 403 403 403 403 403 200"),
+    "attachment": (('attachment',), "302 200 404 200 404 404 404 200"),
+    "attachment-upload": (('owner_application', 'application'), "302 405 405 405 405 405 405 405"),
     "tag-certifications": (('ent_org',), "302 403 403 403 200 302 403 200"),
     "imports:list": ((), "302 403 403 403 200 200 403 200"),
     "imports:template": (('import_kind', 'fmt_xlsx'), "302 200 200 200 200 200 200 200"),
@@ -148,6 +150,9 @@ API: dict[str, tuple[tuple[str, ...], str]] = {
     "GET /api/v1/imports/{job_id}": (('missing',), "401 404 404 404 404 404 404 404"),
     "POST /api/v1/imports/{job_id}/commit": (('missing',), "401 404 404 404 404 404 404 404"),
     "POST /api/v1/imports/{kind}": (('import_kind',), "401 422 422 422 422 422 422 422"),
+    "GET /api/v1/attachments/{owner}/{object_id}": (('owner_application', 'application'), "401 200 404 200 404 404 404 200"),
+    "POST /api/v1/attachments/{owner}/{object_id}": (('owner_application', 'application'), "401 422 422 422 422 422 422 422"),
+    "GET /api/v1/attachments/{attachment_id}": (('attachment',), "401 200 404 200 404 404 404 200"),
     "GET /api/v1/brain/plans": ((), "401 403 403 403 200 200 200 200"),
     "GET /api/v1/brain/plans/{code}": (('plan',), "401 403 403 403 200 200 200 200"),
     "GET /api/v1/brain/indicators/{code}": (('indicator',), "401 403 403 403 200 200 200 200"),
@@ -306,6 +311,7 @@ def _world(make_user) -> tuple[dict, dict]:
         expires_at=timezone.now() + dt.timedelta(days=30),
     )
     key, _ = issue_key(organization=bank.organization, name="matrix", scopes=["orgs:read"], created_by=bank)
+    attachment = _attachment(application, bank)
     objects = {
         "ent_org": ent.organization_id,
         "bank_org": bank.organization_id,
@@ -317,6 +323,8 @@ def _world(make_user) -> tuple[dict, dict]:
         "claim": claim.pk,
         "grant": grant.pk,
         "api_key": key.pk,
+        "attachment": attachment.pk,
+        "owner_application": "financing.application",
         "plan": "000",
         "indicator": "000-I01",
         "task": "000-T01",
@@ -328,6 +336,23 @@ def _world(make_user) -> tuple[dict, dict]:
         "uscc": "91500000MA5U0000XX",
     }
     return users, objects
+
+
+def _attachment(application, bank):
+    """A due-diligence PDF on the application (accepted first), uploaded by its institution."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from jinfu.core import attachments
+    from jinfu.financing import services as financing
+
+    financing.transition(bank, application.pk, "accept", expected_version=application.lock_version)
+    return attachments.upload(
+        bank,
+        "financing.application",
+        application.pk,
+        "due_diligence",
+        SimpleUploadedFile("dd.pdf", b"%PDF-1.4 x"),
+    )
 
 
 def _outcome(resp) -> str:

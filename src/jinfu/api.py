@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from jinfu.core.api import router as core_router
+from jinfu.core.api_attachments import router as attachments_router
 from jinfu.core.api_codes import router as codes_router
 from jinfu.core.api_errors import document_errors, install_error_handlers
 from jinfu.core.apikeys import ApiKeyAuth, SessionAuthCSRF
@@ -31,6 +32,7 @@ api = JinfuAPI(
 )
 api.add_router("/codes/", codes_router)
 api.add_router("/imports/", imports_router)
+api.add_router("/attachments/", attachments_router)
 for _label, contract in contracts():  # every installed module's router, from its contract
     if contract.api_router:
         api.add_router(contract.api_prefix, resolve(contract.api_router))

@@ -207,6 +207,8 @@ TASKS = {
     }
 }
 
+# Attachments (jinfu.core.attachments): the largest file accepted, in bytes.
+JINFU_ATTACHMENT_MAX_BYTES = int(os.environ.get("JINFU_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 # Imports larger than this many rows run as a background job (smaller ones run in the request).
 JINFU_IMPORT_SYNC_MAX_ROWS = int(os.environ.get("JINFU_IMPORT_SYNC_MAX_ROWS", "2000"))
 # Aggregate disclosure (jinfu.core.disclosure; defended in docs/security.md "Aggregate disclosure"):

@@ -19,6 +19,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("orgs/", include("jinfu.core.urls")),
     path("imports/", include("jinfu.core.imports.urls")),
+    path("attachments/", include("jinfu.core.urls_attachments")),
     *(path(c.url_prefix, include(c.urls)) for _, c in contracts() if c.urls),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -8,10 +8,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jinfu.core import exports
 from jinfu.core.errors import Forbidden, JinfuError
 from jinfu.core.views import _error
 from jinfu.core.web import page
 
+from . import exports as export_tables
 from . import reports, selectors, services
 from .forms import ActualForm, AssignForm, ProgressForm, UploadForm
 from .permissions import can_edit_plan, can_import_actuals, can_view_brain
@@ -39,6 +41,8 @@ def plan_detail(request, code: str):
     year = _year(request)
     plan = selectors.get_plan(request.user, code)
     overview = selectors.plans_overview(request.user, year, code=plan.code)[0]
+    if exports.requested(request):
+        return exports.respond(request, export_tables.INDICATORS, overview["rows"])
     return render(request, "brain/plan.html", {"o": overview, "plan": plan, "year": year})
 
 
@@ -117,11 +121,15 @@ def index(request):
 def task_board(request):
     services.refresh_task_statuses()
     plan = request.GET.get("plan") or None
+    groups = selectors.task_board(request.user, plan_code=plan)
+    if exports.requested(request):
+        rows = [{"owner": g["owner"], "task": t} for g in groups for t in g["tasks"]]
+        return exports.respond(request, export_tables.TASKS, rows)
     return render(
         request,
         "brain/tasks.html",
         {
-            "groups": selectors.task_board(request.user, plan_code=plan),
+            "groups": groups,
             "plans": selectors.visible_plans(request.user),
             "plan": plan,
         },

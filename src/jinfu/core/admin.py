@@ -275,6 +275,18 @@ class SecurityEventAdmin(ReadOnlyAdmin):
     search_fields = ["username"]
 
 
+@admin.register(models.Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    """Metadata only (who, what, checksum): the file itself is opened through the attachment view, which
+    checks and records each download (jinfu.core.attachments)."""
+
+    list_display = ["uploaded_at", "original_name", "owner_type", "owner_id", "kind", "mime_type", "size"]
+    list_filter = ["owner_type", "mime_type"]
+    search_fields = ["original_name", "sha256"]
+    raw_id_fields = ["organization", "uploaded_by"]
+    exclude = ["stored_name"]
+
+
 # django-auditlog registers its own change-history admin, which lets a deletion elsewhere in the admin
 # cascade to history entries; here the history is read-only without exception.
 admin.site.unregister(AuditLogEntry)

@@ -554,6 +554,8 @@ class SecurityEvent(AppendOnly):
         ADMIN_ACTION = "admin_action", _("管理操作")
         API_KEY = "api_key", _("API 密钥")
         IMPORT = "import", _("数据导入")
+        EXPORT = "export", _("数据导出")
+        ATTACHMENT = "attachment", _("附件上传与查看")
 
     kind = models.CharField(_("事件"), max_length=16, choices=Kind.choices, db_index=True)
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -719,6 +721,43 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+# ---------------------------------------------------------------------------
+# Attachments (files on an application, a claim, a case …; stored under JINFU_DATA_DIR, never served statically)
+# ---------------------------------------------------------------------------
+
+
+class Attachment(models.Model):
+    """A file attached to a record of any module (the owner: content type + object id). Who may upload, see
+    and download it is the owner module's rule, registered in its contract (core/attachments.py)."""
+
+    owner_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+", verbose_name=_("所属记录类型")
+    )
+    owner_id = models.PositiveBigIntegerField(_("所属记录"))
+    kind = models.CharField(_("材料类型"), max_length=32)
+    original_name = models.CharField(_("文件名"), max_length=255)
+    mime_type = models.CharField(_("文件类型"), max_length=64)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256 校验值"), max_length=64)
+    stored_name = models.CharField(max_length=255, unique=True)  # relative to the attachments directory
+    organization = models.ForeignKey(
+        Organization, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("上传单位")
+    )
+    uploaded_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("上传人")
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["uploaded_at", "pk"]
+        indexes = [models.Index(fields=["owner_type", "owner_id"])]
+
+    def __str__(self):
+        return self.original_name
 
 
 from .models_calendar import HolidayDay, HolidayNotice  # noqa: E402,F401  (working-day calendar tables)

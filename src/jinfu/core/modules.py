@@ -29,6 +29,24 @@ class MenuEntry:
 
 
 @dataclass(frozen=True)
+class AttachmentOwner:
+    """A record type that carries files (core/attachments.py). ``model`` is "app_label.modelname"; ``parent``
+    is a dotted path to ``(actor, pk) -> record`` that raises NotFound/Forbidden unless the actor may see the
+    record's files (its parties: the reader of the record, never the public); ``uploads`` a dotted path to
+    ``(principal, record) -> kinds this principal may upload now`` (empty: none); ``url_name`` the record's
+    page, called with its pk; ``read_scope``/``write_scope`` the API key scopes for its files' endpoints."""
+
+    model: str
+    label: Any
+    kinds: tuple[tuple[str, Any], ...]
+    parent: str
+    uploads: str
+    url_name: str
+    read_scope: str  # the API key scope that lists and downloads the files
+    write_scope: str  # the API key scope that uploads
+
+
+@dataclass(frozen=True)
 class ModuleContract:
     url_prefix: str = ""  # "financing/" → the pages at /financing/
     urls: str = ""  # "jinfu.financing.urls"
@@ -39,6 +57,7 @@ class ModuleContract:
     demo_order: int = 50
     reference_loaders: tuple[str, ...] = ()  # callables taking stdout=, run by load-reference and the demo
     cli: tuple[str, ...] = ()  # callables taking the argparse subparsers; each adds its verbs
+    attachment_owners: tuple[AttachmentOwner, ...] = ()  # records that carry files (core/attachments.py)
 
 
 @dataclass
@@ -72,6 +91,11 @@ def menu_for(role: str) -> list[tuple[str, Any]]:
     entries = [m for _, c in contracts() for m in c.menus if role in m.roles]
     entries.sort(key=lambda m: m.order)
     return [(m.url_name, m.labels.get(role, m.label)) for m in entries]
+
+
+def attachment_owners() -> dict[str, AttachmentOwner]:
+    """model label ("financing.application") → its declaration, from every installed module."""
+    return {o.model: o for _, c in contracts() for o in c.attachment_owners}
 
 
 def demo_steps() -> list[str]:

@@ -17,7 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from . import export_tables, exports, selectors, services
 from .apikeys import issue_key, revoke_key
 from .errors import JinfuError
 from .forms import ApiKeyForm, GrantForm, TagCertificationForm
@@ -106,6 +106,8 @@ def org_list(request):
     kind = request.GET.get("kind") or None
     q = request.GET.get("q") or None
     qs = selectors.visible_organizations(request.user, kind=kind, q=q).select_related("enterprise__industry")
+    if exports.requested(request):
+        return exports.respond(request, export_tables.ORGANIZATIONS, qs)
     page = _page(request, qs)
     return render(
         request,
@@ -277,6 +279,11 @@ def audit(request):
     if not p.is_admin:
         return HttpResponseForbidden("只有平台管理员可以查看审计日志 / admin only")
     tab = request.GET.get("tab", "security")
+    if exports.requested(request):
+        if tab == "changes":
+            return exports.respond(request, export_tables.CHANGES, selectors.change_log_for(request.user))
+        events = selectors.security_events_for(request.user, kind=request.GET.get("kind") or None)
+        return exports.respond(request, export_tables.SECURITY_EVENTS, events)
     if tab == "changes":
         page = _page(request, selectors.change_log_for(request.user), 30)
         for entry in page:

@@ -6,8 +6,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from jinfu.core import exports
 from jinfu.core.errors import JinfuError
 
+from . import exports as export_tables
 from . import selectors
 from .connectors.files import template_csv
 from .sources import SOURCES
@@ -39,6 +41,8 @@ def distribution(request):
         ctx = selectors.distributions(request.user)
     except JinfuError as exc:
         return _error(request, exc)
+    if exports.requested(request):
+        return exports.respond(request, export_tables.DISTRIBUTION, list(ctx["by_division"].items()))
     return render(request, "credit/distribution.html", ctx)
 
 

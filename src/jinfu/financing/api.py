@@ -61,6 +61,9 @@ class ProductIn(Schema):
     expected_days: int = 10
     eligibility_rule: str = ""
     policy_support: list[str] = []
+    manager_name: str = ""
+    manager_phone: str = ""
+    manager_branch: str = ""
     publish: bool = False
 
 
@@ -124,6 +127,8 @@ class DemandIn(Schema):
     collateral_offered: list[str] = []
     urgency: str = "normal"
     visible_fields: list[str] = []
+    contact_name: str = ""
+    contact_phone: str = ""
 
 
 @router.post("/demands", response={201: dict}, summary="发布融资需求 / publish a financing demand")

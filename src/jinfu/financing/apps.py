@@ -1,7 +1,9 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from jinfu.core.modules import MenuEntry, ModuleContract
+from jinfu.core.modules import AttachmentOwner, MenuEntry, ModuleContract
+
+from .attachments import KINDS as ATTACHMENT_KINDS
 
 
 class FinancingConfig(AppConfig):
@@ -19,6 +21,18 @@ class FinancingConfig(AppConfig):
             MenuEntry("financing:workbench", _("产品与申请"), ("institution",), order=10),
             MenuEntry("financing:hall", _("揭榜大厅"), ("institution",), order=11),
             MenuEntry("financing:kpis", _("融资服务指标"), ("government", "admin"), order=12),
+        ),
+        attachment_owners=(
+            AttachmentOwner(
+                model="financing.application",
+                label=_("融资申请"),
+                kinds=ATTACHMENT_KINDS,
+                parent="jinfu.financing.attachments:parent",
+                uploads="jinfu.financing.attachments:uploads",
+                read_scope="financing:read",
+                write_scope="financing:write",
+                url_name="financing:application",
+            ),
         ),
         demo="jinfu.financing.demo:demo_step",
         demo_order=20,

@@ -18,7 +18,7 @@ from jinfu.core.principal import as_principal
 from jinfu.core.reference.workdays import add_workdays
 from jinfu.core.text import clean_long_text, clean_name
 
-from . import rulebook
+from . import contacts, rulebook
 from .models import Application, ApplicationEvent, Demand, DemandClaim, Product, ProductVersion
 
 MAX_AMOUNT_WAN = Decimal("10000000")  # 1000亿元: anything above is absurd for one SME financing
@@ -82,6 +82,9 @@ PRODUCT_FIELDS = (
     "eligibility_rule",
     "policy_support",
     "preferences",
+    "manager_name",
+    "manager_phone",
+    "manager_branch",
 )
 
 
@@ -154,6 +157,7 @@ def clean_product(data: dict) -> dict:
     out["eligibility_rule"] = (out.get("eligibility_rule") or "").strip()
     rulebook.check_rule(out["eligibility_rule"])
     out["preferences"] = out.get("preferences") or {}
+    out.update(contacts.clean_contact(out, prefix="manager"))
     return out
 
 
@@ -238,6 +242,8 @@ def create_demand(
     urgency="normal",
     visible_fields=(),
     days_open: int = 30,
+    contact_name: str = "",
+    contact_phone: str = "",
 ) -> Demand:
     p = as_principal(actor)
     if p.role != Role.ENTERPRISE or p.organization is None:
@@ -255,7 +261,11 @@ def create_demand(
             field="collateral_offered",
         )
     fields = [f for f in visible_fields if f in dict(Demand.VISIBLE_FIELDS)]
+    contact = contacts.clean_contact(
+        {"contact_name": contact_name, "contact_phone": contact_phone}, prefix="contact", branch=False
+    )
     return Demand.objects.create(
+        **contact,
         enterprise=p.organization,
         amount=_amount(amount),
         term_months=_term(term_months),

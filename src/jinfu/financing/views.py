@@ -11,14 +11,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jinfu.core import workflow
+from jinfu.core import exports, workflow
 from jinfu.core.errors import Forbidden, JinfuError, TooManyRequests, ValidationFailed
 from jinfu.core.models import Role
 from jinfu.core.principal import as_principal
 from jinfu.core.views import _error
+from jinfu.core.views_attachments import panel as attachments_panel
 from jinfu.core.web import page
 
-from . import selectors, services
+from . import contacts, selectors, services
+from . import exports as export_tables
 from .models import Application, Demand, Product, RoadshowEvent, RoadshowProject
 
 MARKET_PAGE_SIZE = 12
@@ -57,6 +59,7 @@ def market(request):
             "g": g,
             "qs": urlencode(keep) + "&",
             "synthetic": any(p.is_synthetic for p in pager.object_list),
+            "see_managers": contacts.sees_product_contact(as_principal(request.user), None),
         },
     )
 
@@ -81,6 +84,7 @@ def product_detail(request, pk: int):
         "financing/product.html",
         {
             "product": product,
+            "manager_visible": contacts.sees_product_contact(as_principal(request.user), product),
             "explanation": explanation,
             "collateral": dict(Product.COLLATERAL),
             "support": dict(Product.POLICY_SUPPORT),
@@ -135,16 +139,13 @@ def applications(request):
     if role in (Role.GOVERNMENT, Role.REGULATOR):  # a party's list; the offices read financing:kpis
         return HttpResponseForbidden("融资申请仅由申请企业和受理机构查看 / applicant and institution only")
     if role == Role.INSTITUTION:
-        return render(
-            request,
-            "financing/queue.html",
-            {
-                "rows": selectors.queue(request.user),
-                "done": selectors.applications_for(request.user).filter(
-                    status__in=["disbursed", "rejected", "withdrawn"]
-                )[:50],
-            },
-        )
+        rows = selectors.queue(request.user)
+        done = selectors.applications_for(request.user).filter(
+            status__in=["disbursed", "rejected", "withdrawn"]
+        )[:50]
+        if exports.requested(request):
+            return exports.respond(request, export_tables.QUEUE, rows + [{"app": a} for a in done])
+        return render(request, "financing/queue.html", {"rows": rows, "done": done})
     return render(request, "financing/applications.html", {"apps": selectors.applications_for(request.user)})
 
 
@@ -184,6 +185,7 @@ def application_detail(request, pk: int):
             "is_enterprise": p.org_id == app.enterprise_id,
             "reasons": Application.REJECT_REASONS,
             "actions": [t.name for t in workflow.allowed(services.APPLICATIONS, app, p)],
+            "attachments": attachments_panel(request, "financing.application", app),
         },
     )
 
@@ -203,6 +205,8 @@ def demands(request):
                 collateral_offered=request.POST.getlist("collateral_offered"),
                 urgency=request.POST.get("urgency", "normal"),
                 visible_fields=request.POST.getlist("visible_fields"),
+                contact_name=request.POST.get("contact_name", ""),
+                contact_phone=request.POST.get("contact_phone", ""),
             )
         except JinfuError as exc:
             if exc.status == 403:
@@ -228,7 +232,10 @@ def demands(request):
 
 @page
 def hall(request):
-    return render(request, "financing/hall.html", {"rows": selectors.demand_hall(request.user)})
+    rows = selectors.demand_hall(request.user)
+    if exports.requested(request):
+        return exports.respond(request, export_tables.HALL, rows)
+    return render(request, "financing/hall.html", {"rows": rows})
 
 
 @page

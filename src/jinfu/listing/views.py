@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jinfu.core import exports
 from jinfu.core.errors import JinfuError
 from jinfu.core.models import Organization, Role
 from jinfu.core.principal import as_principal
@@ -16,6 +17,7 @@ from jinfu.core.views import _error
 from jinfu.core.web import page
 
 from . import engine, selectors, services
+from . import exports as export_tables
 from .models import FinancialStatement, ListingProfile, ReserveEntry, Stage, Tier
 
 
@@ -141,6 +143,8 @@ def reserve(request):
     entries = selectors.reserve_entries(
         request.user, tier=g.get("tier") or None, status=g.get("status") or None, flagged=flagged
     )
+    if exports.requested(request):
+        return exports.respond(request, export_tables.RESERVE, entries)
     by_tier = [(value, label, [e for e in entries if e.tier == value]) for value, label in Tier.choices]
     candidates = []
     q = (g.get("q") or "").strip()

@@ -1,7 +1,9 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from jinfu.core.modules import MenuEntry, ModuleContract
+from jinfu.core.modules import AttachmentOwner, MenuEntry, ModuleContract
+
+from .attachments import KINDS as ATTACHMENT_KINDS
 
 
 class PolicyConfig(AppConfig):
@@ -16,6 +18,18 @@ class PolicyConfig(AppConfig):
         menus=(
             MenuEntry("policy:mine", _("政策兑现"), ("enterprise",), order=20),
             MenuEntry("policy:review", _("政策兑现"), ("government", "admin"), order=20),
+        ),
+        attachment_owners=(
+            AttachmentOwner(
+                model="policy.claim",
+                label=_("政策兑现申请"),
+                kinds=ATTACHMENT_KINDS,
+                parent="jinfu.policy.attachments:parent",
+                uploads="jinfu.policy.attachments:uploads",
+                read_scope="policy:read",
+                write_scope="policy:write",
+                url_name="policy:claim-detail",
+            ),
         ),
         demo="jinfu.policy.demo:demo_step",
         demo_order=30,

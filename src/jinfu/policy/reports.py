@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
+from jinfu.core.exports import safe_text
+
 SYNTHETIC_NOTE = "含合成的示例数据，不是真实拨付记录"
 
 
@@ -39,12 +41,12 @@ def ledger_xlsx(payouts) -> bytes:
     for p in rows:
         ws.append(
             [
-                p.voucher,
+                safe_text(p.voucher),
                 p.paid_on,
-                p.period,
-                p.item.policy.title,
-                p.item.title,
-                p.enterprise.name,
+                safe_text(p.period),
+                safe_text(p.item.policy.title),
+                safe_text(p.item.title),
+                safe_text(p.enterprise.name),
                 p.enterprise.uscc or "",
                 p.division_code,
                 p.amount,

@@ -7,19 +7,22 @@ import hashlib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jinfu.core import exports
 from jinfu.core.errors import Forbidden, JinfuError, TooManyRequests
 from jinfu.core.models import Division, Role
 from jinfu.core.principal import as_principal
 from jinfu.core.views import _error
+from jinfu.core.views_attachments import panel as attachments_panel
 from jinfu.core.web import page
 
 from . import engine, reports, selectors, services
+from . import exports as export_tables
 from .models import Claim, PolicyItem
 
 
@@ -117,6 +120,8 @@ def claim(request, pk: int):
 def claims(request):
     status = request.GET.get("status") or None
     qs = selectors.claims_for(request.user, status=status)
+    if exports.requested(request):
+        return exports.respond(request, export_tables.CLAIMS, qs)
     pager = Paginator(qs, 30).get_page(request.GET.get("page"))
     return render(
         request,
@@ -183,14 +188,26 @@ def claim_detail(request, pk: int):
             "in_publicity": c.status in ("publicity", "objection")
             and (not c.publicity_until or today <= c.publicity_until),
             "statuses": dict(Claim.Status.choices),
+            "attachments": _claim_files(request, c),
         },
     )
+
+
+def _claim_files(request, c: Claim) -> dict | None:
+    """The claim's files for its parties; None for the public reading a claim under publicity."""
+    try:
+        return attachments_panel(request, "policy.claim", c)
+    except JinfuError:
+        return None
 
 
 @page
 def review(request):
     _require_gov(request)
-    return render(request, "policy/review.html", {"rows": selectors.review_queue(request.user)})
+    rows = selectors.review_queue(request.user)
+    if exports.requested(request):
+        return exports.respond(request, export_tables.REVIEW, rows)
+    return render(request, "policy/review.html", {"rows": rows})
 
 
 @page
@@ -203,13 +220,12 @@ def ledger(request):
     _require_gov(request)
     period = request.GET.get("period") or None
     qs = selectors.ledger(request.user, period=period)
-    if request.GET.get("format") == "xlsx":
-        resp = HttpResponse(
-            reports.ledger_xlsx(qs),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    if exports.requested(request) or request.GET.get("format") == "xlsx":  # format=xlsx: earlier links
+        rows = list(qs)
+        title = f"政策兑现拨付台账-{period}" if period else "政策兑现拨付台账"
+        return exports.deliver(
+            request, reports.ledger_xlsx(rows), key="policy.ledger", title=title, rows=len(rows)
         )
-        resp["Content-Disposition"] = f'attachment; filename="policy-ledger-{period or "all"}.xlsx"'
-        return resp
     pager = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from .. import export_tables, exports
 from ..errors import JinfuError, NotFound
 from ..models import ImportJob
 from ..principal import as_principal
@@ -62,6 +63,8 @@ def job_list(request):
             messages.error(request, f"{exc.message_zh}（{exc.message_en}）")
         else:
             return redirect("imports:job", job_id=job.pk)
+    if request.method == "GET" and exports.requested(request):
+        return exports.respond(request, export_tables.IMPORT_JOBS, selectors.visible_jobs(request.user))
     page = Paginator(selectors.visible_jobs(request.user), 25).get_page(request.GET.get("page"))
     return render(request, "core/imports/list.html", {"form": form, "page": page, "kinds": kinds})
 
