@@ -39,6 +39,7 @@ class ModuleContract:
     demo_order: int = 50
     reference_loaders: tuple[str, ...] = ()  # callables taking stdout=, run by load-reference and the demo
     cli: tuple[str, ...] = ()  # callables taking the argparse subparsers; each adds its verbs
+    importers: tuple[str, ...] = ()  # "jinfu.x.imports:IMPORTERS": its Importers (core/imports/registry.py)
 
 
 @dataclass
