@@ -1231,7 +1231,11 @@ validate_bytes = validate_source
 
 
 def template_rows(spec: ImportSpec) -> list[list[str]]:
-    return [[c.label_zh for c in spec.columns], [c.example for c in spec.columns]]
+    """The header row, and an example row when the importer declares examples."""
+    rows = [[c.label_zh for c in spec.columns]]
+    if any(c.example for c in spec.columns):
+        rows.append([c.example for c in spec.columns])
+    return rows
 
 
 def template_csv(spec: ImportSpec) -> bytes:
