@@ -1222,7 +1222,6 @@ def validate_source(spec: ImportSpec, source: Source, filename: str, lookups: Lo
         return res
 
 
-validate_bytes = validate_source
 
 
 # ---------------------------------------------------------------------------
