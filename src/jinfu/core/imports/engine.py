@@ -1222,8 +1222,6 @@ def validate_source(spec: ImportSpec, source: Source, filename: str, lookups: Lo
         return res
 
 
-
-
 # ---------------------------------------------------------------------------
 # Templates (header row + one example row)
 # ---------------------------------------------------------------------------
