@@ -81,6 +81,7 @@ BENCH_ENTERPRISES ?= 1000000
 BENCH_PRODUCTS ?= 1000
 bench: install
 	$(BIN)/python bench/import_bench.py --rows 100000
+	$(BIN)/python -u bench/import_memory_bench.py --mb 200 --goal-mb 600
 	$(BIN)/python bench/pages_bench.py
 	$(BIN)/python -u bench/rules_eligibility_bench.py --enterprises $(BENCH_ENTERPRISES) --products $(BENCH_PRODUCTS)
 	$(BIN)/python -u bench/matching_bench.py --enterprises $(BENCH_ENTERPRISES) --products $(BENCH_PRODUCTS)

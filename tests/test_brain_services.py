@@ -261,7 +261,8 @@ def test_import_missing_column_is_named(nanan, tmp_path):
     path = tmp_path / "a.csv"
     path.write_text("指标编码,年份,数值\n000-I01,2023,1\n", encoding="utf-8")
     result = services.import_actuals(nanan, path.read_bytes(), path.name)
-    assert [(p["field"], p["rule"]) for p in result["problems"]] == [("数据来源", "header.missing")]
+    got = [(p["column"], p["field"], p["rule"]) for p in result["problems"]]
+    assert got == [("数据来源", "source", "header.missing")]
     assert Actual.objects.count() == 0
 
 

@@ -257,6 +257,7 @@ def test_text_module_is_pure_so_the_import_engine_may_use_it():
 def _import(rows: list[list[str]]):
     from jinfu.core.imports import engine
     from jinfu.core.imports import services as imports
+    from jinfu.core.imports.organizations import ENTERPRISES
 
     headers = [
         "uscc",
@@ -268,7 +269,7 @@ def _import(rows: list[list[str]]):
         "industry",
     ]
     sheet = engine.Sheet(headers=headers, rows=rows, format="csv", encoding="utf-8")
-    return engine.validate_sheet("enterprises", sheet, imports.build_lookups("enterprises"))
+    return engine.validate_sheet(ENTERPRISES, sheet, imports.reference_lookups())
 
 
 def test_import_refuses_invisible_characters_in_names_and_codes(reference_data):

@@ -23,6 +23,7 @@ import pytest
 from jinfu.core import services as core_services
 from jinfu.core.errors import Forbidden, ValidationFailed
 from jinfu.core.imports import engine, services
+from jinfu.core.imports.organizations import ENTERPRISES
 from jinfu.core.models import AccessRecord, ImportJob, Organization
 from jinfu.core.principal import as_principal
 from tests import test_imports as base
@@ -239,7 +240,7 @@ def test_commit_outside_jurisdiction_is_refused_row_by_row_and_writes_nothing(tm
 
 def test_the_form_refuses_the_same_row_with_the_same_rule(ref, gov):
     uscc = make_uscc(WANZHOU, random.Random(10))
-    values = {c.field: "" for c in engine.ENTERPRISE_COLUMNS}
+    values = {c.field: "" for c in ENTERPRISES.columns}
     values.update(uscc=uscc, division=WANZHOU)
     with pytest.raises(ValidationFailed) as exc:
         core_services.save_enterprise(gov, values)
@@ -396,12 +397,11 @@ def test_default_limits_refuse_a_small_file_that_expands_to_144_mb(tmp_path, ref
         engine.read_sheet(data, "b.xlsx")  # the engine's own defaults refuse it too
 
 
-def test_plan_actuals_import_reports_a_passed_limit_as_a_file_problem(make_user, monkeypatch):
+def test_plan_actuals_import_reports_a_passed_limit_as_a_file_problem(make_user, settings):
     """The plan actuals import reads through the same reader and its limits: a problem, not a crash."""
     from jinfu.brain.services import import_actuals
 
-    real = engine.Limits
-    monkeypatch.setattr(engine, "Limits", lambda: real(max_rows=2))
+    settings.JINFU_IMPORT_MAX_ROWS = 2
     data = "指标代码,年份,数值,数据来源\n" + "X,2025,1,统计局\n" * 3
     result = import_actuals(make_user("government"), data.encode(), "a.csv")
     assert [p["rule"] for p in result["problems"]] == ["file.too_many_rows"] and result["written"] == 0

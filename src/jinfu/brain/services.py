@@ -11,11 +11,13 @@ from django.utils import timezone
 
 from jinfu.core import workflow
 from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
-from jinfu.core.imports.engine import FileRejected, read_sheet
+from jinfu.core.imports import registry
+from jinfu.core.imports.engine import Issue, Lookups
 from jinfu.core.models import Organization, Role, User
 from jinfu.core.principal import as_principal
 
 from . import engine
+from .imports import ACTUALS
 from .models import Actual, Indicator, Task, TaskReport
 from .permissions import can_edit_plan
 from .supervision import derive_status
@@ -23,16 +25,14 @@ from .supervision import derive_status
 MONEY_OR_COUNT = {Indicator.Kind.END_VALUE, Indicator.Kind.COUNT}
 
 
-def _problem(field: str, value, rule: str, zh: str, en: str, row: int | None = None) -> dict:
-    where_zh = f"第 {row} 行「{field}」：" if row else ""
-    where_en = f"row {row}, field '{field}': " if row else ""
+def _problem(field: str, value, rule: str, zh: str, en: str) -> dict:
+    """A problem of one actual (the form shows it as is; an import row adds its row and column)."""
     return {
-        "row": row,
         "field": field,
         "value": "" if value is None else str(value)[:100],
         "rule": rule,
-        "message_zh": where_zh + zh,
-        "message_en": where_en + en,
+        "message_zh": zh,
+        "message_en": en,
     }
 
 
@@ -53,7 +53,7 @@ PLAUSIBLE_RATE = (
 )
 
 
-def _implausible(indicator: Indicator, normalized: float, family: str, value, row: int | None) -> dict | None:
+def _implausible(indicator: Indicator, normalized: float, family: str, value) -> dict | None:
     """A problem when the figure lies outside the plausible range of its unit (and kind, for percentages)."""
     if family == "percent":
         bounds = PLAUSIBLE_SHARE if indicator.kind == Indicator.Kind.SHARE else PLAUSIBLE_RATE
@@ -70,7 +70,6 @@ def _implausible(indicator: Indicator, normalized: float, family: str, value, ro
         "range.implausible",
         f"数值超出合理范围：{zh}（指标单位 {indicator.unit}）",
         f"value is implausible: {en} (indicator unit {indicator.unit})",
-        row,
     )
 
 
@@ -84,7 +83,6 @@ def check_actual(
     period_kind: str,
     period,
     today: dt.date,
-    row: int | None = None,
 ) -> tuple[dict | None, list[dict]]:
     """Validate one actual. Returns (clean values, problems)."""
     problems: list[dict] = []
@@ -96,15 +94,12 @@ def check_actual(
                 "indicator.unknown",
                 f"未知的指标编码 {code}",
                 f"unknown indicator code {code}",
-                row,
             )
         ]
     try:
         year = int(str(year).strip())
     except (TypeError, ValueError):
-        problems.append(
-            _problem("year", year, "type.integer", "年份不是整数", "year is not a whole number", row)
-        )
+        problems.append(_problem("year", year, "type.integer", "年份不是整数", "year is not a whole number"))
         year = None
     try:
         number = float(str(value).replace(",", "").strip())
@@ -112,7 +107,7 @@ def check_actual(
             raise ValueError
     except (TypeError, ValueError):
         problems.append(
-            _problem("value", value, "type.number", "数值不是有效的数字", "value is not a number", row)
+            _problem("value", value, "type.number", "数值不是有效的数字", "value is not a number")
         )
         number = None
     if period_kind not in Actual.PeriodKind.values:
@@ -123,7 +118,6 @@ def check_actual(
                 "period.kind",
                 "周期应为 year/quarter/month",
                 "period kind must be year, quarter or month",
-                row,
             )
         )
     try:
@@ -139,7 +133,6 @@ def check_actual(
                 "period.range",
                 f"季度/月份应在 {limits[0]}–{limits[1]} 之间",
                 f"period must be between {limits[0]} and {limits[1]}",
-                row,
             )
         )
     plan = indicator.plan
@@ -153,12 +146,11 @@ def check_actual(
                     "period.outside_plan",
                     f"{year} 年不在规划期内（{first}–{plan.period_end}）",
                     f"{year} is outside the plan period ({first}-{plan.period_end})",
-                    row,
                 )
             )
         elif year > today.year:
             problems.append(
-                _problem("year", year, "period.future", f"{year} 年尚未到来", f"{year} is in the future", row)
+                _problem("year", year, "period.future", f"{year} 年尚未到来", f"{year} is in the future")
             )
         elif (
             year == today.year
@@ -173,7 +165,6 @@ def check_actual(
                     "period.future",
                     f"{year} 年该{'季度' if period_kind == 'quarter' else '月份'}尚未结束",
                     f"that {period_kind} of {year} has not ended yet",
-                    row,
                 )
             )
     unit = (unit or indicator.unit).strip()
@@ -186,7 +177,6 @@ def check_actual(
                 "indicator.qualitative",
                 "该指标为定性指标，没有数值单位，不能填报数值",
                 "this indicator is qualitative (no unit): it takes no numeric actuals",
-                row,
             )
         )
     elif number is not None:
@@ -195,9 +185,7 @@ def check_actual(
             i_norm, iu_norm, i_family = engine.normalize_unit(1.0, indicator.unit)
         except ValueError:
             problems.append(
-                _problem(
-                    "unit", unit, "unit.unknown", f"无法识别的单位「{unit}」", f"unknown unit '{unit}'", row
-                )
+                _problem("unit", unit, "unit.unknown", f"无法识别的单位「{unit}」", f"unknown unit '{unit}'")
             )
         else:
             if (family, u_norm) != (i_family, iu_norm):
@@ -208,18 +196,15 @@ def check_actual(
                         "unit.mismatch",
                         f"单位「{unit}」与指标单位「{indicator.unit}」不一致",
                         f"unit '{unit}' does not match the indicator's unit '{indicator.unit}'",
-                        row,
                     )
                 )
             else:
                 converted = engine.convert_unit(number, unit, indicator.unit)
-                problem = _implausible(indicator, v_norm, family, value, row)
+                problem = _implausible(indicator, v_norm, family, value)
                 if problem:
                     problems.append(problem)
         if indicator.kind in MONEY_OR_COUNT and number < 0:
-            problems.append(
-                _problem("value", value, "range.negative", "不能为负数", "must not be negative", row)
-            )
+            problems.append(_problem("value", value, "range.negative", "不能为负数", "must not be negative"))
     if problems:
         return None, problems
     return {
@@ -309,113 +294,54 @@ def record_actual(
         return _write_actual(clean, user=p.user, source=source, channel=channel, note=note)
 
 
-ACTUAL_COLUMNS = {
-    "indicator": ("指标编码", "indicator"),
-    "year": ("年份", "year"),
-    "period_kind": ("周期", "period_kind"),
-    "period": ("季度/月份", "period"),
-    "value": ("数值", "value"),
-    "unit": ("单位", "unit"),
-    "source": ("数据来源", "source"),
-}
+def prepare_actuals_import(p) -> Lookups:
+    """The row checks of the actuals form (record_actual): the indicator's plan must be the importer's
+    to edit (can_edit_plan), then the same period, unit and plausibility rules (check_actual)."""
+    indicators = {i.code: i for i in Indicator.objects.select_related("plan")}
+    today = timezone.localdate()
+
+    def check_row(rec: dict, _old, _existing) -> list[Issue]:
+        ind = indicators.get(rec["indicator"])
+        if ind is not None and not can_edit_plan(p, ind.plan):
+            return [Issue("indicator", "permission")]
+        clean, problems = check_actual(
+            ind,
+            code=rec["indicator"],
+            year=rec["year"],
+            value=rec["value"],
+            unit=rec.get("unit") or None,
+            period_kind=rec["period_kind"],
+            period=rec["period"],
+            today=today,
+        )
+        rec["_actual"] = clean
+        return [
+            Issue(e["field"], e["rule"], value=e["value"], base=(e["message_zh"], e["message_en"]))
+            for e in problems
+        ]
+
+    return Lookups(today=today, check_row=check_row)
+
+
+def apply_actuals(records: list[dict], *, actor=None) -> dict:
+    """Write validated actuals (inside the import's transaction); a second value for a period is a
+    correction, as in the form."""
+    out = {"written": 0, "corrections": 0}
+    for rec in records:
+        new = _write_actual(rec["_actual"], user=actor, source=rec["source"], channel="import")
+        out["written"] += 1
+        out["corrections"] += Actual.objects.filter(superseded_by=new).count()
+    return out
 
 
 def import_actuals(actor, data: bytes, filename: str, *, dry_run: bool = False) -> dict:
-    """Actuals from .xlsx/.csv: every row validated, all or nothing. Returns {rows, written, corrections,
-    problems}; with problems nothing is written."""
-    p = as_principal(actor)
-    try:
-        sheet = read_sheet(data, filename)
-        sheet.rows = list(sheet.rows)  # reading may pass a limit (rows, cells): a file problem too
-    except FileRejected as exc:
-        return {"rows": 0, "written": 0, "corrections": 0, "problems": exc.errors}
-    headers = [str(h or "").strip() for h in sheet.headers]
-    index = {}
-    for field, names in ACTUAL_COLUMNS.items():
-        for i, h in enumerate(headers):
-            if h in names:
-                index[field] = i
-    problems = [
-        _problem(
-            ACTUAL_COLUMNS[f][0],
-            "",
-            "header.missing",
-            f"缺少列「{ACTUAL_COLUMNS[f][0]}」",
-            f"missing column '{ACTUAL_COLUMNS[f][1]}'",
-            1,
-        )
-        for f in ("indicator", "year", "value", "source")
-        if f not in index
-    ]
-    if problems:
-        return {"rows": 0, "written": 0, "corrections": 0, "problems": problems}
-    indicators = {i.code: i for i in Indicator.objects.select_related("plan")}
-    today = timezone.localdate()
-    clean_rows, seen = [], {}
-    rowno = 1
-    for raw in sheet.rows:
-        rowno += 1
-
-        def cell(field, raw=raw):
-            i = index.get(field)
-            v = raw[i] if i is not None and i < len(raw) else None
-            return "" if v is None else str(v).strip()
-
-        if not any(str(x or "").strip() for x in raw):
-            continue
-        code = cell("indicator")
-        ind = indicators.get(code)
-        if ind is not None and not can_edit_plan(p, ind.plan):
-            problems.append(
-                _problem(
-                    "indicator",
-                    code,
-                    "permission",
-                    "无权填报该规划的指标",
-                    "you may not enter actuals for this plan",
-                    rowno,
-                )
-            )
-            continue
-        if not cell("source"):
-            problems.append(_problem("source", "", "required", "数据来源为空", "source is empty", rowno))
-            continue
-        clean, errs = check_actual(
-            ind,
-            code=code,
-            year=cell("year"),
-            value=cell("value"),
-            unit=cell("unit") or None,
-            period_kind=cell("period_kind") or "year",
-            period=cell("period") or 0,
-            today=today,
-            row=rowno,
-        )
-        problems += errs
-        if clean:
-            key = (code, clean["period_kind"], clean["year"], clean["period"])
-            if key in seen:
-                problems.append(
-                    _problem(
-                        "indicator",
-                        code,
-                        "duplicate.period",
-                        f"与第 {seen[key]} 行为同一指标同一周期",
-                        f"same indicator and period as row {seen[key]}",
-                        rowno,
-                    )
-                )
-                continue
-            seen[key] = rowno
-            clean_rows.append((clean, cell("source")))
-    result = {"rows": rowno - 1, "written": 0, "corrections": 0, "problems": problems}
-    if problems or dry_run:
+    """Actuals from .xlsx/.csv (columns in brain/imports.py): every row validated, all or nothing.
+    Returns {rows, written, corrections, problems}; with problems nothing is written."""
+    res = registry.dry_run(ACTUALS, data, filename, actor=actor)
+    result = {"rows": res.total_rows, "written": 0, "corrections": 0, "problems": res.errors}
+    if res.errors or dry_run:
         return result
-    with transaction.atomic():
-        for clean, source in clean_rows:
-            new = _write_actual(clean, user=p.user, source=source, channel="import")
-            result["written"] += 1
-            result["corrections"] += Actual.objects.filter(superseded_by=new).count()
+    result.update(registry.commit(ACTUALS, res, actor=actor, event={"file": filename[:200]}))
     return result
 
 

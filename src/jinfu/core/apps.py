@@ -25,6 +25,7 @@ class CoreConfig(AppConfig):
             MenuEntry("audit", _("审计日志"), ("admin",), order=93),
             MenuEntry("admin:index", _("后台管理"), ("admin",), order=99),
         ),
+        importers=("jinfu.core.imports.organizations:IMPORTERS",),
     )
 
     def ready(self):

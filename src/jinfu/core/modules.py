@@ -58,6 +58,7 @@ class ModuleContract:
     reference_loaders: tuple[str, ...] = ()  # callables taking stdout=, run by load-reference and the demo
     cli: tuple[str, ...] = ()  # callables taking the argparse subparsers; each adds its verbs
     attachment_owners: tuple[AttachmentOwner, ...] = ()  # records that carry files (core/attachments.py)
+    importers: tuple[str, ...] = ()  # "jinfu.x.imports:IMPORTERS": its Importers (core/imports/registry.py)
 
 
 @dataclass

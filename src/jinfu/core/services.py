@@ -266,6 +266,7 @@ def save_enterprise(actor, values: dict, *, organization: Organization | None = 
     Raises ValidationFailed whose ``problems`` lists {field, value, rule, message_zh, message_en}."""
     from .imports import engine
     from .imports import services as imports
+    from .imports.organizations import ENTERPRISES
 
     p = as_principal(actor)
     if organization is None and p.api_key is not None:
@@ -284,18 +285,18 @@ def save_enterprise(actor, values: dict, *, organization: Organization | None = 
     )
     if refusal is not None:
         raise refusal.error()
-    fields = [c.field for c in engine.ENTERPRISE_COLUMNS]
+    fields = [c.field for c in ENTERPRISES.columns]
     sheet = engine.Sheet(
         headers=fields, rows=[[values.get(f, "") for f in fields]], format="form", encoding=""
     )
-    lookups = imports.build_lookups("enterprises")
+    lookups = imports.prepare_enterprises(p)
+    lookups.on_diff = None  # a form shows no diff
     uscc = str(values.get("uscc") or "").strip().upper()
-    lookups.existing = imports.existing_values("enterprises", [uscc]) if uscc else {}
-    if organization is None and uscc in lookups.existing:
+    if organization is None and uscc and imports.existing_values("enterprises", [uscc]):
         raise ValidationFailed(
             f"统一社会信用代码 {uscc} 已登记", f"USCC {uscc} is already registered", field="uscc"
         )
-    result = engine.validate_sheet("enterprises", sheet, lookups)
+    result = engine.validate_sheet(ENTERPRISES, sheet, lookups)
     if result.errors:
         exc = ValidationFailed("企业信息有误，请按提示修改", "The enterprise data has errors", field=None)
         exc.problems = result.errors

@@ -312,7 +312,7 @@ def _enterprise_form_context(
 ) -> dict:
     """``self_edit``: the enterprise edits itself; its tags are shown, not editable (they come from
     certifications and rules), and its figures are saved as self-declared (自报)."""
-    from .imports.engine import ENTERPRISE_COLUMNS
+    from .imports.organizations import ENTERPRISE_COLUMNS
     from .models import Division, Industry, Zone
 
     by_field: dict[str, list[str]] = {}
@@ -375,7 +375,7 @@ def _values_of(org: Organization) -> dict:
 @login_required
 def enterprise_form(request, pk: int | None = None):
     """Register an enterprise (admin, government) or edit one (the enterprise itself, admin)."""
-    from .imports.engine import ENTERPRISE_COLUMNS
+    from .imports.organizations import ENTERPRISE_COLUMNS
 
     org = None
     if pk is not None:

@@ -45,7 +45,7 @@ def profile(request, enterprise_id: int):
                 "fetched_at": _v(s.get("fetched_at")),
                 "records": [
                     {
-                        **{c.name: _v(v) for c, v in zip(s["columns"], r["values"], strict=True)},
+                        **{c.field: _v(v) for c, v in zip(s["columns"], r["values"], strict=True)},
                         "source_system": r["source_system"],
                         "fetched_at": _v(r["fetched_at"]),
                     }
@@ -103,12 +103,12 @@ def sources(request):
             "natural_key": list(s.natural_key),
             "columns": [
                 {
-                    "field": c.name,
-                    "header": c.header,
+                    "field": c.field,
+                    "header": c.label_zh,
                     "type": c.type,
                     "required": c.required,
-                    "choices": list(c.choices),
-                    "rule": c.rule,
+                    "choices": [code for code, _labels in c.choices],
+                    "rule": c.doc,
                 }
                 for c in s.columns
             ],

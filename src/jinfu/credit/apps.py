@@ -20,6 +20,7 @@ class CreditConfig(AppConfig):
         ),
         demo="jinfu.credit.demo:demo_step",
         demo_order=50,
+        importers=("jinfu.credit.imports:IMPORTERS",),
     )
 
     def ready(self):

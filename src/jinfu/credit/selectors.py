@@ -82,7 +82,7 @@ def profile(actor, enterprise_pk: int) -> dict:
             "max_age_days": spec.max_age_days,
             "locked": not allowed[spec.scope],
             "records": [],
-            "columns": [c for c in spec.columns if c.name != "uscc"],
+            "columns": [c for c in spec.columns if c.field != "uscc"],
         }
         if not sec["locked"]:
             qs = getattr(m, spec.model).objects.filter(enterprise=ent).order_by(spec.order_by)
@@ -91,9 +91,9 @@ def profile(actor, enterprise_pk: int) -> dict:
             sec.update(
                 records=[
                     {
-                        "values": [getattr(r, c.name) for c in sec["columns"]],
+                        "values": [getattr(r, c.field) for c in sec["columns"]],
                         # for display: choice fields by their names (纳税信用等级 A, 发明专利 …)
-                        "display": [_shown(r, c.name) for c in sec["columns"]],
+                        "display": [_shown(r, c.field) for c in sec["columns"]],
                         "source_system": r.source_system,
                         "fetched_at": r.fetched_at,
                         "batch_id": r.batch_id,

@@ -10,22 +10,58 @@ import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
-from jinfu.core.imports.engine import FileRejected
+from jinfu.core.imports import registry
+from jinfu.core.imports.engine import Issue, Lookups, Source, records_sheet
 from jinfu.core.models import EnterpriseProfile, Organization, Tag
 
 from . import models as m
-from .connectors import files, rest
-from .connectors.validate import validate_records
+from .connectors import rest
 from .features import derive
+from .imports import BY_SOURCE
 from .sources import SOURCES
 
 
-def _enterprises() -> dict[str, int]:
-    return dict(
-        Organization.objects.filter(kind=Organization.Kind.ENTERPRISE, uscc__isnull=False).values_list(
-            "uscc", "pk"
-        )
+def _enterprises(usccs: set[str]) -> dict[str, dict]:
+    """The enterprises on the platform among these USCCs: {uscc: {"id": organization id}}."""
+    found = Organization.objects.filter(kind=Organization.Kind.ENTERPRISE, uscc__in=list(usccs))
+    return {u: {"id": pk} for u, pk in found.values_list("uscc", "pk")}
+
+
+def prepare_source_import(_p) -> Lookups:
+    """Every row names an enterprise registered on the platform (its id goes with the record); an entry
+    leaves the abnormal list no earlier than it entered it."""
+
+    def check_row(rec: dict, old: dict | None, _existing: dict) -> list[Issue]:
+        if old is None:
+            return [Issue("uscc", "enterprise.unknown")]
+        rec["org_id"] = old["id"]
+        if rec.get("removed_on") and rec["removed_on"] < rec["listed_on"]:
+            return [Issue("removed_on", "order.removed_before_listed")]
+        return []
+
+    return Lookups(today=timezone.localdate(), load_existing=_enterprises, check_row=check_row)
+
+
+def apply_records(records: list[dict], *, actor=None, batch: m.SourceBatch) -> dict[str, int]:
+    apply_batch(batch, records)
+    return {"applied": batch.rows}
+
+
+def _run(batch: m.SourceBatch, source: Source, filename: str = "") -> m.SourceBatch:
+    """Validate (the shared dry run) and apply only a batch without any problem."""
+    importer = BY_SOURCE[batch.source]
+    res = registry.dry_run(importer, source, filename, actor=None)
+    if not res.ok:
+        return _fail(batch, res.errors)
+    registry.commit(
+        importer,
+        res,
+        actor=None,
+        user=batch.created_by,
+        event={"source_system": batch.source_system},
+        batch=batch,
     )
+    return batch
 
 
 def _fail(batch: m.SourceBatch, errors: list[dict]) -> m.SourceBatch:
@@ -42,14 +78,14 @@ def apply_batch(batch: m.SourceBatch, records: list[dict]) -> m.SourceBatch:
     model = getattr(m, spec.model)
     now = timezone.now()
     key_fields = ["enterprise" if k == "uscc" else k for k in spec.natural_key]
-    value_fields = [c.name for c in spec.columns if c.name != "uscc" and c.name not in spec.natural_key]
+    value_fields = [c.field for c in spec.columns if c.field != "uscc" and c.field not in spec.natural_key]
     objs = [
         model(
             enterprise_id=r["org_id"],
             batch=batch,
             source_system=batch.source_system,
             fetched_at=now,
-            **{c.name: r[c.name] for c in spec.columns if c.name != "uscc"},
+            **{c.field: r[c.field] for c in spec.columns if c.field != "uscc"},
         )
         for r in records
     ]
@@ -79,16 +115,7 @@ def import_file(source: str, data: bytes, filename: str, *, source_system: str, 
         filename=filename[:255],
         created_by=user if getattr(user, "pk", None) else None,
     )
-    try:
-        rows, headers = files.read_rows(source, data, filename)
-    except FileRejected as exc:
-        return _fail(batch, exc.errors)
-    clean, errors = validate_records(
-        SOURCES[source], rows, _enterprises(), today=timezone.localdate(), headers=headers
-    )
-    if errors:
-        return _fail(batch, errors)
-    return apply_batch(batch, clean)
+    return _run(batch, data, filename)
 
 
 def pull_rest(
@@ -105,15 +132,10 @@ def pull_rest(
     spec = SOURCES[source]
     try:
         recs = rest.fetch(cfg, **({"sleep": sleep} if sleep else {}))
-        rows = rest.map_records(recs, cfg, [c.name for c in spec.columns if c.required])
+        rows = rest.map_records(recs, cfg, [c.field for c in spec.columns if c.required])
     except rest.PullFailed as exc:
         return _fail(batch, [exc.as_problem()])
-    clean, errors = validate_records(
-        spec, rows, _enterprises(), today=timezone.localdate(), headers={c.name: c.name for c in spec.columns}
-    )
-    if errors:
-        return _fail(batch, errors)
-    return apply_batch(batch, clean)
+    return _run(batch, records_sheet(BY_SOURCE[source], (row for _i, row in rows), fmt="rest"))
 
 
 def pull_configured(source: str, user=None) -> m.SourceBatch:

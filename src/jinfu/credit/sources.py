@@ -7,17 +7,42 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from jinfu.core.imports.engine import Column
+from jinfu.core.imports.engine import choices as engine_choices
 
-@dataclass(frozen=True)
-class Col:
-    name: str  # our field
-    header: str  # Chinese template header
-    type: str  # uscc | year | month | date | int | money | choice | bool | text
-    required: bool = True
-    choices: tuple[str, ...] = ()
-    rule: str = ""  # human description (docs)
-    aliases: tuple[str, ...] = ()
-    nonneg: bool = True
+_TYPES = {"uscc": "code", "money": "decimal"}  # the credit templates' words for the engine's types
+ABSURD = 1e13
+
+
+def Col(
+    name: str,
+    header: str,
+    type: str,
+    required: bool = True,
+    choices: tuple[str, ...] = (),
+    rule: str = "",
+    aliases: tuple[str, ...] = (),
+    rules: tuple[tuple[str, str, str], ...] = (),
+) -> Column:
+    """A template column as the import engine's Column: amounts and counts ≥ 0 and below 10^13, texts
+    up to 200 characters, an empty optional cell stored as empty (否 for yes/no columns)."""
+    numeric = type in ("int", "money")
+    return Column(
+        name,
+        header,
+        name,
+        _TYPES.get(type, type),
+        required,
+        min=0 if numeric else None,
+        max=ABSURD if numeric else None,
+        max_length=200 if type in ("text", "uscc") else None,
+        aliases=aliases,
+        choices=engine_choices(*choices),
+        places=None,
+        rules=rules,
+        default=False if type == "bool" else None,
+        doc=rule,
+    )
 
 
 @dataclass(frozen=True)
@@ -29,11 +54,24 @@ class SourceSpec:
     scope: str  # core Scope guarding the reads
     max_age_days: int
     natural_key: tuple[str, ...]
-    columns: tuple[Col, ...] = field(default_factory=tuple)
+    columns: tuple[Column, ...] = field(default_factory=tuple)
     order_by: str = "-fetched_at"
 
 
-USCC = Col("uscc", "统一社会信用代码", "uscc", rule="18 位，须为本平台已登记企业", aliases=("USCC", "uscc"))
+USCC = Col(
+    "uscc",
+    "统一社会信用代码",
+    "uscc",
+    rule="18 位，须为本平台已登记企业",
+    aliases=("USCC", "uscc"),
+    rules=(
+        (
+            "enterprise.unknown",
+            "该统一社会信用代码不是本平台已登记的企业",
+            "this USCC is not an enterprise registered on the platform",
+        ),
+    ),
+)
 
 SOURCES: dict[str, SourceSpec] = {
     s.key: s
@@ -170,7 +208,18 @@ SOURCES: dict[str, SourceSpec] = {
                 USCC,
                 Col("listed_on", "列入日期", "date", rule="YYYY-MM-DD"),
                 Col(
-                    "removed_on", "移出日期", "date", required=False, rule="不早于列入日期，可空（仍在名录）"
+                    "removed_on",
+                    "移出日期",
+                    "date",
+                    required=False,
+                    rule="不早于列入日期，可空（仍在名录）",
+                    rules=(
+                        (
+                            "order.removed_before_listed",
+                            "移出日期早于列入日期",
+                            "removal date is before the listing date",
+                        ),
+                    ),
                 ),
                 Col("reason", "列入原因", "text"),
             ),
@@ -237,6 +286,8 @@ def template_markdown() -> str:
             "| 列 header | 字段 field | 类型 type | 必填 required | 规则 rule |\n|---|---|---|---|---|"
         )
         for c in s.columns:
-            out.append(f"| {c.header} | `{c.name}` | {c.type} | {'是' if c.required else '否'} | {c.rule} |")
+            out.append(
+                f"| {c.label_zh} | `{c.field}` | {c.type} | {'是' if c.required else '否'} | {c.doc} |"
+            )
         out.append(f"\n唯一键 natural key: {' + '.join(s.natural_key)}\n")
     return "\n".join(out)

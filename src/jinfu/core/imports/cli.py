@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import JinfuError
 from ..models import ImportJob, User
-from . import engine, services
+from . import registry, services
 
 BAR = 30
 
@@ -64,7 +64,7 @@ def print_report(job: ImportJob, out=None) -> None:
             f"\n差异 diff: 新增 create {counts.get('create', 0)}  更新 update {counts.get('update', 0)}  "
             f"不变 unchanged {counts.get('unchanged', 0)}\n"
         )
-        labels = {c.field: c.label_zh for c in engine.COLUMNS[job.kind]}
+        labels = {c.field: c.label_zh for c in registry.get(job.kind).columns}
         shown = 0
         for d in s.get("diff") or []:
             if d["action"] != "update":

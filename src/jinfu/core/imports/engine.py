@@ -1,9 +1,14 @@
 """Import engine: read a spreadsheet, validate every row, diff against what exists.
 
 Pure: no Django import. Everything the engine needs to know about the database (division, zone and
-industry codes, tags, the current values of existing USCCs) is passed in as plain dicts in a
-:class:`Lookups`. The same code validates an upload in a web request, a background job, the CLI
-and the benchmark.
+industry codes, tags, the current values of existing records) is passed in as plain dicts and
+callables in a :class:`Lookups`. The same code validates an upload in a web request, a background job,
+the CLI and the benchmark, for every importer (:class:`ImportSpec`: its columns, its natural key and the
+messages of its own rules; each module declares its own in ``<module>/imports.py``).
+
+Bounded memory: the reader streams (CSV decoded chunk by chunk, workbooks through read-only openpyxl)
+and the validator works through the rows in chunks of :data:`CHUNK_ROWS` (existing values are looked up
+per chunk; the diff and the problems are kept up to a limit, their counts exactly).
 
 A problem is a dict ``{row, column, field, value, rule, message_zh, message_en}``; ``row`` is the
 1-based spreadsheet row number counting the header row (the header is row 1, the first data row
@@ -12,282 +17,97 @@ is row 2), ``column`` is the header as written in the file.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import IO, Any
 
+from jinfu.core.reference.uscc import CHARSET as USCC_CHARSET
+from jinfu.core.reference.uscc import validate_uscc
 from jinfu.core.text import describe_invisible, invisible_chars
 
 # ---------------------------------------------------------------------------
-# Column specifications (data, one table per import kind)
+# Declarations: a column, an importer's spec, a row-level finding
 # ---------------------------------------------------------------------------
+
+NO_DEFAULT = object()
 
 
 @dataclass(frozen=True)
 class Column:
+    """One column of an import template. ``type`` is one of: text, code (trimmed, upper-cased), uscc,
+    uscc_ref, decimal, int, year, month, bool, date, division, zone, industry, phone, id_number, tags,
+    choice. ``min``/``max`` bound numbers (below ``min``: range.negative when it is 0, else
+    range.absurd; above ``max``: range.absurd). ``rules`` declares the messages of the rules the
+    importer raises on this column that the engine does not know (rule, zh, en). ``default`` is
+    stored when the cell is empty (otherwise an empty cell is "not provided")."""
+
     field: str
     label_zh: str
     label_en: str
-    type: str  # text uscc decimal int date division zone industry phone id_number tags choice uscc_ref
+    type: str
     required: bool = False
     min: float | None = None
-    max: float | None = None  # above this: range.absurd
+    max: float | None = None
     max_length: int | None = None
     aliases: tuple[str, ...] = ()
     choices: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (code, accepted labels)
     example: str = ""
+    places: int | None = 2  # decimals are rounded to this many places (None: kept as written)
+    rules: tuple[tuple[str, str, str], ...] = ()
+    default: Any = NO_DEFAULT
+    doc: str = ""  # the rule in words, for the template documentation
 
 
-ENTERPRISE_COLUMNS: tuple[Column, ...] = (
-    Column(
-        "uscc",
-        "统一社会信用代码",
-        "USCC",
-        "uscc",
-        True,
-        aliases=("uscc", "统一社会信用代码", "信用代码", "unified social credit code"),
-        example="91500000202869177Y",
-    ),
-    Column(
-        "name",
-        "企业名称",
-        "Name",
-        "text",
-        True,
-        max_length=200,
-        aliases=("name", "enterprise name", "企业名称", "名称"),
-        example="重庆示例科技有限公司",
-    ),
-    Column(
-        "legal_representative",
-        "法定代表人",
-        "Legal representative",
-        "text",
-        True,
-        max_length=64,
-        aliases=("legal_representative", "legal representative", "法人", "法定代表人"),
-        example="张三",
-    ),
-    Column(
-        "legal_rep_id_number",
-        "法定代表人身份证号",
-        "Legal representative ID number",
-        "id_number",
-        aliases=("legal_rep_id_number", "id_number", "法人身份证号"),
-        example="11010519491231002X",
-    ),
-    Column(
-        "registered_capital",
-        "注册资本（万元）",
-        "Registered capital (10k CNY)",
-        "decimal",
-        True,
-        min=0,
-        max=1e8,
-        aliases=("registered_capital", "注册资本(万元)", "注册资本"),
-        example="1000",
-    ),
-    Column(
-        "paid_in_capital",
-        "实缴资本（万元）",
-        "Paid-in capital (10k CNY)",
-        "decimal",
-        min=0,
-        max=1e8,
-        aliases=("paid_in_capital", "实缴资本(万元)", "实缴资本"),
-        example="800",
-    ),
-    Column(
-        "established_on",
-        "成立日期",
-        "Established on",
-        "date",
-        True,
-        aliases=("established_on", "established", "date established", "成立时间"),
-        example="2015-06-18",
-    ),
-    Column(
-        "division",
-        "行政区划代码",
-        "Division code",
-        "division",
-        True,
-        aliases=("division", "division_code", "行政区划", "区划代码"),
-        example="500112",
-    ),
-    Column("zone", "功能区", "Zone", "zone", aliases=("zone", "zone_code", "功能区代码"), example=""),
-    Column(
-        "industry",
-        "行业代码",
-        "Industry code",
-        "industry",
-        True,
-        aliases=("industry", "industry_code", "国民经济行业代码", "行业"),
-        example="6513",
-    ),
-    Column(
-        "employees",
-        "从业人员",
-        "Employees",
-        "int",
-        min=0,
-        max=1_000_000,
-        aliases=("employees", "从业人员（人）", "从业人员(人)", "从业人数"),
-        example="120",
-    ),
-    Column(
-        "revenue",
-        "营业收入（万元）",
-        "Revenue (10k CNY)",
-        "decimal",
-        min=0,
-        max=1e9,
-        aliases=("revenue", "营业收入(万元)", "营业收入"),
-        example="5600",
-    ),
-    Column(
-        "total_assets",
-        "资产总额（万元）",
-        "Total assets (10k CNY)",
-        "decimal",
-        min=0,
-        max=1e10,
-        aliases=("total_assets", "资产总额(万元)", "资产总额"),
-        example="8800",
-    ),
-    Column(
-        "address",
-        "地址",
-        "Address",
-        "text",
-        max_length=255,
-        aliases=("address", "注册地址", "住所"),
-        example="重庆市渝北区示例路1号",
-    ),
-    Column(
-        "contact_phone",
-        "联系电话",
-        "Contact phone",
-        "phone",
-        max_length=32,
-        aliases=("contact_phone", "phone", "电话"),
-        example="023-67001234",
-    ),
-    Column("tags", "标签", "Tags", "tags", aliases=("tags", "企业标签"), example=""),
-)
+@dataclass(frozen=True)
+class ImportSpec:
+    """What an importer validates: its columns, the key that must be unique within a file, the field
+    whose value finds the existing record (and reference fields looked up with it), whether a diff
+    against the existing record is shown, and the messages of its file-level rules."""
 
-INSTITUTION_TYPES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("bank", ("银行", "bank")),
-    ("guarantee", ("融资担保", "担保", "guarantee")),
-    ("insurer", ("保险", "insurer", "insurance")),
-    ("fund_manager", ("基金管理人", "基金", "fund_manager", "fund manager")),
-    ("leasing", ("融资租赁", "租赁", "leasing")),
-    ("factoring", ("商业保理", "保理", "factoring")),
-    ("microloan", ("小额贷款", "小贷", "microloan")),
-    ("other", ("其他", "other")),
-)
-INSTITUTION_LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("hq", ("总部", "总行", "总公司", "hq", "headquarters")),
-    ("branch", ("分行", "分公司", "分行/分公司", "branch")),
-    ("sub_branch", ("支行", "营业部", "支行/营业部", "sub_branch", "sub-branch")),
-)
+    key: str
+    label_zh: str
+    label_en: str
+    columns: tuple[Column, ...]
+    unique: tuple[str, ...] = ("uscc",)
+    duplicate_rule: str = "duplicate.uscc_in_file"
+    lookup_field: str = ""  # e.g. "uscc": the existing record passed to check_row
+    ref_fields: tuple[str, ...] = ()  # more values looked up with it (an institution's parent)
+    diff: bool = False
+    template_rule: str = ""  # a wrong template (required columns missing) also as this file problem
+    check_partial: bool = False  # run the row checks on rows with bad cells too (with the cells that parsed)
+    rules: tuple[tuple[str, str, str], ...] = ()
 
-INSTITUTION_COLUMNS: tuple[Column, ...] = (
-    Column(
-        "uscc",
-        "统一社会信用代码",
-        "USCC",
-        "uscc",
-        True,
-        aliases=("uscc", "信用代码"),
-        example="91500000202869177Y",
-    ),
-    Column(
-        "name",
-        "机构名称",
-        "Name",
-        "text",
-        True,
-        max_length=200,
-        aliases=("name", "institution name", "名称"),
-        example="重庆银行股份有限公司",
-    ),
-    Column(
-        "institution_type",
-        "机构类型",
-        "Institution type",
-        "choice",
-        True,
-        aliases=("institution_type", "type", "类型"),
-        choices=INSTITUTION_TYPES,
-        example="银行",
-    ),
-    Column(
-        "license_type",
-        "许可证类型",
-        "License type",
-        "text",
-        max_length=64,
-        aliases=("license_type",),
-        example="金融许可证",
-    ),
-    Column(
-        "license_number",
-        "许可证编号",
-        "License number",
-        "text",
-        max_length=64,
-        aliases=("license_number", "许可证号"),
-        example="B0206H250000001",
-    ),
-    Column(
-        "level",
-        "层级",
-        "Level",
-        "choice",
-        True,
-        aliases=("level", "机构层级"),
-        choices=INSTITUTION_LEVELS,
-        example="总部",
-    ),
-    Column(
-        "parent",
-        "上级机构统一社会信用代码",
-        "Parent USCC",
-        "uscc_ref",
-        aliases=("parent", "parent_uscc", "上级机构"),
-        example="",
-    ),
-    Column(
-        "division",
-        "行政区划代码",
-        "Division code",
-        "division",
-        True,
-        aliases=("division", "division_code", "行政区划", "区划代码"),
-        example="500103",
-    ),
-    Column(
-        "address",
-        "地址",
-        "Address",
-        "text",
-        max_length=255,
-        aliases=("address", "住所"),
-        example="重庆市渝中区示例路1号",
-    ),
-)
+    def messages(self) -> dict[str, tuple[str, str]]:
+        out = {r: (zh, en) for r, zh, en in self.rules}
+        for c in self.columns:
+            out.update({r: (zh, en) for r, zh, en in c.rules})
+        return out
 
-COLUMNS: dict[str, tuple[Column, ...]] = {
-    "enterprises": ENTERPRISE_COLUMNS,
-    "institutions": INSTITUTION_COLUMNS,
-}
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.field == name)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A row-level finding of an importer's own check: the engine adds row, column and message.
+    ``base`` replaces the rule's message; ``unless_in_file``: only a problem when no row of the file
+    has this value as its unique key (a parent given later in the same file)."""
+
+    field: str
+    rule: str
+    zh: str = ""
+    en: str = ""
+    value: Any = NO_DEFAULT
+    base: tuple[str, str] | None = None
+    unless_in_file: str | None = None
+
 
 # Rule codes with their messages (documented in docs/imports.md).
 RULES: dict[str, tuple[str, str]] = {
@@ -299,6 +119,10 @@ RULES: dict[str, tuple[str, str]] = {
     "type.number": ("不是有效的数字", "not a valid number"),
     "type.integer": ("不是有效的整数", "not a valid whole number"),
     "type.date": ("不是有效的日期（应为 YYYY-MM-DD）", "not a valid date (expected YYYY-MM-DD)"),
+    "type.year": ("不是有效的年份（应为四位数字）", "not a valid year (four digits expected)"),
+    "type.month": ("不是有效的月份（应为 YYYY-MM）", "not a valid month (expected YYYY-MM)"),
+    "type.bool": ("应为 是/否", "expected yes/no (是/否)"),
+    "range.future_period": ("期间晚于当前", "the period is in the future"),
     "range.negative": ("不能为负数", "must not be negative"),
     "range.absurd": ("数值超出合理范围", "value is outside the plausible range"),
     "date.future": ("日期不能晚于今天", "date must not be in the future"),
@@ -399,10 +223,12 @@ def problem(
     en: str = "",
     *,
     base: tuple[str, str] | None = None,
+    messages: Mapping[str, tuple[str, str]] | None = None,
 ) -> dict:
     """One problem. ID numbers are stored masked even when the cell is wrong: problems are kept in the
-    job and shown again later. ``base`` replaces the rule's message (permission refusals bring theirs)."""
-    base_zh, base_en = base or RULES.get(rule, (rule, rule))
+    job and shown again later. ``base`` replaces the rule's message (permission refusals bring theirs);
+    ``messages`` are the importer's own rules (:meth:`ImportSpec.messages`), looked up before the engine's."""
+    base_zh, base_en = base or (messages or {}).get(rule) or RULES.get(rule, (rule, rule))
     if field_name in ID_NUMBER_FIELDS:
         value = mask_id_number(value)
     if row == 0:
@@ -431,8 +257,25 @@ class FileRejected(Exception):
 
 
 # ---------------------------------------------------------------------------
-# Reading: sniff the content, detect the encoding, yield rows
+# Reading: sniff the content, detect the encoding, stream rows
 # ---------------------------------------------------------------------------
+
+Source = bytes | bytearray | IO[bytes]  # file bytes, or a binary file opened for reading (seekable)
+READ_CHUNK = 1 << 20  # bytes decoded at a time
+
+
+def _open(source: Source) -> IO[bytes]:
+    if isinstance(source, bytes | bytearray):
+        return io.BytesIO(source)
+    source.seek(0)
+    return source
+
+
+def _chunks_of(fh: IO[bytes]) -> Iterator[bytes]:
+    fh.seek(0)
+    while chunk := fh.read(READ_CHUNK):
+        yield chunk
+    fh.seek(0)
 
 
 @dataclass(frozen=True)
@@ -470,51 +313,45 @@ def _limited(rows: Iterable[list[Any]], limits: Limits, header_cells: int) -> It
         yield r
 
 
-def _check_zip(data: bytes, limits: Limits) -> None:
+def _file_problem(rule: str, zh: str = "", en: str = "") -> FileRejected:
+    return FileRejected([problem(0, "", "", "", rule, zh, en)])
+
+
+def _check_zip(fh: IO[bytes], limits: Limits) -> None:
     """Refuse a workbook by its zip directory: total uncompressed size and per-member ratio. The
     declared sizes bind: zipfile never returns more than a member's declared size."""
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+    with zipfile.ZipFile(_open(fh)) as zf:
         infos = zf.infolist()
     total = sum(i.file_size for i in infos)
     if total > limits.max_uncompressed:
         mb = limits.max_uncompressed // 1048576
-        raise FileRejected(
-            [
-                problem(
-                    0,
-                    "",
-                    "",
-                    "",
-                    "file.too_large_uncompressed",
-                    f"解压后 {total // 1048576} MB，上限 {mb} MB",
-                    f"{total // 1048576} MB uncompressed; the limit is {mb} MB",
-                )
-            ]
+        raise _file_problem(
+            "file.too_large_uncompressed",
+            f"解压后 {total // 1048576} MB，上限 {mb} MB",
+            f"{total // 1048576} MB uncompressed; the limit is {mb} MB",
         )
     for i in infos:
         if i.file_size > RATIO_MIN_MEMBER and i.file_size > limits.max_ratio * max(i.compress_size, 1):
-            raise FileRejected(
-                [
-                    problem(
-                        0,
-                        "",
-                        "",
-                        "",
-                        "file.compression_ratio",
-                        f"压缩比上限 {limits.max_ratio} 倍",
-                        f"the limit is {limits.max_ratio}:1",
-                    )
-                ]
+            raise _file_problem(
+                "file.compression_ratio",
+                f"压缩比上限 {limits.max_ratio} 倍",
+                f"the limit is {limits.max_ratio}:1",
             )
 
 
 @dataclass
 class Sheet:
     headers: list[str]
-    rows: Iterable[list[Any]]  # data rows, aligned with headers
+    rows: Iterable[list[Any]]  # data rows, aligned with headers (an iterator: read once)
     format: str  # "xlsx" | "csv"
     encoding: str  # "utf-8", "utf-8-sig", "gbk", "gb18030" for CSV; "xlsx" for workbooks
     row_estimate: int = 0
+
+
+def records_sheet(spec: ImportSpec, records: Iterable[Mapping[str, Any]], fmt: str = "records") -> Sheet:
+    """Records already keyed by field name (a REST pull) as a sheet: the headers are the field names."""
+    headers = [c.field for c in spec.columns]
+    return Sheet(headers, ([r.get(h) for h in headers] for r in records), fmt, "")
 
 
 _MAGIC_NOT_SHEET = (
@@ -531,41 +368,50 @@ _MAGIC_NOT_SHEET = (
 
 
 def _not_sheet(detail_zh: str, detail_en: str) -> FileRejected:
-    return FileRejected([problem(0, "", "", "", "file.not_spreadsheet", detail_zh, detail_en)])
+    return _file_problem("file.not_spreadsheet", detail_zh, detail_en)
 
 
 def _enc_error(detail_zh: str = "", detail_en: str = "") -> FileRejected:
-    return FileRejected([problem(0, "", "", "", "encoding", detail_zh, detail_en)])
+    return _file_problem("encoding", detail_zh, detail_en)
 
 
-def detect_encoding(data: bytes) -> tuple[str, str]:
-    """Return (encoding name to report, python codec) for CSV bytes, or raise FileRejected.
+def _decodes(fh: IO[bytes], codec: str) -> bool:
+    """Whether the whole file decodes strictly with ``codec`` (streamed, chunk by chunk)."""
+    dec = codecs.getincrementaldecoder(codec)()
+    try:
+        for chunk in _chunks_of(fh):
+            dec.decode(chunk)
+        dec.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    finally:
+        fh.seek(0)
+    return True
+
+
+def detect_encoding(source: Source) -> tuple[str, str]:
+    """Return (encoding name to report, python codec) for CSV bytes or a file, or raise FileRejected.
 
     UTF-8 (with or without BOM) is tried strictly first; otherwise charset-normalizer decides, and
     only the GB family (GB2312/GBK/GB18030) is accepted; GBK is reported when the bytes are plain
-    GBK, GB18030 when they need its four-byte sequences.
+    GBK, GB18030 when they need its four-byte sequences. The file is read in chunks, never whole.
     """
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            data[3:].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise _enc_error("带 BOM 但不是有效的 UTF-8", "has a UTF-8 BOM but is not valid UTF-8") from exc
+    fh = _open(source)
+    head = fh.read(4)
+    fh.seek(0)
+    if head.startswith(b"\xef\xbb\xbf"):
+        if not _decodes(fh, "utf-8"):
+            raise _enc_error("带 BOM 但不是有效的 UTF-8", "has a UTF-8 BOM but is not valid UTF-8")
         return "utf-8-sig", "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _enc_error("UTF-16 编码不支持", "UTF-16 is not supported")
-    try:
-        data.decode("utf-8")
+    if _decodes(fh, "utf-8"):
         return "utf-8", "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        data.decode("gb18030")
-        gb_ok = True
-    except UnicodeDecodeError:
-        gb_ok = False
+    gb_ok = _decodes(fh, "gb18030")
     from charset_normalizer import from_bytes
 
-    sample = data[:200_000]
+    sample = fh.read(200_000)
+    fh.seek(0)
     results = from_bytes(
         sample, cp_isolation=["gb18030", "gbk", "gb2312", "big5", "shift_jis", "euc_kr", "cp1252", "latin_1"]
     )
@@ -574,20 +420,18 @@ def detect_encoding(data: bytes) -> tuple[str, str]:
     gb_family = {"gb18030", "gbk", "gb2312", "hz"}
     gb_guessed = guessed in gb_family or any(m.encoding in gb_family for m in results)
     if gb_ok and (guessed in gb_family or (gb_guessed and guessed not in {"big5", "shift_jis", "euc_kr"})):
-        try:
-            data.decode("gbk")
-            return "gbk", "gbk"
-        except UnicodeDecodeError:
-            return "gb18030", "gb18030"
+        return ("gbk", "gbk") if _decodes(fh, "gbk") else ("gb18030", "gb18030")
     if guessed:
         raise _enc_error(f"检测到的编码为 {guessed}", f"detected encoding {guessed}")
     raise _enc_error()
 
 
-def _sniff(data: bytes, filename: str) -> str:
-    if not data.strip():
-        raise FileRejected([problem(0, "", "", "", "file.empty")])
-    head = data[:8]
+def _sniff(fh: IO[bytes]) -> str:
+    sample = fh.read(65536)
+    fh.seek(0)
+    if not sample.strip() and len(sample) < 65536:
+        raise _file_problem("file.empty")
+    head = sample[:8]
     for magic, name in _MAGIC_NOT_SHEET:
         if head.startswith(magic):
             raise _not_sheet(f"文件内容是 {name}", f"the content is {name}")
@@ -597,14 +441,15 @@ def _sniff(data: bytes, filename: str) -> str:
         )
     if head.startswith(b"PK\x03\x04"):
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            with zipfile.ZipFile(fh) as zf:
                 names = set(zf.namelist())
         except zipfile.BadZipFile as exc:
             raise _not_sheet("压缩文件已损坏", "corrupt zip container") from exc
+        finally:
+            fh.seek(0)
         if "xl/workbook.xml" not in names:
             raise _not_sheet("压缩包不是 Excel 工作簿", "zip archive is not an Excel workbook")
         return "xlsx"
-    sample = data[:65536]
     if b"\x00" in sample:
         raise _not_sheet("文件含二进制内容", "the file contains binary content")
     return "csv"
@@ -614,40 +459,59 @@ def _clean_header(h: Any) -> str:
     return "" if h is None else str(h).replace("\ufeff", "").strip()
 
 
-def read_sheet(data: bytes, filename: str = "", limits: Limits | None = None) -> Sheet:
-    """Open .xlsx or .csv bytes (sniffed by content, not by name). Iterating the rows raises
-    FileRejected when the file passes a limit."""
+def read_sheet(source: Source, filename: str = "", limits: Limits | None = None) -> Sheet:
+    """Open .xlsx or .csv bytes or a binary file (sniffed by content, not by name). The rows are
+    streamed; iterating them raises FileRejected when the file passes a limit."""
     limits = limits or Limits()
-    fmt = _sniff(data, filename)
+    fh = _open(source)
+    fmt = _sniff(fh)
     if fmt == "xlsx":
-        _check_zip(data, limits)
-        sheet = _read_xlsx(data)
+        _check_zip(fh, limits)
+        sheet = _read_xlsx(fh)
     else:
-        sheet = _read_csv(data)
+        sheet = _read_csv(fh)
     if len(sheet.headers) > limits.max_cells:
         raise _limit_error("file.too_many_cells", limits.max_cells, "个单元格", "cells")
     sheet.rows = _limited(sheet.rows, limits, len(sheet.headers))
     return sheet
 
 
-def _read_csv(data: bytes) -> Sheet:
-    report, codec = detect_encoding(data)
-    text = data.decode(codec)
-    if text.startswith("\ufeff"):
-        text = text[1:]
+def _text_lines(fh: IO[bytes], codec: str) -> Iterator[str]:
+    """The decoded text line by line (each with its newline), READ_CHUNK bytes at a time."""
+    dec = codecs.getincrementaldecoder(codec)()
+    tail = ""
+    for chunk in _chunks_of(fh):
+        parts = (tail + dec.decode(chunk)).split("\n")
+        tail = parts.pop()
+        for part in parts:
+            yield part + "\n"
+    tail += dec.decode(b"", final=True)
+    if tail:
+        yield tail
+
+
+def _read_csv(fh: IO[bytes]) -> Sheet:
+    report, codec = detect_encoding(fh)
+    lines = _text_lines(fh, codec)
+    first = next(lines, "")
+    if first.startswith("\ufeff"):
+        first = first[1:]
     try:
-        dialect = csv.Sniffer().sniff(text[:4096].split("\n", 1)[0] or ",", delimiters=",;\t")
-        delimiter = dialect.delimiter
+        delimiter = csv.Sniffer().sniff(first.rstrip("\r\n") or ",", delimiters=",;\t").delimiter
     except csv.Error:
         delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def all_lines() -> Iterator[str]:
+        yield first
+        yield from lines
+
+    reader = csv.reader(all_lines(), delimiter=delimiter)
     try:
         headers = [_clean_header(h) for h in next(reader)]
     except StopIteration as exc:
-        raise FileRejected([problem(0, "", "", "", "file.empty")]) from exc
+        raise _file_problem("file.empty") from exc
     except csv.Error as exc:
         raise _not_sheet(str(exc), str(exc)) from exc
-    estimate = max(0, text.count("\n") - 1 + (0 if text.endswith("\n") else 1))
 
     def rows() -> Iterator[list[Any]]:
         try:
@@ -655,16 +519,16 @@ def _read_csv(data: bytes) -> Sheet:
         except csv.Error as exc:
             raise _not_sheet(f"CSV 格式错误：{exc}", f"malformed CSV: {exc}") from exc
 
-    return Sheet(headers, rows(), "csv", report, estimate)
+    return Sheet(headers, rows(), "csv", report)
 
 
-def _read_xlsx(data: bytes, *, estimate: bool = False) -> Sheet:
+def _read_xlsx(fh: IO[bytes], *, estimate: bool = False) -> Sheet:
     """The first worksheet, streamed. Its ``<dimension>`` element is ignored: writers leave it stale
     (A1:E2 on a sheet of 6 rows), and read-only openpyxl would stop reading where it says."""
     import openpyxl
 
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        wb = openpyxl.load_workbook(fh, read_only=True, data_only=False)
         ws = wb.worksheets[0]
         ws.reset_dimensions()
         it = ws.iter_rows(values_only=True)
@@ -674,7 +538,7 @@ def _read_xlsx(data: bytes, *, estimate: bool = False) -> Sheet:
             f"无法打开工作簿：{type(exc).__name__}", f"cannot open workbook: {type(exc).__name__}"
         ) from exc
     if first is None:
-        raise FileRejected([problem(0, "", "", "", "file.empty")])
+        raise _file_problem("file.empty")
     headers = [_clean_header(h) for h in first]
     while headers and headers[-1] == "":
         headers.pop()
@@ -708,16 +572,19 @@ def _xlsx_row_estimate(wb, ws) -> int:
     return max(0, n - 1)
 
 
-def estimate_rows(data: bytes, filename: str = "", limits: Limits | None = None) -> int:
+def estimate_rows(source: Source, filename: str = "", limits: Limits | None = None) -> int:
     """Cheap row-count estimate (data rows) used to decide inline vs background."""
     try:
-        fmt = _sniff(data, filename)
-        if fmt == "csv":
-            return max(0, data.count(b"\n") - 1)
-        _check_zip(data, limits or Limits())
-        return _read_xlsx(data, estimate=True).row_estimate
+        fh = _open(source)
+        if _sniff(fh) == "csv":
+            return max(0, sum(chunk.count(b"\n") for chunk in _chunks_of(fh)) - 1)
+        _check_zip(fh, limits or Limits())
+        return _read_xlsx(fh, estimate=True).row_estimate
     except FileRejected:
         return 0
+    finally:
+        if not isinstance(source, bytes | bytearray):
+            source.seek(0)
 
 
 # ---------------------------------------------------------------------------
@@ -727,26 +594,41 @@ def estimate_rows(data: bytes, filename: str = "", limits: Limits | None = None)
 
 @dataclass
 class Lookups:
+    """What one run of an importer needs from the database, as plain dicts and callables."""
+
     divisions: dict[str, str] = field(default_factory=dict)  # code -> name
     zones: dict[str, str] = field(default_factory=dict)  # code -> name
     industries: dict[str, Any] = field(default_factory=dict)  # code -> (name, level)
     tags: dict[str, str] = field(default_factory=dict)  # code -> name
-    # USCC -> {"kind": ..., field: current value (plain python: str, Decimal, int, date, None, list)}
+    # lookup value -> current values (plain python: str, Decimal, int, date, None, list); ``load_existing``
+    # fetches them chunk by chunk (the keys of one chunk's rows), ``existing`` is a fixed table.
     existing: dict[str, dict[str, Any]] = field(default_factory=dict)
-    validate_uscc: Callable[[str], Any] | None = None
+    load_existing: Callable[[set[str]], dict[str, dict[str, Any]]] | None = None
     today: dt.date | None = None
-    # Who may write this row: (record, current values of its USCC or None) -> None when allowed, else a
-    # refusal with .rule, .field, .message_zh, .message_en (the caller's permission rule, not a copy).
-    authorize: Callable[[dict, dict | None], Any] | None = None
+    # The importer's own row checks (jurisdiction, ownership, references): (record, its existing record
+    # or None, the chunk's existing records) -> Issues. Called for rows whose cells are all valid.
+    check_row: Callable[[dict, dict | None, dict[str, dict]], list[Issue]] | None = None
+    # What the importer may see of the diff: (one chunk's diff entries, the chunk's existing) -> entries
+    on_diff: Callable[[list[dict], dict[str, dict]], list[dict]] | None = None
+
+    def existing_for(self, keys: set[str]) -> dict[str, dict[str, Any]]:
+        if self.load_existing is None:
+            return {k: self.existing[k] for k in keys if k in self.existing}
+        return self.load_existing(keys)
+
+
+DIFF_ACTIONS = ("create", "update", "unchanged")
 
 
 @dataclass
 class Result:
     kind: str
-    records: list[dict] = field(default_factory=list)  # clean records, in file order
-    errors: list[dict] = field(default_factory=list)
+    records: list[dict] = field(default_factory=list)  # clean records, in file order (when kept)
+    errors: list[dict] = field(default_factory=list)  # the first MAX_ERRORS problems
     error_count: int = 0
-    diff: list[dict] = field(default_factory=list)  # {row, uscc, name, action, changes: {field: [old, new]}}
+    # {row, uscc, name, action, changes: {field: [old, new]}}, up to the run's limit per action
+    diff: list[dict] = field(default_factory=list)
+    diff_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DIFF_ACTIONS, 0))
     total_rows: int = 0
     columns: list[str] = field(default_factory=list)  # fields present in the file
     ignored_columns: list[str] = field(default_factory=list)
@@ -758,10 +640,11 @@ class Result:
         return self.error_count == 0
 
     def counts(self) -> dict[str, int]:
-        c = {"create": 0, "update": 0, "unchanged": 0}
-        for d in self.diff:
-            c[d["action"]] += 1
-        return c
+        return dict(self.diff_counts)
+
+    @property
+    def diff_truncated(self) -> bool:
+        return len(self.diff) < sum(self.diff_counts.values())
 
     def add(self, err: dict) -> None:
         self.error_count += 1
@@ -777,7 +660,6 @@ _NUM_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _PHONE_RE = re.compile(r"^[0-9][0-9\- ()（）转#,，/]{4,31}$")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _DATE_FORMATS = (
     "%Y-%m-%d",
     "%Y/%m/%d",
@@ -813,17 +695,9 @@ def _parse_decimal(v: Any) -> Decimal:
 def _uscc_rule(code: str) -> str:
     if len(code) != 18:
         return "uscc.length"
-    if any(ch not in _USCC_CHARS for ch in code):
+    if any(ch not in USCC_CHARSET for ch in code):
         return "uscc.charset"
     return "uscc.check_digit"
-
-
-def _uscc_ok_builtin(code: str) -> bool:
-    """Check digit per GB 32100-2015 (used only when no validator is injected)."""
-    if len(code) != 18 or any(ch not in _USCC_CHARS for ch in code):
-        return False
-    total = sum(_USCC_CHARS.index(code[i]) * pow(3, i, 31) for i in range(17))
-    return _USCC_CHARS[(31 - total % 31) % 31] == code[17]
 
 
 def id_number_ok(s: str) -> bool:
@@ -836,156 +710,196 @@ def id_number_ok(s: str) -> bool:
     return _ID_CHECK[sum(int(s[i]) * _ID_WEIGHTS[i] for i in range(17)) % 11] == s[17]
 
 
+TRUE_WORDS = frozenset({"是", "y", "yes", "true", "1", "已结案", "t"})
+FALSE_WORDS = frozenset({"否", "n", "no", "false", "0", "f", "未结案"})
+_MONTH_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})月?(?:[-/.]\d{1,2})?$")
+Parsed = tuple[Any, str | None, str, str]  # (value, rule or None, extra_zh, extra_en)
+OK = None
+
+
 class RowValidator:
-    def __init__(self, kind: str, lookups: Lookups):
-        self.kind = kind
+    """Parses the cells of one importer's columns: one method per column type."""
+
+    def __init__(self, spec: ImportSpec, lookups: Lookups):
+        self.spec = spec
         self.lk = lookups
         self.today = lookups.today or dt.date.today()
         self.division_by_name = {v: k for k, v in lookups.divisions.items()}
         self.zone_by_name = {v: k for k, v in lookups.zones.items()}
         self.tag_by_name = {v: k for k, v in lookups.tags.items()}
-        self._uscc_cache: dict[str, tuple[bool, str, str, str]] = {}
 
-    def check_uscc(self, raw: str) -> tuple[str, str | None, str, str]:
-        code = raw.strip().upper()
-        if self.lk.validate_uscc is not None:
-            res = self.lk.validate_uscc(code)
-            if getattr(res, "valid", False):
-                return getattr(res, "code", code) or code, None, "", ""
-            reason = getattr(res, "reason_code", None)
-            return (
-                code,
-                f"uscc.{reason}" if reason and f"uscc.{reason}" in RULES else _uscc_rule(code),
-                getattr(res, "reason_zh", "") or "",
-                getattr(res, "reason_en", "") or "",
-            )
-        if _uscc_ok_builtin(code):
-            return code, None, "", ""
-        return code, _uscc_rule(code), "", ""
+    @staticmethod
+    def check_uscc(raw: str) -> Parsed:
+        """GB 32100-2015, by the reference validator (core.reference.uscc)."""
+        res = validate_uscc(raw)
+        if res.valid:
+            return res.code, OK, "", ""
+        rule = f"uscc.{res.reason_code}"
+        return res.code, rule if rule in RULES else _uscc_rule(res.code), res.reason_zh, res.reason_en
 
-    def parse(self, col: Column, raw: Any) -> tuple[Any, str | None, str, str]:
-        """Parse one non-empty cell; returns (value, rule, extra_zh, extra_en)."""
-        t = col.type
-        if isinstance(raw, str):
-            s = raw.strip() if raw[:1] not in ("\t", "\r") else raw
-        else:
-            s = raw
+    def parse(self, col: Column, raw: Any) -> Parsed:
+        """Parse one non-empty cell."""
+        s = raw.strip() if isinstance(raw, str) and raw[:1] not in ("\t", "\r") else raw
         # Formula injection: a text cell starting with = + - @ TAB CR. A plain signed number in a
         # numeric column is a number (and then the range rules apply), never a formula.
         if isinstance(s, str) and s.startswith(FORMULA_PREFIXES):
-            numeric = t in ("decimal", "int") and _NUM_RE.match(s.replace(",", "").strip())
+            numeric = col.type in ("decimal", "int") and _NUM_RE.match(s.replace(",", "").strip())
             if not numeric:
                 return None, "formula_injection", "", ""
         if isinstance(s, str) and (found := invisible_chars(s)):
             zh, en = describe_invisible(found)
             return None, "text.invisible", zh, en
-        if t == "text":
-            v = _as_text(s)
-            if col.max_length and len(v) > col.max_length:
-                return None, "length.max", f"最多 {col.max_length} 字", f"at most {col.max_length} characters"
-            return v, None, "", ""
-        if t in ("uscc", "uscc_ref"):
-            code, rule, zh, en = self.check_uscc(_as_text(s))
-            return code, rule, zh, en
-        if t == "decimal":
-            try:
-                d = _parse_decimal(s)
-            except (InvalidOperation, ValueError):
-                return None, "type.number", "", ""
-            if not d.is_finite():
-                return None, "type.number", "", ""
-            if d < 0:
+        parser = getattr(self, f"_p_{col.type}", None)
+        if parser is None:
+            raise ValueError(f"unknown column type {col.type}")
+        return parser(col, s)
+
+    def _p_text(self, col: Column, s: Any) -> Parsed:
+        v = _as_text(s)
+        if col.max_length and len(v) > col.max_length:
+            return None, "length.max", f"最多 {col.max_length} 字", f"at most {col.max_length} characters"
+        return v, OK, "", ""
+
+    def _p_code(self, col: Column, s: Any) -> Parsed:
+        v, rule, zh, en = self._p_text(col, s)
+        return (v.upper() if v else v), rule, zh, en
+
+    def _p_uscc(self, col: Column, s: Any) -> Parsed:
+        return self.check_uscc(_as_text(s))
+
+    _p_uscc_ref = _p_uscc
+
+    def _number(self, col: Column, d: Decimal) -> Parsed:
+        if not d.is_finite():
+            return None, "type.number", "", ""
+        if col.min is not None and d < Decimal(str(col.min)):
+            if col.min == 0:
                 return None, "range.negative", "", ""
-            if col.max is not None and d > Decimal(str(col.max)):
-                return None, "range.absurd", f"上限 {col.max:,.0f}", f"maximum {col.max:,.0f}"
-            return d.quantize(Decimal("0.01")), None, "", ""
-        if t == "int":
-            try:
-                d = _parse_decimal(s)
-            except (InvalidOperation, ValueError):
-                return None, "type.integer", "", ""
-            if not d.is_finite() or d != d.to_integral_value():
-                return None, "type.integer", "", ""
-            if d < 0:
-                return None, "range.negative", "", ""
-            if col.max is not None and d > Decimal(str(col.max)):
-                return None, "range.absurd", f"上限 {col.max:,.0f}", f"maximum {col.max:,.0f}"
-            return int(d), None, "", ""
-        if t == "date":
-            d = self._parse_date(s)
-            if d is None:
-                return None, "type.date", "", ""
-            if d > self.today:
-                return (
-                    None,
-                    "date.future",
-                    f"今天是 {self.today.isoformat()}",
-                    f"today is {self.today.isoformat()}",
-                )
-            if d.year < 1900:
-                return None, "date.absurd", "", ""
-            return d, None, "", ""
-        if t == "division":
-            v = _as_text(s)
-            if v in self.lk.divisions:
-                return v, None, "", ""
-            if v in self.division_by_name:
-                return self.division_by_name[v], None, "", ""
-            return None, "code.unknown_division", "", ""
-        if t == "zone":
-            v = _as_text(s)
-            if v in self.lk.zones:
-                return v, None, "", ""
-            if v in self.zone_by_name:
-                return self.zone_by_name[v], None, "", ""
-            return None, "code.unknown_zone", "", ""
-        if t == "industry":
-            v = _as_text(s)
-            if isinstance(s, int | float) and len(v) == 3:
-                v = "0" + v  # Excel dropped the leading zero of e.g. 0111
-            info = self.lk.industries.get(v)
-            level = info[1] if isinstance(info, tuple | list) and len(info) > 1 else None
-            if info is None or (level is not None and level != "class") or not re.fullmatch(r"\d{4}", v):
-                return None, "code.unknown_industry", "", ""
-            return v, None, "", ""
-        if t == "phone":
-            v = _as_text(s)
-            if not _PHONE_RE.match(v):
-                return None, "phone.invalid", "", ""
-            return v, None, "", ""
-        if t == "id_number":
-            v = _as_text(s).upper()
-            if not id_number_ok(v):
-                return None, "id_number.invalid", "", ""
-            return v, None, "", ""
-        if t == "tags":
-            out, unknown = [], []
-            for part in re.split(r"[;；,，、|]", _as_text(s)):
-                part = part.strip()
-                if not part:
-                    continue
-                if part in self.lk.tags:
-                    out.append(part)
-                elif part in self.tag_by_name:
-                    out.append(self.tag_by_name[part])
-                else:
-                    unknown.append(part)
-            if unknown:
-                return None, "code.unknown_tag", "、".join(unknown), ", ".join(unknown)
-            return sorted(set(out)), None, "", ""
-        if t == "choice":
-            v = _as_text(s)
-            for code, labels in col.choices:
-                if v == code or v in labels or v.lower() in labels:
-                    return code, None, "", ""
-            allowed = "、".join(labels[0] for _, labels in col.choices)
+            return None, "range.absurd", f"下限 {col.min:,.0f}", f"minimum {col.min:,.0f}"
+        if col.max is not None and d > Decimal(str(col.max)):
+            return None, "range.absurd", f"上限 {col.max:,.0f}", f"maximum {col.max:,.0f}"
+        return d, OK, "", ""
+
+    def _p_decimal(self, col: Column, s: Any) -> Parsed:
+        try:
+            d = _parse_decimal(s)
+        except (InvalidOperation, ValueError):
+            return None, "type.number", "", ""
+        d, rule, zh, en = self._number(col, d)
+        if rule or col.places is None:
+            return d, rule, zh, en
+        return d.quantize(Decimal(1).scaleb(-col.places)), OK, "", ""
+
+    def _p_int(self, col: Column, s: Any) -> Parsed:
+        try:
+            d = _parse_decimal(s)
+        except (InvalidOperation, ValueError):
+            return None, "type.integer", "", ""
+        if not d.is_finite() or d != d.to_integral_value():
+            return None, "type.integer", "", ""
+        d, rule, zh, en = self._number(col, d)
+        return (None if rule else int(d)), rule, zh, en
+
+    def _p_year(self, col: Column, s: Any) -> Parsed:
+        v = _as_text(s)
+        if not re.fullmatch(r"\d{4}", v):
+            return None, "type.year", "", ""
+        y = int(v)
+        return (y, OK, "", "") if 1900 <= y <= self.today.year else (None, "range.future_period", "", "")
+
+    def _p_month(self, col: Column, s: Any) -> Parsed:
+        if isinstance(s, dt.date):
+            m = (s.date() if isinstance(s, dt.datetime) else s).replace(day=1)
+        else:
+            mm = _MONTH_RE.match(_as_text(s))
+            if not mm or not 1 <= int(mm.group(2)) <= 12:
+                return None, "type.month", "", ""
+            m = dt.date(int(mm.group(1)), int(mm.group(2)), 1)
+        return (m, OK, "", "") if m <= self.today else (None, "range.future_period", "", "")
+
+    def _p_bool(self, col: Column, s: Any) -> Parsed:
+        low = _as_text(s).lower()
+        if low in TRUE_WORDS:
+            return True, OK, "", ""
+        return (False, OK, "", "") if low in FALSE_WORDS else (None, "type.bool", "", "")
+
+    def _p_date(self, col: Column, s: Any) -> Parsed:
+        d = self._parse_date(s)
+        if d is None:
+            return None, "type.date", "", ""
+        if d > self.today:
             return (
                 None,
-                "code.unknown_choice",
-                f"允许：{allowed}",
-                "allowed: " + ", ".join(c for c, _ in col.choices),
+                "date.future",
+                f"今天是 {self.today.isoformat()}",
+                f"today is {self.today.isoformat()}",
             )
-        raise ValueError(f"unknown column type {t}")
+        if d.year < 1900:
+            return None, "date.absurd", "", ""
+        return d, OK, "", ""
+
+    def _p_division(self, col: Column, s: Any) -> Parsed:
+        return self._named_code(
+            _as_text(s), self.lk.divisions, self.division_by_name, "code.unknown_division"
+        )
+
+    def _p_zone(self, col: Column, s: Any) -> Parsed:
+        return self._named_code(_as_text(s), self.lk.zones, self.zone_by_name, "code.unknown_zone")
+
+    @staticmethod
+    def _named_code(v: str, codes: dict, by_name: dict, rule: str) -> Parsed:
+        if v in codes:
+            return v, OK, "", ""
+        if v in by_name:
+            return by_name[v], OK, "", ""
+        return None, rule, "", ""
+
+    def _p_industry(self, col: Column, s: Any) -> Parsed:
+        v = _as_text(s)
+        if isinstance(s, int | float) and len(v) == 3:
+            v = "0" + v  # Excel dropped the leading zero of e.g. 0111
+        info = self.lk.industries.get(v)
+        level = info[1] if isinstance(info, tuple | list) and len(info) > 1 else None
+        if info is None or (level is not None and level != "class") or not re.fullmatch(r"\d{4}", v):
+            return None, "code.unknown_industry", "", ""
+        return v, OK, "", ""
+
+    def _p_phone(self, col: Column, s: Any) -> Parsed:
+        v = _as_text(s)
+        return (v, OK, "", "") if _PHONE_RE.match(v) else (None, "phone.invalid", "", "")
+
+    def _p_id_number(self, col: Column, s: Any) -> Parsed:
+        v = _as_text(s).upper()
+        return (v, OK, "", "") if id_number_ok(v) else (None, "id_number.invalid", "", "")
+
+    def _p_tags(self, col: Column, s: Any) -> Parsed:
+        out, unknown = [], []
+        for part in re.split(r"[;；,，、|]", _as_text(s)):
+            part = part.strip()
+            if not part:
+                continue
+            if part in self.lk.tags:
+                out.append(part)
+            elif part in self.tag_by_name:
+                out.append(self.tag_by_name[part])
+            else:
+                unknown.append(part)
+        if unknown:
+            return None, "code.unknown_tag", "、".join(unknown), ", ".join(unknown)
+        return sorted(set(out)), OK, "", ""
+
+    def _p_choice(self, col: Column, s: Any) -> Parsed:
+        v = _as_text(s)
+        for code, labels in col.choices:
+            if v == code or v.lower() == code.lower() or v in labels or v.lower() in labels:
+                return code, OK, "", ""
+        allowed = "、".join(labels[0] if labels else code for code, labels in col.choices)
+        return (
+            None,
+            "code.unknown_choice",
+            f"允许：{allowed}",
+            "allowed: " + ", ".join(c for c, _ in col.choices),
+        )
 
     @staticmethod
     def _parse_date(s: Any) -> dt.date | None:
@@ -1004,16 +918,22 @@ class RowValidator:
         return None
 
 
-# ---------------------------------------------------------------------------
-# Validation of a whole sheet
-# ---------------------------------------------------------------------------
+def choices(*codes: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Choice codes accepted as written (and in any case): ("A", "B") → ((A, ()), (B, ()))."""
+    return tuple((c, ()) for c in codes)
 
 
-def map_headers(kind: str, headers: list[str]) -> tuple[dict[str, int], list[dict], list[str]]:
+# ---------------------------------------------------------------------------
+# Validation of a whole sheet, chunk by chunk
+# ---------------------------------------------------------------------------
+
+CHUNK_ROWS = 2000
+
+
+def map_headers(spec: ImportSpec, headers: list[str]) -> tuple[dict[str, int], list[dict], list[str]]:
     """Map file headers to fields. Returns ({field: index}, header problems, ignored headers)."""
-    spec = COLUMNS[kind]
     by_alias: dict[str, Column] = {}
-    for col in spec:
+    for col in spec.columns:
         for name in (col.label_zh, col.label_en, col.field, *col.aliases):
             by_alias[_norm_header(name)] = col
     mapping: dict[str, int] = {}
@@ -1030,19 +950,32 @@ def map_headers(kind: str, headers: list[str]) -> tuple[dict[str, int], list[dic
             errors.append(problem(1, h, col.field, h, "header.duplicate"))
             continue
         mapping[col.field] = i
-    for col in spec:
-        if col.required and col.field not in mapping:
-            errors.append(
-                problem(
-                    1,
-                    col.label_zh,
-                    col.field,
-                    "",
-                    "header.missing",
-                    f"需要列「{col.label_zh}」",
-                    f"column '{col.label_en}' is required",
-                )
+    missing = [col for col in spec.columns if col.required and col.field not in mapping]
+    if missing and spec.template_rule:
+        errors.append(
+            problem(
+                0,
+                "",
+                "",
+                "",
+                spec.template_rule,
+                f"「{spec.label_zh}」模板缺少：" + "、".join(c.label_zh for c in missing),
+                f"the {spec.label_en} template lacks: " + ", ".join(c.field for c in missing),
+                messages=spec.messages(),
             )
+        )
+    for col in missing:
+        errors.append(
+            problem(
+                1,
+                col.label_zh,
+                col.field,
+                "",
+                "header.missing",
+                f"需要列「{col.label_zh}」",
+                f"column '{col.label_en}' is required",
+            )
+        )
     return mapping, errors, ignored
 
 
@@ -1050,125 +983,178 @@ def _norm_header(h: str) -> str:
     return re.sub(r"[\s_]+", " ", h.replace("（", "(").replace("）", ")").strip().lower())
 
 
+def _blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+@dataclass
+class _Run:
+    """One validation run: the spec, its lookups, the result and what spans chunks."""
+
+    spec: ImportSpec
+    lookups: Lookups
+    res: Result
+    present: list[tuple[Column, int, str]]  # (column, index in the row, header as written)
+    keep_records: bool
+    diff_limits: Mapping[str, int] | None
+    seen: dict[Any, int] = field(default_factory=dict)  # unique key → first row
+    deferred: list[tuple[int, Issue]] = field(default_factory=list)
+    messages: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def header(self, field_name: str) -> str:
+        for col, _idx, header in self.present:
+            if col.field == field_name:
+                return header
+        return field_name
+
+    def add(self, row: int, field_name: str, value: Any, rule: str, zh="", en="", base=None) -> None:
+        self.res.add(
+            problem(
+                row,
+                self.header(field_name),
+                field_name,
+                value,
+                rule,
+                zh,
+                en,
+                base=base,
+                messages=self.messages,
+            )
+        )
+
+    def add_issue(self, row: int, rec: dict, issue: Issue) -> None:
+        value = rec.get(issue.field, "") if issue.value is NO_DEFAULT else issue.value
+        self.add(row, issue.field, value, issue.rule, issue.zh, issue.en, issue.base)
+
+
+def _parse_row(run: _Run, v: RowValidator, rowno: int, raw: list[Any]) -> dict | None:
+    """The row's record ({field: value, "_row": n}, "_bad" when a cell had a problem); None when the
+    importer checks only complete rows and this one had a bad cell."""
+    rec: dict[str, Any] = {"_row": rowno}
+    ok = True
+    for col, idx, _header in run.present:
+        cell = raw[idx] if idx < len(raw) else None
+        if _blank(cell):
+            if col.required:
+                run.add(rowno, col.field, "", "required")
+                ok = False
+            elif col.default is not NO_DEFAULT:
+                rec[col.field] = col.default
+            continue
+        value, rule, zh, en = v.parse(col, cell)
+        if rule:
+            run.add(rowno, col.field, cell, rule, zh, en)
+            ok = False
+            continue
+        rec[col.field] = value
+    for col in run.spec.columns:  # columns absent from the file take their default too
+        if col.field not in rec and col.default is not NO_DEFAULT and not col.required:
+            rec.setdefault(col.field, col.default)
+    if ok:
+        return rec
+    return dict(rec, _bad=True) if run.spec.check_partial else None
+
+
+def _check_chunk(run: _Run, recs: list[dict]) -> None:
+    """Row checks that need the database (existing records, per chunk), in-file duplicates, the diff."""
+    spec, lk = run.spec, run.lookups
+    keys = {rec[f] for rec in recs for f in (spec.lookup_field, *spec.ref_fields) if f and rec.get(f)}
+    existing = lk.existing_for(keys) if keys else {}
+    clean = []
+    for rec in recs:
+        row = rec["_row"]
+        old = existing.get(rec.get(spec.lookup_field)) if spec.lookup_field else None
+        issues = lk.check_row(rec, old, existing) if lk.check_row is not None else []
+        for issue in issues:
+            if issue.unless_in_file is not None:
+                run.deferred.append((row, issue))
+            else:
+                run.add_issue(row, rec, issue)
+        ok = not rec.get("_bad") and not any(i.unless_in_file is None for i in issues)
+        if spec.unique and all(rec.get(f) is not None for f in spec.unique):
+            key = rec[spec.unique[0]] if len(spec.unique) == 1 else tuple(rec[f] for f in spec.unique)
+            if key in run.seen:
+                first = run.seen[key]
+                last = spec.unique[-1]
+                run.add(
+                    row, last, rec[last], spec.duplicate_rule, f"与第 {first} 行重复", f"same as row {first}"
+                )
+                ok = False
+            else:
+                run.seen[key] = row
+        if ok:
+            clean.append(rec)
+    if run.keep_records:
+        run.res.records.extend(clean)
+    if spec.diff:
+        _add_diff(run, diff_records(clean, existing, run.res.columns), existing)
+
+
+def _add_diff(run: _Run, entries: list[dict], existing: dict[str, dict]) -> None:
+    res, limits = run.res, run.diff_limits
+    kept = []
+    for d in entries:
+        res.diff_counts[d["action"]] += 1
+        if limits is None or res.diff_counts[d["action"]] <= limits.get(d["action"], 0):
+            kept.append(d)
+    if kept and run.lookups.on_diff is not None:
+        kept = run.lookups.on_diff(kept, existing)
+    res.diff.extend(kept)
+
+
+def _resolve_deferred(run: _Run) -> None:
+    for row, issue in run.deferred:
+        if issue.unless_in_file not in run.seen:
+            run.add(row, issue.field, issue.value, issue.rule, issue.zh, issue.en, issue.base)
+
+
 def validate_sheet(
-    kind: str,
+    spec: ImportSpec,
     sheet: Sheet,
     lookups: Lookups,
     *,
     progress: Callable[[int], None] | None = None,
     progress_every: int = 1000,
+    keep_records: bool = True,
+    diff_limits: Mapping[str, int] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> Result:
-    """Validate every row; collect every problem; build the diff against ``lookups.existing``."""
-    spec = COLUMNS[kind]
-    res = Result(kind=kind, encoding=sheet.encoding, format=sheet.format)
-    mapping, header_errors, res.ignored_columns = map_headers(kind, sheet.headers)
+    """Validate every row, streaming: cells row by row, the database checks and the diff chunk by chunk.
+    ``keep_records=False`` (a dry run) keeps no records; ``diff_limits`` caps the diff kept per action
+    (the counts stay exact). Every problem is counted; the first MAX_ERRORS are kept."""
+    res = Result(kind=spec.key, encoding=sheet.encoding, format=sheet.format)
+    mapping, header_errors, res.ignored_columns = map_headers(spec, sheet.headers)
     for e in header_errors:
         res.add(e)
-    res.columns = [c.field for c in spec if c.field in mapping]
+    res.columns = [c.field for c in spec.columns if c.field in mapping]
     if header_errors:
         return res
-    v = RowValidator(kind, lookups)
-    present = [(c, mapping[c.field], sheet.headers[mapping[c.field]]) for c in spec if c.field in mapping]
-    seen: dict[str, int] = {}
-    rowno = 1
-    parents: list[tuple[int, str, str, str]] = []  # (row, column, uscc, parent)
-    for raw in sheet.rows:
-        rowno += 1
-        if not any(x is not None and (not isinstance(x, str) or x.strip()) for x in raw):
+    present = [
+        (c, mapping[c.field], sheet.headers[mapping[c.field]]) for c in spec.columns if c.field in mapping
+    ]
+    run = _Run(spec, lookups, res, present, keep_records, diff_limits, messages=spec.messages())
+    v = RowValidator(spec, lookups)
+    chunk: list[dict] = []
+    for rowno, raw in enumerate(sheet.rows, start=2):
+        if all(_blank(x) for x in raw):
             continue  # blank line
         res.total_rows += 1
-        rec: dict[str, Any] = {"_row": rowno}
-        row_ok = True
-        for col, idx, header in present:
-            cell = raw[idx] if idx < len(raw) else None
-            if cell is None or (isinstance(cell, str) and not cell.strip()):
-                if col.required:
-                    res.add(problem(rowno, header, col.field, "", "required"))
-                    row_ok = False
-                continue
-            value, rule, zh, en = v.parse(col, cell)
-            if rule:
-                res.add(problem(rowno, header, col.field, cell, rule, zh, en))
-                row_ok = False
-                continue
-            rec[col.field] = value
-        code = rec.get("uscc")
-        if code:
-            if code in seen:
-                res.add(
-                    problem(
-                        rowno,
-                        _header_of(present, "uscc"),
-                        "uscc",
-                        code,
-                        "duplicate.uscc_in_file",
-                        f"与第 {seen[code]} 行重复",
-                        f"same as row {seen[code]}",
-                    )
-                )
-                row_ok = False
-            else:
-                seen[code] = rowno
-            old = lookups.existing.get(code)
-            want_kind = "enterprise" if kind == "enterprises" else "institution"
-            if old is not None and old.get("kind") not in (None, want_kind):
-                res.add(problem(rowno, _header_of(present, "uscc"), "uscc", code, "uscc.kind_conflict"))
-                row_ok = False
-            elif lookups.authorize is not None:
-                refusal = lookups.authorize(rec, old)
-                if refusal is not None:
-                    res.add(_refused(rowno, present, rec, refusal))
-                    row_ok = False
-        if kind == "institutions" and rec.get("parent"):
-            parents.append((rowno, _header_of(present, "parent"), code or "", rec["parent"]))
-        if row_ok:
-            res.records.append(rec)
+        rec = _parse_row(run, v, rowno, raw)
+        if rec is not None:
+            chunk.append(rec)
+        if len(chunk) >= chunk_rows:
+            _check_chunk(run, chunk)
+            chunk = []
         if progress is not None and res.total_rows % progress_every == 0:
             progress(res.total_rows)
-    for rowno, header, code, parent in parents:
-        if parent == code:
-            res.add(problem(rowno, header, "parent", parent, "parent.self"))
-        elif parent not in seen and parent not in lookups.existing:
-            res.add(problem(rowno, header, "parent", parent, "parent.unknown"))
-        elif parent in lookups.existing and lookups.existing[parent].get("kind") not in (None, "institution"):
-            res.add(
-                problem(
-                    rowno,
-                    header,
-                    "parent",
-                    parent,
-                    "parent.unknown",
-                    "该代码不是金融机构",
-                    "not an institution",
-                )
-            )
+    _check_chunk(run, chunk)
+    _resolve_deferred(run)
     if res.total_rows == 0:
         res.add(problem(0, "", "", "", "file.empty"))
     res.errors.sort(key=lambda e: e["row"])
     if progress is not None:
         progress(res.total_rows)
-    res.diff = diff_records(res.records, lookups.existing, res.columns)
     return res
-
-
-def _refused(rowno: int, present, rec: dict, refusal) -> dict:
-    """A row the importer may not write: names the row, the column and the importer's own value, and
-    carries nothing of the record already registered."""
-    return problem(
-        rowno,
-        _header_of(present, refusal.field),
-        refusal.field,
-        rec.get(refusal.field, ""),
-        refusal.rule,
-        base=(refusal.message_zh, refusal.message_en),
-    )
-
-
-def _header_of(present, field_name: str) -> str:
-    for col, _idx, header in present:
-        if col.field == field_name:
-            return header
-    return field_name
 
 
 def _plain(v: Any) -> Any:
@@ -1220,13 +1206,17 @@ def diff_records(records: list[dict], existing: dict[str, dict], columns: list[s
     return out
 
 
-def validate_bytes(kind: str, data: bytes, filename: str, lookups: Lookups, **kw) -> Result:
-    """read_sheet + validate_sheet; a file-level rejection becomes a Result with that error."""
+def validate_source(spec: ImportSpec, source: Source, filename: str, lookups: Lookups, **kw) -> Result:
+    """read_sheet + validate_sheet; a file-level rejection (also one raised while the rows stream)
+    becomes a Result with that problem."""
+    sheet = None
     try:
-        sheet = read_sheet(data, filename, kw.pop("limits", None))
-        return validate_sheet(kind, sheet, lookups, **kw)
+        sheet = read_sheet(source, filename, kw.pop("limits", None))
+        return validate_sheet(spec, sheet, lookups, **kw)
     except FileRejected as exc:
-        res = Result(kind=kind)
+        res = Result(
+            kind=spec.key, encoding=sheet.encoding if sheet else "", format=sheet.format if sheet else ""
+        )
         for e in exc.errors:
             res.add(e)
         return res
@@ -1237,24 +1227,27 @@ def validate_bytes(kind: str, data: bytes, filename: str, lookups: Lookups, **kw
 # ---------------------------------------------------------------------------
 
 
-def template_rows(kind: str) -> list[list[str]]:
-    spec = COLUMNS[kind]
-    return [[c.label_zh for c in spec], [c.example for c in spec]]
+def template_rows(spec: ImportSpec) -> list[list[str]]:
+    """The header row, and an example row when the importer declares examples."""
+    rows = [[c.label_zh for c in spec.columns]]
+    if any(c.example for c in spec.columns):
+        rows.append([c.example for c in spec.columns])
+    return rows
 
 
-def template_csv(kind: str) -> bytes:
+def template_csv(spec: ImportSpec) -> bytes:
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerows(template_rows(kind))
+    csv.writer(buf, lineterminator="\r\n").writerows(template_rows(spec))
     return buf.getvalue().encode("utf-8-sig")
 
 
-def template_xlsx(kind: str) -> bytes:
+def template_xlsx(spec: ImportSpec) -> bytes:
     import openpyxl
 
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.title = "enterprises" if kind == "enterprises" else "institutions"
-    for r in template_rows(kind):
+    ws.title = spec.key[:31]
+    for r in template_rows(spec):
         ws.append(r)
     for cell in ws[2]:
         cell.number_format = "@"  # keep codes as text (leading zeros)

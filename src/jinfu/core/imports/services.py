@@ -41,7 +41,6 @@ from django.core.files.base import ContentFile, File
 from django.db import connections, router, transaction
 from django.utils import timezone
 
-from ..audit import record_event
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..models import (
     AccessRecord,
@@ -53,13 +52,12 @@ from ..models import (
     InstitutionProfile,
     Organization,
     Role,
-    SecurityEvent,
     Tag,
     Zone,
 )
 from ..principal import Principal, as_principal
 from ..selectors import SCOPE_FIELDS
-from . import engine
+from . import engine, registry
 
 log = logging.getLogger(__name__)
 
@@ -99,26 +97,25 @@ BLANK_STR_FIELDS = {
 # ---------------------------------------------------------------------------
 
 
-def can_import(principal, kind: str) -> bool:
-    """Admins import anything; the government role imports enterprises; nobody else imports.
+def can_import_enterprises(p: Principal) -> bool:
+    """Admins and the government role import enterprises (API keys need the ``imports:write`` scope)."""
+    return p.has_api_scope("imports:write") and (p.is_admin or p.role == Role.GOVERNMENT)
 
-    API keys must also carry the ``imports:write`` scope.
-    """
-    p = as_principal(principal)
-    if not p.has_api_scope("imports:write"):
-        return False
-    if kind == ImportJob.Kind.ENTERPRISES:
-        return p.is_admin or p.role == Role.GOVERNMENT
-    if kind == ImportJob.Kind.INSTITUTIONS:
-        return p.is_admin
-    return False
+
+def can_import_institutions(p: Principal) -> bool:
+    """Only admins import institutions (API keys need the ``imports:write`` scope)."""
+    return p.has_api_scope("imports:write") and p.is_admin
+
+
+def can_import(principal, kind: str) -> bool:
+    """Whether ``principal`` may import records of this kind (a job kind: enterprises, institutions)."""
+    return kind in KINDS and registry.may_import(registry.get(kind), principal)
 
 
 def _require(principal: Principal, kind: str) -> None:
     if kind not in KINDS:
         raise NotFound(f"未知的导入类型：{kind}", f"unknown import kind: {kind}")
-    if not can_import(principal, kind):
-        raise Forbidden("无权导入此类数据", "not allowed to import this kind of data")
+    registry.require(registry.get(kind), principal)
 
 
 # ---------------------------------------------------------------------------
@@ -129,14 +126,6 @@ def _require(principal: Principal, kind: str) -> None:
 def _chunks(items: list, n: int = CHUNK) -> Iterable[list]:
     for i in range(0, len(items), n):
         yield items[i : i + n]
-
-
-def _validate_uscc_fn():
-    try:
-        from ..reference.uscc import validate_uscc
-    except ImportError:  # reference module not installed: the engine's built-in check digit applies
-        return None
-    return validate_uscc
 
 
 def existing_values(kind: str, usccs: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -186,37 +175,38 @@ def existing_values(kind: str, usccs: Iterable[str]) -> dict[str, dict[str, Any]
     return out
 
 
-def build_lookups(kind: str) -> engine.Lookups:
+def reference_lookups() -> engine.Lookups:
     return engine.Lookups(
         divisions=dict(Division.objects.values_list("code", "name")),
         zones=dict(Zone.objects.values_list("code", "name")),
         industries={c: (n, lv) for c, n, lv in Industry.objects.values_list("code", "name", "level")},
         tags=dict(Tag.objects.values_list("code", "name")),
-        existing={},
-        validate_uscc=_validate_uscc_fn(),
         today=timezone.localdate(),
     )
 
 
-def read_limits() -> engine.Limits:
-    """The explicit limits a file must stay within (settings JINFU_IMPORT_MAX_*)."""
-    return engine.Limits(
-        max_rows=settings.JINFU_IMPORT_MAX_ROWS,
-        max_cells=settings.JINFU_IMPORT_MAX_CELLS,
-        max_uncompressed=settings.JINFU_IMPORT_XLSX_MAX_UNCOMPRESSED,
-        max_ratio=settings.JINFU_IMPORT_XLSX_MAX_RATIO,
-    )
+read_limits = registry.read_limits
 
 
-def _authorizer(p: Principal, kind: str):
-    """The per-row permission check: the form's own rule (core.services.enterprise_write_refusal).
-    Institutions are imported by admins only (can_import), who may write any of them."""
-    if kind != ImportJob.Kind.ENTERPRISES:
-        return None
-    from ..services import enterprise_write_refusal
+def _kind_conflict(old: dict | None, want: str) -> list[engine.Issue]:
+    if old is not None and old.get("kind") not in (None, want):
+        return [engine.Issue("uscc", "uscc.kind_conflict")]
+    return []
 
-    def authorize(rec: dict, old: dict | None):
-        return enterprise_write_refusal(
+
+def prepare_enterprises(p: Principal) -> engine.Lookups:
+    """An enterprise row may be written only as the enterprise form would let ``p`` write it
+    (core.services.enterprise_write_refusal: the division, the zone, the record's own jurisdiction)."""
+    from .. import services as core_services
+
+    lookups = reference_lookups()
+    lookups.load_existing = lambda usccs: existing_values(ImportJob.Kind.ENTERPRISES, usccs)
+
+    def check_row(rec: dict, old: dict | None, _existing: dict) -> list[engine.Issue]:
+        conflict = _kind_conflict(old, Organization.Kind.ENTERPRISE)
+        if conflict:
+            return conflict
+        refusal = core_services.enterprise_write_refusal(
             p,
             division=rec.get("division"),
             existing_id=old["id"] if old else None,
@@ -224,8 +214,39 @@ def _authorizer(p: Principal, kind: str):
             zone=rec.get("zone"),
             existing_zone=old.get("zone") if old else None,
         )
+        if refusal is None:
+            return []
+        return [engine.Issue(refusal.field, refusal.rule, base=(refusal.message_zh, refusal.message_en))]
 
-    return authorize
+    lookups.check_row = check_row
+    lookups.on_diff = lambda diff, existing: redact_diff(p, diff, existing)
+    return lookups
+
+
+def prepare_institutions(p: Principal) -> engine.Lookups:
+    """Institutions are imported by admins only (can_import_institutions); a parent must be an
+    institution on the platform or a row of the same file, and not the institution itself."""
+    lookups = reference_lookups()
+    lookups.load_existing = lambda usccs: existing_values(ImportJob.Kind.INSTITUTIONS, usccs)
+
+    def check_row(rec: dict, old: dict | None, existing: dict) -> list[engine.Issue]:
+        issues = _kind_conflict(old, Organization.Kind.INSTITUTION)
+        parent = rec.get("parent")
+        if not parent:
+            return issues
+        if parent == rec.get("uscc"):
+            return [*issues, engine.Issue("parent", "parent.self")]
+        if parent not in existing:
+            return [*issues, engine.Issue("parent", "parent.unknown", value=parent, unless_in_file=parent)]
+        if existing[parent].get("kind") not in (None, Organization.Kind.INSTITUTION):
+            return [
+                *issues,
+                engine.Issue("parent", "parent.unknown", "该代码不是金融机构", "not an institution"),
+            ]
+        return issues
+
+    lookups.check_row = check_row
+    return lookups
 
 
 # Non-public enterprise fields by the consent scope that guards them (selectors.SCOPE_FIELDS).
@@ -279,47 +300,27 @@ def _record_reads(p: Principal, reads: dict[int, set[str]]) -> None:
 
 def validate_data(
     kind: str,
-    data: bytes,
+    data: engine.Source,
     filename: str = "",
     progress: Callable[[int], None] | None = None,
     *,
     actor,
+    keep_records: bool = True,
 ) -> engine.Result:
-    """Validate file bytes against the current database as ``actor`` may write it (no writes of
-    records): every row the actor could not write through the enterprise form is a problem."""
-    p = as_principal(actor)
-    lookups = build_lookups(kind)
-    lookups.authorize = _authorizer(p, kind)
-    # The engine reads USCCs as it goes; load the existing values of every USCC of the file up front
-    # from a cheap first pass so the per-row checks (kind conflicts, parents) and the diff see them.
-    try:
-        sheet = engine.read_sheet(data, filename, read_limits())
-    except engine.FileRejected as exc:
-        res = engine.Result(kind=kind)
-        for e in exc.errors:
-            res.add(e)
-        return res
-    mapping, _errs, _ign = engine.map_headers(kind, sheet.headers)
-    try:
-        rows = list(sheet.rows)
-    except engine.FileRejected as exc:
-        res = engine.Result(kind=kind, encoding=sheet.encoding, format=sheet.format)
-        for e in exc.errors:
-            res.add(e)
-        return res
-    usccs: set[str] = set()
-    for key in ("uscc", "parent"):
-        idx = mapping.get(key)
-        if idx is not None:
-            usccs.update(
-                str(r[idx]).strip().upper() for r in rows if idx < len(r) and r[idx] not in (None, "")
-            )
-    lookups.existing = existing_values(kind, usccs)
-    sheet.rows = rows
-    res = engine.validate_sheet(kind, sheet, lookups, progress=progress, progress_every=PROGRESS_EVERY)
-    if kind == ImportJob.Kind.ENTERPRISES:
-        res.diff = redact_diff(p, res.diff, lookups.existing)
-    return res
+    """Validate file bytes or a binary file against the current database as ``actor`` may write it (no
+    writes of records): every row the actor could not write through the enterprise form is a problem.
+    The diff is kept up to DIFF_PREVIEW_LIMIT per action (counts exact); ``keep_records=False`` for a
+    dry run that will not be committed from this result (bounded memory)."""
+    return registry.dry_run(
+        registry.get(kind),
+        data,
+        filename,
+        actor=actor,
+        progress=progress,
+        progress_every=PROGRESS_EVERY,
+        keep_records=keep_records,
+        diff_limits=DIFF_PREVIEW_LIMIT,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -820,12 +821,6 @@ def apply_institution_records(
     return result
 
 
-APPLY = {
-    ImportJob.Kind.ENTERPRISES: apply_enterprise_records,
-    ImportJob.Kind.INSTITUTIONS: apply_institution_records,
-}
-
-
 # ---------------------------------------------------------------------------
 # Jobs
 # ---------------------------------------------------------------------------
@@ -891,8 +886,9 @@ def submit_job(job: ImportJob) -> ImportJob:
     """Run small files inline, enqueue larger ones as a background task."""
     from .tasks import run_import_job
 
-    data = _read(job)
-    if engine.estimate_rows(data, job.original_name, read_limits()) <= settings.JINFU_IMPORT_SYNC_MAX_ROWS:
+    with job.file.open("rb") as fh:
+        rows = engine.estimate_rows(fh, job.original_name, read_limits())
+    if rows <= settings.JINFU_IMPORT_SYNC_MAX_ROWS:
         run_job(job.pk)
     else:
         run_import_job.enqueue(job.pk)
@@ -900,9 +896,12 @@ def submit_job(job: ImportJob) -> ImportJob:
     return job
 
 
-def _read(job: ImportJob) -> bytes:
+def _validate_file(job: ImportJob, actor, progress=None, *, keep_records: bool) -> engine.Result:
+    """Validate the job's stored file, streamed from storage (never read whole)."""
     with job.file.open("rb") as fh:
-        return fh.read()
+        return validate_data(
+            job.kind, fh, job.original_name, progress=progress, actor=actor, keep_records=keep_records
+        )
 
 
 def _progress_cb(job: ImportJob, also: Callable[[ImportJob], None] | None = None) -> Callable[[int], None]:
@@ -917,11 +916,6 @@ def _progress_cb(job: ImportJob, also: Callable[[ImportJob], None] | None = None
 
 def _summary(job: ImportJob, res: engine.Result) -> dict:
     counts = res.counts()
-    preview, kept = [], dict.fromkeys(DIFF_PREVIEW_LIMIT, 0)
-    for d in res.diff:
-        if kept[d["action"]] < DIFF_PREVIEW_LIMIT[d["action"]]:
-            kept[d["action"]] += 1
-            preview.append(d)
     return {
         "owner": job.summary.get("owner") if isinstance(job.summary, dict) else None,
         "format": res.format,
@@ -931,8 +925,8 @@ def _summary(job: ImportJob, res: engine.Result) -> dict:
         "counts": counts,
         "error_count": res.error_count,
         "errors_truncated": res.error_count > len(res.errors),
-        "diff": preview,
-        "diff_truncated": any(kept[a] < counts.get(a, 0) for a in kept),
+        "diff": res.diff,
+        "diff_truncated": res.diff_truncated,
     }
 
 
@@ -942,18 +936,14 @@ def run_job(job_id: int, *, on_progress: Callable[[ImportJob], None] | None = No
     job = ImportJob.objects.get(pk=job_id)
     if job.status not in (ImportJob.Status.QUEUED, ImportJob.Status.VALIDATING):
         return job
-    data = _read(job)
     job.status = ImportJob.Status.VALIDATING
-    job.total_rows = engine.estimate_rows(data, job.original_name, read_limits())
+    with job.file.open("rb") as fh:
+        job.total_rows = engine.estimate_rows(fh, job.original_name, read_limits())
     job.processed_rows = 0
     job.save(update_fields=["status", "total_rows", "processed_rows"])
     try:
-        res = validate_data(
-            job.kind,
-            data,
-            job.original_name,
-            progress=_progress_cb(job, on_progress),
-            actor=job_principal(job),
+        res = _validate_file(
+            job, job_principal(job), _progress_cb(job, on_progress), keep_records=job.commit_requested
         )
     except Exception as exc:  # a bug or an unreadable file must end the job, not leave it running
         log.exception("import job %s failed during validation", job.pk)
@@ -1020,7 +1010,7 @@ def commit_job(job: ImportJob, user=None, *, _validated: engine.Result | None = 
     try:
         res = _validated
         if res is None:
-            res = validate_data(job.kind, _read(job), job.original_name, actor=p)
+            res = _validate_file(job, p, keep_records=True)
             if not res.ok:
                 job.errors = res.errors
                 job.summary = _summary(job, res)
@@ -1032,18 +1022,9 @@ def commit_job(job: ImportJob, user=None, *, _validated: engine.Result | None = 
                 job.finished_at = timezone.now()
                 job.save()
                 return job
-        records = [{k: v for k, v in r.items() if k != "_row"} for r in res.records]
-        with transaction.atomic():
-            counts = APPLY[job.kind](records, actor=actor)
-            record_event(
-                SecurityEvent.Kind.IMPORT,
-                user=actor,
-                job=job.pk,
-                import_kind=job.kind,
-                file=job.original_name,
-                rows=res.total_rows,
-                **counts.as_dict(),
-            )
+        counts = registry.commit(
+            registry.get(job.kind), res, actor=p, user=actor, event={"job": job.pk, "file": job.original_name}
+        )
     except Exception as exc:
         log.exception("import job %s failed during commit", job.pk)
         return _fail(job, exc)

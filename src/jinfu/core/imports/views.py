@@ -15,7 +15,7 @@ from .. import export_tables, exports
 from ..errors import JinfuError, NotFound
 from ..models import ImportJob
 from ..principal import as_principal
-from . import engine, selectors, services
+from . import engine, registry, selectors, services
 
 RUNNING = {ImportJob.Status.QUEUED, ImportJob.Status.VALIDATING, ImportJob.Status.COMMITTING}
 
@@ -74,9 +74,9 @@ def template_download(request, kind: str, fmt: str):
     if kind not in services.KINDS or fmt not in ("xlsx", "csv"):
         raise Http404
     if fmt == "csv":
-        body, ctype = engine.template_csv(kind), "text/csv; charset=utf-8"
+        body, ctype = engine.template_csv(registry.get(kind)), "text/csv; charset=utf-8"
     else:
-        body = engine.template_xlsx(kind)
+        body = engine.template_xlsx(registry.get(kind))
         ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     resp = HttpResponse(body, content_type=ctype)
     resp["Content-Disposition"] = f'attachment; filename="jinfu-{kind}-template.{fmt}"'
@@ -107,7 +107,7 @@ def job_detail(request, job_id: int):
     if action in ("create", "update", "unchanged"):
         diff = [d for d in diff if d["action"] == action]
     drows, dpage, dpages = selectors.page_of(diff, _int(request.GET.get("dpage")), 50)
-    labels = {c.field: c.label_zh for c in engine.COLUMNS[job.kind]}
+    labels = {c.field: c.label_zh for c in registry.get(job.kind).columns}
     for d in drows:
         d["change_list"] = [(labels.get(f, f), old, new) for f, (old, new) in d.get("changes", {}).items()]
     ctx = {
