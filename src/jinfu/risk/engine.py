@@ -120,13 +120,28 @@ def street_expr(address: pl.Expr) -> pl.Expr:
 
 
 def _words(texts: pl.DataFrame, words: list[str]) -> pl.DataFrame:
-    """org_id, word: each dictionary word found in a text (Aho-Corasick over all texts at once)."""
+    """org_id, mask: bit i set when dictionary word i is in any of the firm's texts. One literal scan per
+    word over all texts (in parallel), then a bitwise OR per firm: no per-text lists."""
+    bits = [
+        pl.col("text").str.contains(w, literal=True).cast(pl.Int64) * (1 << i) for i, w in enumerate(words)
+    ]
     return (
-        texts.select("org_id", pl.col("text").str.extract_many(words, overlapping=True).alias("word"))
-        .filter(pl.col("word").list.len() > 0)
-        .explode("word")
-        .unique()
+        texts.filter(pl.col("text").str.contains_any(words))  # one Aho-Corasick pass drops most texts
+        .select("org_id", pl.sum_horizontal(bits).alias("mask"))
+        .filter(pl.col("mask") > 0)
+        .group_by("org_id")
+        .agg(pl.col("mask").bitwise_or())
     )
+
+
+def _mask_words(mask: pl.Expr, words: list[str]) -> pl.Expr:
+    """The list of dictionary words a bit mask stands for (in dictionary order)."""
+    return pl.concat_list(
+        [
+            pl.when((mask & (1 << i)) > 0).then(pl.lit(w)).otherwise(pl.lit(None, dtype=pl.Utf8))
+            for i, w in enumerate(words)
+        ]
+    ).list.drop_nulls()
 
 
 def measures(
@@ -141,25 +156,38 @@ def measures(
     art9 = [w for w, c in params.keywords.items() if c == "art9"]
 
     per_signal = recent.group_by("org_id").agg(
-        pl.coalesce("promised_return", promised_return_expr(pl.col("text")))
-        .filter(pl.col("kind").is_in(TEXT_KINDS))
-        .max()
-        .alias("max_return"),
         pl.col("kind").is_in(COMPLAINT_KINDS).sum().cast(pl.Int64).alias("complaints_365"),
         (pl.col("kind") == "public_text").sum().cast(pl.Int64).alias("texts_365"),
         (pl.col("kind") == "bank_alert").sum().cast(pl.Int64).alias("bank_alerts_365"),
     )
-    text_words = _words(recent.filter(pl.col("kind").is_in(TEXT_KINDS)).select("org_id", "text"), words)
+    texts = recent.filter(pl.col("kind").is_in(TEXT_KINDS)).select("org_id", "text", "promised_return")
+    # the regular expression only runs on texts with a per-cent sign (a cheap literal scan first)
+    rates = (
+        texts.filter(
+            pl.col("promised_return").is_not_null()
+            | pl.col("text").str.contains("%", literal=True)
+            | pl.col("text").str.contains("％", literal=True)
+        )
+        .group_by("org_id")
+        .agg(pl.coalesce("promised_return", promised_return_expr(pl.col("text"))).max().alias("max_return"))
+    )
+    if len(words) > 62:
+        raise ValueError("the keyword dictionary holds at most 62 words (one bit each)")
+    art9_mask = sum(1 << i for i, w in enumerate(words) if w in art9)
+    text_words = _words(texts.select("org_id", "text"), words)
     own = firms.select(
         "org_id", pl.concat_str("name", "scope", separator=" ", ignore_nulls=True).alias("text")
     )
-    own_words = _words(own, words)
-    own_art9 = own_words.filter(pl.col("word").is_in(art9)).group_by("org_id").agg(pl.len().alias("art9_own"))
+    own_words = _words(own, words).rename({"mask": "own_mask"})
     kw = (
-        pl.concat([text_words, own_words])
-        .unique()
-        .group_by("org_id")
-        .agg(pl.col("word").sort().alias("words"), pl.len().cast(pl.Int64).alias("n_words"))
+        text_words.join(own_words, on="org_id", how="full", coalesce=True)
+        .with_columns(pl.col("mask").fill_null(0), pl.col("own_mask").fill_null(0))
+        .select(
+            "org_id",
+            _mask_words(pl.col("mask") | pl.col("own_mask"), words).alias("words"),
+            (pl.col("mask") | pl.col("own_mask")).bitwise_count_ones().cast(pl.Int64).alias("n_words"),
+            (pl.col("own_mask") & art9_mask).bitwise_count_ones().cast(pl.Int64).alias("art9_own"),
+        )
     )
     v = violations.select(
         "org_id",
@@ -173,8 +201,8 @@ def measures(
     out = (
         firms.select("org_id")
         .join(per_signal, on="org_id", how="left")
+        .join(rates, on="org_id", how="left")
         .join(kw, on="org_id", how="left")
-        .join(own_art9, on="org_id", how="left")
         .join(v, on="org_id", how="left")
     )
     return out.with_columns(
@@ -245,67 +273,92 @@ def edges_from_attributes(attrs: pl.DataFrame, max_group_size: int) -> pl.DataFr
     return pairs.group_by("a", "b").agg(pl.col("kind").unique().sort().alias("kinds")).sort("a", "b")
 
 
-def _both_ways(edges: pl.DataFrame) -> pl.DataFrame:
-    e = edges.select(pl.col("a").cast(pl.Int64), pl.col("b").cast(pl.Int64))
-    return pl.concat([e, e.select(pl.col("b").alias("a"), pl.col("a").alias("b"))])
+class _Dense:
+    """The network on dense positions 0..n-1 (firm ids sorted), so that a step is a gather, not a join."""
+
+    def __init__(self, edges: pl.DataFrame):
+        e = edges.select(pl.col("a").cast(pl.Int64), pl.col("b").cast(pl.Int64)).filter(
+            pl.col("a") != pl.col("b")
+        )
+        self.ids = pl.concat([e["a"], e["b"]]).unique().sort()
+        self.n = self.ids.len()
+        self.a = self.ids.search_sorted(e["a"]).cast(pl.Int64)
+        self.b = self.ids.search_sorted(e["b"]).cast(pl.Int64)
+
+    def pos(self, ids: pl.Series) -> pl.Series:
+        """Positions of the given firm ids that are in the network."""
+        ids = ids.cast(pl.Int64)
+        at = self.ids.search_sorted(ids).cast(pl.Int64)
+        ok = (at < self.n) & (self.ids.gather(at.clip(0, max(self.n - 1, 0))) == ids) if self.n else at < 0
+        return at.filter(ok)
 
 
 def propagate(edges: pl.DataFrame, sources: pl.Series, params: Params) -> pl.DataFrame:
-    """org_id, hop (1..max_depth), via (the red firm it is nearest to), network (decay^hop): breadth-first
-    from every red firm at once, one join per hop. Red firms themselves are not listed."""
-    both = _both_ways(edges)
-    seen = pl.DataFrame({"org_id": sources.cast(pl.Int64)}).unique()
-    frontier = seen.with_columns(pl.col("org_id").alias("via"))
+    """org_id, hop (1..max_depth), via (the red firm it is nearest to; the smallest id on a tie), network
+    (decay^hop): breadth-first from every red firm at once, one pass over the edge list per hop. Red firms
+    themselves are not listed."""
+    empty = pl.DataFrame(schema={"org_id": pl.Int64, "via": pl.Int64, "hop": pl.Int64, "network": pl.Float64})
+    g = _Dense(edges)
+    start = g.pos(sources)
+    if g.n == 0 or start.len() == 0:
+        return empty
+    null = pl.Series("v", [None] * g.n, dtype=pl.Int64)
+    via = null.scatter(start, g.ids.gather(start))  # via of the current frontier, null elsewhere
+    seen = pl.Series([False] * g.n).scatter(start, True)
     reached: list[pl.DataFrame] = []
     for hop in range(1, params.max_depth + 1):
-        nxt = (
-            frontier.join(both, left_on="org_id", right_on="a")
-            .select(pl.col("b").alias("org_id"), "via")
-            .join(seen, on="org_id", how="anti")
-            .group_by("org_id")
-            .agg(pl.col("via").min())
-            .with_columns(pl.lit(hop, dtype=pl.Int64).alias("hop"))
+        va, vb = via.gather(g.a), via.gather(g.b)
+        cand = pl.concat(
+            [
+                pl.DataFrame({"p": g.b, "via": va}).filter(pl.col("via").is_not_null()),
+                pl.DataFrame({"p": g.a, "via": vb}).filter(pl.col("via").is_not_null()),
+            ]
         )
+        nxt = cand.filter(~seen.gather(cand["p"])).group_by("p").agg(pl.col("via").min())
         if nxt.height == 0:
             break
-        reached.append(nxt)
-        seen = pl.concat([seen, nxt.select("org_id")])
-        frontier = nxt.select("org_id", "via")
+        reached.append(nxt.with_columns(pl.lit(hop, dtype=pl.Int64).alias("hop")))
+        seen = seen.scatter(nxt["p"], True)
+        via = null.scatter(nxt["p"], nxt["via"])
     if not reached:
-        return pl.DataFrame(
-            schema={"org_id": pl.Int64, "via": pl.Int64, "hop": pl.Int64, "network": pl.Float64}
-        )
+        return empty
     out = pl.concat(reached)
-    return out.with_columns((params.decay ** pl.col("hop").cast(pl.Float64)).alias("network"))
+    return out.select(
+        g.ids.gather(out["p"]).alias("org_id"),
+        "via",
+        "hop",
+        (params.decay ** pl.col("hop").cast(pl.Float64)).alias("network"),
+    )
 
 
 def components(edges: pl.DataFrame, max_rounds: int = 64) -> pl.DataFrame:
     """org_id, cluster (the smallest org_id of its connected component), for every firm with an edge.
 
-    Min-label propagation (each firm takes the smallest label among itself and its neighbours) with pointer
-    jumping (a label takes its own label's label), repeated until nothing changes: O(log diameter) rounds of
-    joins over the edge list."""
-    both = _both_ways(edges)
-    labels = both.select(pl.col("a").alias("org_id")).unique().with_columns(pl.col("org_id").alias("cluster"))
+    Iterative label propagation by hooking and pointer jumping, vectorised: every label adjacent to a
+    smaller one hooks onto the smallest (a group-by over the edges), labels then jump to their root
+    (``label = label[label]`` until stable), and the edges are rewritten in labels, dropping those inside
+    one label. The edge list shrinks every round; the rounds are O(log n)."""
+    g = _Dense(edges)
+    if g.n == 0:
+        return pl.DataFrame(schema={"org_id": pl.Int64, "cluster": pl.Int64})
+    lab = pl.Series("lab", range(g.n), dtype=pl.Int64)
+    a, b = g.a, g.b
     for _ in range(max_rounds):
-        nb = (
-            both.join(labels, left_on="b", right_on="org_id")
-            .group_by("a")
-            .agg(pl.col("cluster").min().alias("nb"))
-            .rename({"a": "org_id"})
-        )
-        new = labels.join(nb, on="org_id", how="left").select(
-            "org_id", pl.min_horizontal("cluster", "nb").alias("cluster")
-        )
-        jump = new.join(new.rename({"org_id": "cluster", "cluster": "up"}), on="cluster", how="left")
-        new = jump.select("org_id", pl.min_horizontal("cluster", "up").alias("cluster"))
-        changed = new.join(labels, on="org_id", suffix="_old").filter(
-            pl.col("cluster") != pl.col("cluster_old")
-        )
-        labels = new
-        if changed.height == 0:
+        la, lb = lab.gather(a), lab.gather(b)
+        e = pl.DataFrame({"a": la, "b": lb}).filter(pl.col("a") != pl.col("b"))
+        if e.height == 0:
             break
-    return labels.sort("org_id")
+        hook = e.group_by(pl.max_horizontal("a", "b").alias("hi")).agg(
+            pl.min_horizontal("a", "b").min().alias("lo")
+        )
+        lab = lab.scatter(hook["hi"], hook["lo"])
+        while True:  # pointer jumping to the roots
+            up = lab.gather(lab)
+            if up.equals(lab):
+                break
+            lab = up
+        a, b = e["a"], e["b"]
+    return pl.DataFrame({"org_id": g.ids, "cluster": g.ids.gather(lab)})
 
 
 # ---------------------------------------------------------------------------
