@@ -366,28 +366,37 @@ def test_apply_to_a_missing_product_is_not_found(ent):
 # ---------------------------------------------------------------------------
 
 
-def test_full_workflow_with_sla_events_and_notifications(monkeypatch, bank, ent, make_user):
+def test_full_workflow_with_sla_events_and_notifications(
+    monkeypatch, bank, ent, make_user, django_capture_on_commit_callbacks
+):
     freeze_today(monkeypatch, dt.date(2025, 9, 30))
     officer2 = make_user("institution", org=bank.organization)
     product = make_product(bank, expected_days=10)
     app = apply_to(ent, product, amount="100", term=12)
     assert app.stage_due == dt.date(2025, 10, 11)
 
-    app = services.transition(bank, app.pk, "accept", expected_version=0, note="材料齐全")
+    with django_capture_on_commit_callbacks(execute=True):
+        app = services.transition(bank, app.pk, "accept", expected_version=0, note="材料齐全")
     # 5 working days from 9-30: 10-9, 10-10, 10-11 (make-up Sat), 10-13, 10-14
     assert (app.status, app.stage_due, app.lock_version) == ("accepted", dt.date(2025, 10, 14), 1)
 
-    app = services.transition(officer2, app.pk, "start_due_diligence")
+    with django_capture_on_commit_callbacks(execute=True):
+        app = services.transition(officer2, app.pk, "start_due_diligence")
     # the product's expected 10 working days: … 10-14 (5), 10-15, 10-16, 10-17, 10-20, 10-21
     assert (app.status, app.stage_due) == ("due_diligence", dt.date(2025, 10, 21))
 
-    app = services.transition(bank, app.pk, "approve", rate="4.35", approved_amount="80", approved_term="9")
+    with django_capture_on_commit_callbacks(execute=True):
+        app = services.transition(
+            bank, app.pk, "approve", rate="4.35", approved_amount="80", approved_term="9"
+        )
     app.refresh_from_db()
     assert app.status == "approved" and app.stage_due == dt.date(2025, 10, 14)
     assert (app.approved_amount, app.rate, app.approved_term) == (Decimal("80"), Decimal("4.35"), 9)
     assert app.decided_at is not None
 
-    app = services.transition(bank, app.pk, "disburse")
+    with django_capture_on_commit_callbacks(execute=True) as sent:  # notices go out on commit
+        app = services.transition(bank, app.pk, "disburse")
+    assert len(sent) == 1
     app.refresh_from_db()
     assert app.status == "disbursed" and app.stage_due is None
     assert app.disbursed_on == dt.date(2025, 9, 30) and app.lock_version == 4
@@ -456,9 +465,12 @@ def _advance(app, bank, to: str) -> Application:
 
 
 @pytest.mark.parametrize("state", ["submitted", "accepted", "due_diligence", "approved"])
-def test_reject_from_every_open_state_with_a_reason_code(bank, ent, state):
+def test_reject_from_every_open_state_with_a_reason_code(
+    bank, ent, state, django_capture_on_commit_callbacks
+):
     app = _advance(apply_to(ent, make_product(bank)), bank, state)
-    app = services.transition(bank, app.pk, "reject", reason_code="R02")
+    with django_capture_on_commit_callbacks(execute=True):
+        app = services.transition(bank, app.pk, "reject", reason_code="R02")
     app.refresh_from_db()
     assert app.status == "rejected" and app.reason_code == "R02" and app.decided_at is not None
     ev = ApplicationEvent.objects.filter(application=app).last()
@@ -479,10 +491,11 @@ def test_reject_without_a_valid_reason_code_fails_and_changes_nothing(bank, ent,
 
 
 @pytest.mark.parametrize("state", ["submitted", "accepted", "due_diligence", "approved"])
-def test_the_enterprise_withdraws_from_every_open_state(bank, ent, state):
+def test_the_enterprise_withdraws_from_every_open_state(bank, ent, state, django_capture_on_commit_callbacks):
     app = _advance(apply_to(ent, make_product(bank)), bank, state)
     n_inst = Notification.objects.filter(recipient=bank, kind="application_withdrawn").count()
-    app = services.transition(ent, app.pk, "withdraw")
+    with django_capture_on_commit_callbacks(execute=True):
+        app = services.transition(ent, app.pk, "withdraw")
     assert app.status == "withdrawn"
     ev = ApplicationEvent.objects.filter(application=app).last()
     assert (ev.from_status, ev.to_status, ev.actor_id) == (state, "withdrawn", ent.pk)

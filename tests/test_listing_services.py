@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from jinfu.core.errors import ConsentRequired, Forbidden, ValidationFailed
+from jinfu.core.errors import Conflict, ConsentRequired, Forbidden, ValidationFailed
 from jinfu.core.models import AccessRecord, Grant, Notification, Organization, Purpose, Scope
 from jinfu.listing import selectors, services
 from jinfu.listing.models import FinancialStatement, Milestone, ReserveEntry, ReserveEvent
@@ -163,7 +163,9 @@ def test_nomination_requires_criteria(ent, district):
     assert "不符合" in e.value.message_zh and not ReserveEntry.objects.exists()
 
 
-def test_reserve_workflow_four_eyes_and_city_review(ent, district, district2, city, make_user):
+def test_reserve_workflow_four_eyes_and_city_review(
+    ent, district, district2, city, make_user, django_capture_on_commit_callbacks
+):
     fill(ent)
     entry = services.nominate(district, ent.organization_id, "district", "营收 6 亿")
     with pytest.raises(ValidationFailed):  # one open entry per tier
@@ -175,8 +177,9 @@ def test_reserve_workflow_four_eyes_and_city_review(ent, district, district2, ci
     other = gov(make_user, "500112", "渝北区金融办")
     with pytest.raises(Forbidden):
         services.decide(other, entry.pk, "approve")
-    services.decide(district2, entry.pk, "approve", "同意")
-    with pytest.raises(ValidationFailed):  # approved → approve again is illegal
+    with django_capture_on_commit_callbacks(execute=True):  # the notice goes out on commit
+        services.decide(district2, entry.pk, "approve", "同意")
+    with pytest.raises(ValidationFailed):  # approved → approve again is illegal (a Conflict)
         services.decide(city, entry.pk, "approve")
     with pytest.raises(ValidationFailed):  # removal needs a reason
         services.decide(district2, entry.pk, "remove")
@@ -309,3 +312,14 @@ def test_milestones_page_links_listing_policies(client, ent):
     client.force_login(ent)
     html = client.get("/listing/milestones/").content.decode()
     assert "渝中区鼓励企业挂牌上市扶持办法" in html and "重庆高新区鼓励企业上市挂牌扶持办法" in html
+
+
+def test_a_decision_on_an_entry_in_another_state_is_a_409_conflict(ent, district, district2, city):
+    """The workflow kernel: deciding an entry someone already decided is a Conflict (409), not a 422."""
+    fill(ent)
+    entry = services.nominate(district, ent.organization_id, "district", "营收 6 亿")
+    services.decide(district2, entry.pk, "reject", "材料不全")
+    with pytest.raises(Conflict) as err:
+        services.decide(city, entry.pk, "approve")
+    assert err.value.status == 409 and "未通过" in err.value.message_zh
+    assert ReserveEvent.objects.filter(entry=entry).count() == 2

@@ -180,7 +180,7 @@ def ent(make_user, reference_data):
     return user
 
 
-def test_claim_approve_publicity_payout(gov, policy, ent):
+def test_claim_approve_publicity_payout(gov, policy, ent, django_capture_on_commit_callbacks):
     item = make_item(gov, policy)
     claim = services.submit_claim(ent, item.pk, today=TODAY)
     assert claim.status == Claim.Status.SUBMITTED and claim.estimated_amount == Decimal("600.00")
@@ -193,7 +193,8 @@ def test_claim_approve_publicity_payout(gov, policy, ent):
     with pytest.raises(Conflict) as e:
         services.pay(gov, claim.pk, today=dt.date(2026, 3, 9))
     assert e.value.code == "publicity_running"
-    payout = services.pay(gov, claim.pk, today=dt.date(2026, 3, 10))
+    with django_capture_on_commit_callbacks(execute=True):  # the notice goes out on commit
+        payout = services.pay(gov, claim.pk, today=dt.date(2026, 3, 10))
     assert payout.amount == Decimal("600.00") and payout.division_code == "500103"
     claim.refresh_from_db()
     assert claim.status == Claim.Status.PAID

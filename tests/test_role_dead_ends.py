@@ -82,7 +82,7 @@ def test_reserve_decision_links_only_for_government(make_user, reference_data):
     officer = make_user("government")
     firm = make_user("enterprise")
     orgs = [firm.organization, officer.organization]
-    listing_services._notify(orgs, title="入库审核通过", url="/listing/reserve/", key="k1")
+    listing_services._reserve_notice(orgs, title="入库审核通过", url="/listing/reserve/", key="k1").send()
     assert Notification.objects.get(recipient=officer).url == "/listing/reserve/"
     assert Notification.objects.get(recipient=firm).url == ""
 

@@ -9,9 +9,10 @@ import math
 from django.db import transaction
 from django.utils import timezone
 
+from jinfu.core import workflow
 from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
 from jinfu.core.imports.engine import FileRejected, read_sheet
-from jinfu.core.models import Notification, Organization, Role, User
+from jinfu.core.models import Organization, Role, User
 from jinfu.core.principal import as_principal
 
 from . import engine
@@ -513,12 +514,50 @@ def assign_task(
     return task
 
 
+def _overdue_notices(task: Task) -> list[workflow.Notice]:
+    """An overdue task's owner and the government officers of the owning office."""
+    recipients = [task.owner_user] if task.owner_user_id else []
+    if task.owner_org_id:
+        recipients += list(workflow.members(task.owner_org_id, roles=(Role.GOVERNMENT,)))
+    return [
+        workflow.Notice(
+            recipients,
+            kind="task_overdue",
+            title=f"督办任务已逾期：{task.title[:60]}",
+            body=f"任务 {task.code} 的完成时限为 {task.due_date:%Y-%m-%d}，当前进度 {task.progress}%。",
+            url=f"/brain/tasks/{task.code}/",
+        )
+    ]
+
+
+# A task's status is derived from its progress and dates (supervision.derive_status), not decided: the kernel
+# serves it with the deadline and the once-only overdue escalation (assign_task clears the marker).
+TASKS = workflow.Workflow(
+    name="brain.task",
+    model=Task,
+    states=Task.Status.values,
+    initial=Task.Status.NOT_STARTED,
+    transitions=(),
+    final_states=(Task.Status.DONE,),
+    version_field=None,
+    due_field="due_date",
+    noun_zh="督办任务",
+    noun_en="task",
+    select_related=("plan", "owner_org", "owner_user"),
+    escalation=workflow.Escalation(
+        notices=_overdue_notices,
+        key=lambda task: f"task-overdue:{task.code}",
+        marker_field="overdue_alerted_at",
+    ),
+)
+
+
 def refresh_task_statuses(today: dt.date | None = None) -> dict:
     """Recompute every open task's status; a task that becomes overdue notifies its owner and the office
-    (every government user of the owning organization) once."""
+    (every government user of the owning organization) once (workflow.escalate_overdue)."""
     today = today or timezone.localdate()
     stats = {"checked": 0, "changed": 0, "alerts": 0}
-    tasks = Task.objects.select_related("plan", "owner_org", "owner_user").exclude(status=Task.Status.DONE)
+    tasks = Task.objects.select_related("plan").exclude(status=Task.Status.DONE)
     for task in tasks:
         stats["checked"] += 1
         status = derive_status(
@@ -532,32 +571,7 @@ def refresh_task_statuses(today: dt.date | None = None) -> dict:
             task.status = status
             task.save(update_fields=["status"])
             stats["changed"] += 1
-        if status == Task.Status.OVERDUE and task.overdue_alerted_at is None:
-            stats["alerts"] += _alert_overdue(task)
-            task.overdue_alerted_at = timezone.now()
-            task.save(update_fields=["overdue_alerted_at"])
+    stats["alerts"] = workflow.escalate_overdue(
+        TASKS, today=today, queryset=Task.objects.filter(status=Task.Status.OVERDUE)
+    )
     return stats
-
-
-def _alert_overdue(task: Task) -> int:
-    recipients = set()
-    if task.owner_user_id:
-        recipients.add(task.owner_user)
-    if task.owner_org_id:
-        recipients.update(
-            User.objects.filter(organization_id=task.owner_org_id, role=Role.GOVERNMENT, is_active=True)
-        )
-    n = 0
-    for user in recipients:
-        _, created = Notification.objects.get_or_create(
-            recipient=user,
-            dedupe_key=f"task-overdue:{task.code}",
-            defaults={
-                "kind": "task_overdue",
-                "title": f"督办任务已逾期：{task.title[:60]}",
-                "body": f"任务 {task.code} 的完成时限为 {task.due_date:%Y-%m-%d}，当前进度 {task.progress}%。",
-                "url": f"/brain/tasks/{task.code}/",
-            },
-        )
-        n += created
-    return n

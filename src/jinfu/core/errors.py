@@ -29,6 +29,13 @@ class ValidationFailed(JinfuError):
     code = "validation"
 
 
+class Conflict(ValidationFailed):
+    """The request clashes with the record's current state or version (someone else acted first)."""
+
+    status = 409
+    code = "conflict"
+
+
 class Forbidden(JinfuError):
     status = 403
     code = "forbidden"

@@ -9,11 +9,11 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from jinfu.core import disclosure
+from jinfu.core import disclosure, workflow
 from jinfu.core import services as core_services
-from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
+from jinfu.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from jinfu.core.features import enterprise_features
-from jinfu.core.models import Notification, Organization, Purpose, Role, Scope, User
+from jinfu.core.models import Organization, Purpose, Role, Scope
 from jinfu.core.principal import as_principal
 from jinfu.core.reference.workdays import add_workdays
 from jinfu.core.text import clean_long_text, clean_name
@@ -26,11 +26,6 @@ MAX_TERM_MONTHS = 360
 CLAIM_DAYS = 5  # a 揭榜 holds for five working days
 APPLICATION_GRANT_DAYS = 180
 APPLICATION_SCOPES = [Scope.BASIC, Scope.FINANCIALS, Scope.CREDIT_SCORE]
-
-
-class Conflict(ValidationFailed):
-    status = 409
-    code = "conflict"
 
 
 def _decimal(value, field: str, *, label: str) -> Decimal:
@@ -64,13 +59,6 @@ def _term(value, field="term_months") -> int:
     if not 1 <= t <= MAX_TERM_MONTHS:
         raise ValidationFailed("期限应在 1–360 个月之间", "term must be 1-360 months", field=field)
     return t
-
-
-def _notify(org: Organization, *, kind: str, title: str, body: str = "", url: str = "", key: str = ""):
-    for user in User.objects.filter(organization=org, is_active=True):
-        Notification.objects.create(
-            recipient=user, kind=kind, title=title[:200], body=body, url=url, dedupe_key=key
-        )
 
 
 # ---------------------------------------------------------------------------
@@ -323,13 +311,13 @@ def claim_demand(actor, demand_id: int) -> DemandClaim:
         raise Conflict(
             "该需求已被其他机构揭榜", "Another institution claimed this demand first", field="demand"
         ) from None
-    _notify(
-        demand.enterprise,
+    workflow.Notice(
+        workflow.members(demand.enterprise),
         kind="demand_claimed",
         title=f"您的融资需求已被{p.organization.name}揭榜",
         body="机构将在揭榜有效期内与您联系；如需其查看企业数据，请在申请或数据授权页授权。",
         url="/financing/demands/",
-    )
+    ).send()
     return claim
 
 
@@ -337,15 +325,6 @@ def claim_demand(actor, demand_id: int) -> DemandClaim:
 # Applications: the workflow state machine
 # ---------------------------------------------------------------------------
 
-# action → (allowed from, to, who: "institution" | "enterprise", SLA working days for the next stage)
-TRANSITIONS = {
-    "accept": ({"submitted"}, "accepted", "institution", 5),
-    "start_due_diligence": ({"accepted"}, "due_diligence", "institution", None),  # SLA: product.expected_days
-    "approve": ({"due_diligence"}, "approved", "institution", 5),
-    "disburse": ({"approved"}, "disbursed", "institution", None),
-    "reject": ({"submitted", "accepted", "due_diligence", "approved"}, "rejected", "institution", None),
-    "withdraw": ({"submitted", "accepted", "due_diligence", "approved"}, "withdrawn", "enterprise", None),
-}
 SUBMIT_SLA_DAYS = 3  # 受理 within three working days
 
 
@@ -426,38 +405,19 @@ def apply(
             stage_due=add_workdays(timezone.localdate(), SUBMIT_SLA_DAYS, estimate=True),
             is_first_loan=first_loan,
         )
-        ApplicationEvent.objects.create(
-            application=app,
-            from_status="",
-            to_status=app.status,
-            actor=p.user,
-            due=app.stage_due,
-            note="提交申请并授权机构查看企业数据",
-        )
+        workflow.record_start(APPLICATIONS, app, p, note="提交申请并授权机构查看企业数据")
         if demand is not None:
             DemandClaim.objects.filter(
                 demand=demand, institution=product.institution, status=DemandClaim.Status.ACTIVE
             ).update(status=DemandClaim.Status.CONVERTED)
-    _notify(
-        product.institution,
+    workflow.Notice(
+        workflow.members(product.institution),
         kind="application_new",
         title=f"新的融资申请：{p.organization.name}",
         body=f"{product.name}，{amount} 万元，{term_months} 个月",
         url=f"/financing/applications/{app.pk}/",
-    )
+    ).send()
     return app
-
-
-def _version(value) -> int | None:
-    """The lock version a form or client sent (an integer), or None when it sent none."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        raise ValidationFailed(
-            "版本号无效，请刷新页面后重试", "lock_version is not a whole number", field="lock_version"
-        ) from None
 
 
 def _disbursed_on(value, app: Application, today: dt.date) -> dt.date:
@@ -499,124 +459,155 @@ def _within_product(app: Application, value, field: str, low: str, high: str, zh
         )
 
 
+def _by_institution(p, app: Application) -> bool:
+    return p.role == Role.INSTITUTION and p.org_id == app.institution_id
+
+
+def _by_applicant(p, app: Application) -> bool:
+    return p.role == Role.ENTERPRISE and p.org_id == app.enterprise_id
+
+
+def _decided(step) -> None:
+    """Every step: the officer's note becomes the application's decision note (an empty note keeps it)."""
+    app, note = step.obj, step.params["decision"].get("note_given", "")
+    app.decision_note = note or app.decision_note
+
+
+def _reject(step) -> None:
+    app, decision = step.obj, step.params["decision"]
+    code = decision.get("reason_code") or ""
+    if code not in dict(Application.REJECT_REASONS):
+        raise ValidationFailed("请选择拒绝原因", "a rejection reason code is required", field="reason_code")
+    app.reason_code = code
+    app.decided_at = timezone.now()
+    step.note = step.note or app.get_reason_code_display()
+    _decided(step)
+
+
+def _approve(step) -> None:
+    app, decision = step.obj, step.params["decision"]
+    app.approved_amount = _amount(
+        decision.get("approved_amount") or app.amount, "approved_amount", "批准金额"
+    )
+    if app.approved_amount > app.amount:
+        raise ValidationFailed(
+            "批准金额不能超过申请金额",
+            "approved amount exceeds the requested amount",
+            field="approved_amount",
+        )
+    rate = _decimal(decision.get("rate"), "rate", label="执行利率")
+    if not 0 <= rate <= 36:
+        raise ValidationFailed("执行利率应在 0–36% 之间", "rate must be 0-36%", field="rate")
+    app.rate = rate
+    _within_product(
+        app,
+        app.approved_amount,
+        "approved_amount",
+        "amount_min",
+        "amount_max",
+        "批准金额（万元）",
+        "approved amount",
+    )
+    app.approved_term = _term(decision.get("approved_term") or app.term_months, "approved_term")
+    _within_product(
+        app, app.approved_term, "approved_term", "term_min", "term_max", "批准期限（月）", "approved term"
+    )
+    app.decided_at = timezone.now()
+    _decided(step)
+
+
+def _disburse(step) -> None:
+    step.obj.disbursed_on = _disbursed_on(step.params["decision"].get("disbursed_on"), step.obj, step.today)
+    _decided(step)
+
+
+def _tell_other_side(step) -> list[workflow.Notice]:
+    """The institution's steps are told to the enterprise, the enterprise's withdrawal to the institution."""
+    app = step.obj
+    target = app.institution_id if step.transition.name == "withdraw" else app.enterprise_id
+    return [
+        workflow.Notice(
+            workflow.members(target),
+            kind=f"application_{app.status}",
+            title=f"融资申请{app.get_status_display()}：{app.product.name}",
+            body=step.params["decision"].get("note_given", ""),
+            url=f"/financing/applications/{app.pk}/",
+        )
+    ]
+
+
+_INSTITUTION = {
+    "who_may": _by_institution,
+    "forbidden_zh": "只有受理机构可以办理该申请",
+    "forbidden_en": "Only the receiving institution can act on this application",
+    "notify": _tell_other_side,
+}
+_OPEN = ("submitted", "accepted", "due_diligence", "approved")
+
+APPLICATIONS = workflow.Workflow(
+    name="financing.application",
+    model=Application,
+    states=Application.Status.values,
+    initial="submitted",
+    transitions=(
+        workflow.Transition(
+            "accept", "submitted", "accepted", "受理", sla_workdays=5, effect=_decided, **_INSTITUTION
+        ),
+        workflow.Transition(
+            "start_due_diligence",
+            "accepted",
+            "due_diligence",
+            "开始尽职调查",
+            sla_workdays=lambda step: step.obj.product.expected_days,
+            effect=_decided,
+            **_INSTITUTION,
+        ),
+        workflow.Transition(
+            "approve",
+            "due_diligence",
+            "approved",
+            "审批通过",
+            sla_workdays=5,
+            effect=_approve,
+            **_INSTITUTION,
+        ),
+        workflow.Transition("disburse", "approved", "disbursed", "放款", effect=_disburse, **_INSTITUTION),
+        workflow.Transition("reject", _OPEN, "rejected", "拒绝", effect=_reject, **_INSTITUTION),
+        workflow.Transition(
+            "withdraw",
+            _OPEN,
+            "withdrawn",
+            "撤回",
+            who_may=_by_applicant,
+            forbidden_zh="只有申请企业可以撤回",
+            forbidden_en="Only the applicant can withdraw",
+            effect=_decided,
+            notify=_tell_other_side,
+        ),
+    ),
+    timeline=workflow.Timeline(ApplicationEvent, "application"),
+    noun_zh="申请",
+    noun_en="application",
+    select_related=("product", "product_version", "enterprise"),
+)
+
+
 def transition(
     actor, application_id: int, action: str, *, expected_version: int | str | None = None, **decision
 ) -> Application:
-    """Move an application one step. Illegal transitions are errors; two officers deciding at once
-    cannot both succeed (row lock plus an optimistic version check)."""
-    if action not in TRANSITIONS:
-        raise ValidationFailed(f"未知操作：{action}", f"unknown action: {action}", field="action")
-    expected_version = _version(expected_version)
-    allowed_from, to, who, sla = TRANSITIONS[action]
-    p = as_principal(actor)
-    with transaction.atomic():
-        app = (
-            Application.objects.select_for_update()
-            .select_related("product", "product_version", "enterprise")
-            .filter(pk=application_id)
-            .first()
-        )
-        if app is None:
-            raise NotFound("申请不存在", "Application not found")
-        if who == "institution" and not (p.role == Role.INSTITUTION and p.org_id == app.institution_id):
-            raise Forbidden(
-                "只有受理机构可以办理该申请", "Only the receiving institution can act on this application"
-            )
-        if who == "enterprise" and not (p.role == Role.ENTERPRISE and p.org_id == app.enterprise_id):
-            raise Forbidden("只有申请企业可以撤回", "Only the applicant can withdraw")
-        if expected_version is not None and app.lock_version != expected_version:
-            raise Conflict(
-                "该申请已被他人处理，请刷新后重试", "The application changed meanwhile; reload and retry"
-            )
-        if app.status not in allowed_from:
-            raise Conflict(
-                f"当前状态「{app.get_status_display()}」不能执行该操作",
-                f"cannot {action} an application in status {app.status}",
-                field="status",
-            )
-        today = timezone.localdate()
-        overdue = bool(app.stage_due and today > app.stage_due)
-        note = (decision.get("note") or "")[:255]
-        if action == "reject":
-            code = decision.get("reason_code") or ""
-            if code not in dict(Application.REJECT_REASONS):
-                raise ValidationFailed(
-                    "请选择拒绝原因", "a rejection reason code is required", field="reason_code"
-                )
-            app.reason_code = code
-            app.decided_at = timezone.now()
-        if action == "approve":
-            app.approved_amount = _amount(
-                decision.get("approved_amount") or app.amount, "approved_amount", "批准金额"
-            )
-            if app.approved_amount > app.amount:
-                raise ValidationFailed(
-                    "批准金额不能超过申请金额",
-                    "approved amount exceeds the requested amount",
-                    field="approved_amount",
-                )
-            rate = _decimal(decision.get("rate"), "rate", label="执行利率")
-            if not 0 <= rate <= 36:
-                raise ValidationFailed("执行利率应在 0–36% 之间", "rate must be 0-36%", field="rate")
-            app.rate = rate
-            _within_product(
-                app,
-                app.approved_amount,
-                "approved_amount",
-                "amount_min",
-                "amount_max",
-                "批准金额（万元）",
-                "approved amount",
-            )
-            app.approved_term = _term(decision.get("approved_term") or app.term_months, "approved_term")
-            _within_product(
-                app,
-                app.approved_term,
-                "approved_term",
-                "term_min",
-                "term_max",
-                "批准期限（月）",
-                "approved term",
-            )
-            app.decided_at = timezone.now()
-        if action == "disburse":
-            app.disbursed_on = _disbursed_on(decision.get("disbursed_on"), app, today)
-        days = (
-            sla
-            if sla is not None
-            else (app.product.expected_days if action == "start_due_diligence" else None)
-        )
-        app.stage_due = add_workdays(today, days, estimate=True) if days else None
-        from_status = app.status
-        app.status = to
-        app.decision_note = note or app.decision_note
-        updated = Application.objects.filter(pk=app.pk, lock_version=app.lock_version).update(
-            lock_version=app.lock_version + 1
-        )
-        if updated != 1:
-            raise Conflict(
-                "该申请已被他人处理，请刷新后重试", "The application changed meanwhile; reload and retry"
-            )
-        app.lock_version += 1
-        app.save()
-        ApplicationEvent.objects.create(
-            application=app,
-            from_status=from_status,
-            to_status=to,
-            actor=p.user,
-            note=note or (app.get_reason_code_display() if action == "reject" else ""),
-            due=app.stage_due,
-            overdue=overdue,
-        )
-    target = app.enterprise if who == "institution" else app.institution
-    _notify(
-        target,
-        kind=f"application_{to}",
-        title=f"融资申请{app.get_status_display()}：{app.product.name}",
-        body=note,
-        url=f"/financing/applications/{app.pk}/",
+    """Move an application one step (the kernel's workflow: who may, lock + version, state, SLA, timeline,
+    notices on commit). Illegal transitions are errors; two officers deciding at once cannot both succeed."""
+    note = (decision.pop("note", None) or "")[:255]
+    step = workflow.apply(
+        APPLICATIONS,
+        application_id,
+        action,
+        actor,
+        expected_version=expected_version,
+        note=note,
+        decision={**decision, "note_given": note},
     )
-    return app
+    return step.obj
 
 
 # ---------------------------------------------------------------------------

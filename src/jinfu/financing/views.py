@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jinfu.core import workflow
 from jinfu.core.errors import Forbidden, JinfuError, TooManyRequests, ValidationFailed
 from jinfu.core.models import Role
 from jinfu.core.principal import as_principal
@@ -182,7 +183,7 @@ def application_detail(request, pk: int):
             "is_institution": p.org_id == app.institution_id,
             "is_enterprise": p.org_id == app.enterprise_id,
             "reasons": Application.REJECT_REASONS,
-            "actions": [a for a, (frm, *_rest) in services.TRANSITIONS.items() if app.status in frm],
+            "actions": [t.name for t in workflow.allowed(services.APPLICATIONS, app, p)],
         },
     )
 

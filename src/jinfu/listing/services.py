@@ -13,9 +13,9 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from jinfu.core import workflow
 from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
-from jinfu.core.models import Organization, Role, User
-from jinfu.core.notify import notify
+from jinfu.core.models import Organization, Role
 from jinfu.core.principal import Principal, as_principal
 
 from . import engine, selectors
@@ -225,11 +225,18 @@ def save_profile(actor, data: dict, *, enterprise_pk: int | None = None) -> List
 # ---------------------------------------------------------------------------
 
 
-def _notify(orgs, *, title: str, body: str = "", url: str = "", key: str = "", kind: str = "listing"):
-    """Notify the users of ``orgs``; the reserve pages open to government users only, so the others get
-    the text without the link."""
-    users = User.objects.filter(organization__in=[o for o in orgs if o is not None], is_active=True)
-    notify(users, kind=kind, title=title, body=body, url=url, key=key, link_roles=(Role.GOVERNMENT,))
+def _reserve_notice(orgs, *, title: str, body: str = "", url: str = "", key: str = "") -> workflow.Notice:
+    """A notice to the users of ``orgs``; the reserve pages open to government users only, so the others
+    get the text without the link."""
+    return workflow.Notice(
+        workflow.members(*orgs),
+        kind="listing",
+        title=title,
+        body=body,
+        url=url,
+        key=key,
+        link_roles=(Role.GOVERNMENT,),
+    )
 
 
 def _require_government(actor) -> Principal:
@@ -258,9 +265,18 @@ def tier_check(org: Organization, tier: str, on: dt.date | None = None) -> dict:
     return {"passes": passes, "clauses": clauses, "version": criteria.version, "row": row}
 
 
-def _event(entry, action, frm, to, actor=None, note="", **detail):
-    return ReserveEvent.objects.create(
-        entry=entry, action=action, from_status=frm, to_status=to, actor=actor, note=note, detail=detail
+def _flag_event(entry, action: str, actor, note: str, criteria_version: str):
+    """A re-evaluation row on the reserve timeline (the status stays)."""
+    return RESERVE.timeline.record(
+        entry,
+        source=entry.status,
+        target=entry.status,
+        actor=actor,
+        note=note,
+        due=None,
+        overdue=False,
+        action=action,
+        detail={"criteria_version": criteria_version},
     )
 
 
@@ -289,7 +305,14 @@ def nominate(actor, enterprise_pk: int, tier: str, reason: str = "") -> ReserveE
                 nominating_org=p.organization,
                 reason=(reason or "").strip()[:2000],
             )
-            _event(entry, "nominate", "", entry.status, p.user, reason, criteria_version=check["version"])
+            workflow.record_start(
+                RESERVE,
+                entry,
+                p,
+                note=reason,
+                action="nominate",
+                detail={"criteria_version": check["version"]},
+            )
     except IntegrityError:
         raise ValidationFailed(
             f"{org.name} 已在“{Tier(tier).label}”中（待审核或已入库）",
@@ -299,50 +322,72 @@ def nominate(actor, enterprise_pk: int, tier: str, reason: str = "") -> ReserveE
     return entry
 
 
-TRANSITIONS = {
-    "approve": (ReserveEntry.Status.NOMINATED, ReserveEntry.Status.APPROVED),
-    "reject": (ReserveEntry.Status.NOMINATED, ReserveEntry.Status.REJECTED),
-    "remove": (ReserveEntry.Status.APPROVED, ReserveEntry.Status.REMOVED),
-}
-ACTION_ZH = {"approve": "审核通过", "reject": "审核不通过", "remove": "移出储备库"}
+def _authority(p: Principal, entry: ReserveEntry) -> bool:
+    _require_authority(p, entry)
+    return True
+
+
+def _not_own_nomination(step) -> None:
+    """Four eyes: the nominating user does not approve their own nomination."""
+    if step.user is not None and step.obj.nominated_by_id == step.user.pk:
+        raise Forbidden("不能审核自己提名的企业", "You cannot approve your own nomination")
+
+
+def _reason_given(step) -> None:
+    if not step.note.strip():
+        raise ValidationFailed("请填写原因", "a reason is required", field="note")
+
+
+def _decided(step) -> None:
+    step.obj.decided_at = timezone.now()  # a flag stays, as history of the removal
+
+
+def _tell_both_sides(step) -> list[workflow.Notice]:
+    entry = step.obj
+    return [
+        _reserve_notice(
+            [entry.enterprise, entry.nominating_org],
+            title=f"{entry.enterprise.name}：{entry.get_tier_display()}{step.transition.label_zh}",
+            body=step.note,
+            url="/listing/reserve/",
+            key=f"listing-entry-{entry.pk}-{step.transition.name}",
+        )
+    ]
+
+
+_DECISION = {"who_may": _authority, "effect": _decided, "notify": _tell_both_sides}
+_S = ReserveEntry.Status
+
+RESERVE = workflow.Workflow(
+    name="listing.reserve",
+    model=ReserveEntry,
+    states=_S.values,
+    initial=_S.NOMINATED,
+    transitions=(
+        workflow.Transition(
+            "approve", _S.NOMINATED, _S.APPROVED, "审核通过", guards=(_not_own_nomination,), **_DECISION
+        ),
+        workflow.Transition(
+            "reject", _S.NOMINATED, _S.REJECTED, "审核不通过", guards=(_reason_given,), **_DECISION
+        ),
+        workflow.Transition(
+            "remove", _S.APPROVED, _S.REMOVED, "移出储备库", guards=(_reason_given,), **_DECISION
+        ),
+    ),
+    timeline=workflow.Timeline(ReserveEvent, "entry"),
+    version_field=None,
+    due_field=None,
+    noun_zh="储备库记录",
+    noun_en="reserve entry",
+    select_related=("enterprise",),
+)
 
 
 def decide(actor, entry_pk: int, action: str, note: str = "") -> ReserveEntry:
     """approve / reject a nomination, or remove an approved entry. The nominating user cannot approve
     their own nomination (four eyes); concurrent decisions cannot both succeed."""
     p = _require_government(actor)
-    if action not in TRANSITIONS:
-        raise ValidationFailed("操作无效", f"unknown action {action!r}", field="action")
-    frm, to = TRANSITIONS[action]
-    with transaction.atomic():
-        entry = (
-            ReserveEntry.objects.select_for_update().select_related("enterprise").filter(pk=entry_pk).first()
-        )
-        if entry is None:
-            raise NotFound("储备库记录不存在", "Reserve entry not found")
-        _require_authority(p, entry)
-        if entry.status != frm:
-            raise ValidationFailed(
-                f"当前状态为“{entry.get_status_display()}”，不能{ACTION_ZH[action]}",
-                f"cannot {action} an entry in status {entry.status}",
-                field="status",
-            )
-        if action == "approve" and p.user is not None and entry.nominated_by_id == p.user.pk:
-            raise Forbidden("不能审核自己提名的企业", "You cannot approve your own nomination")
-        if action in ("reject", "remove") and not (note or "").strip():
-            raise ValidationFailed("请填写原因", "a reason is required", field="note")
-        entry.status = to
-        entry.decided_at = timezone.now()
-        entry.save(update_fields=["status", "decided_at"])  # a flag stays, as history of the removal
-        _event(entry, action, frm, to, p.user, note)
-    _notify(
-        [entry.enterprise, entry.nominating_org],
-        title=f"{entry.enterprise.name}：{entry.get_tier_display()}{ACTION_ZH[action]}",
-        body=note,
-        url="/listing/reserve/",
-        key=f"listing-entry-{entry.pk}-{action}",
-    )
-    return entry
+    return workflow.apply(RESERVE, entry_pk, action, p, note=note or "").obj
 
 
 def reevaluate_reserve(*, on: dt.date | None = None, actor=None, stdout=None) -> dict:
@@ -373,9 +418,9 @@ def reevaluate_reserve(*, on: dt.date | None = None, actor=None, stdout=None) ->
                 clauses = criteria.tiers[e.tier].rule.explain(engine.as_row(row or {}))
                 reason = "；".join(c.message_zh for c in clauses if c.passed is not True)
                 e.flagged, e.flag_reason, e.flagged_at = True, reason, now
-                _event(e, "flag", e.status, e.status, user, reason, criteria_version=criteria.version)
+                _flag_event(e, "flag", user, reason, criteria.version)
                 flagged += 1
-                _notify(
+                _reserve_notice(
                     [e.nominating_org]
                     + list(
                         Organization.objects.filter(kind=Organization.Kind.GOVERNMENT, division_id="500000")
@@ -384,18 +429,10 @@ def reevaluate_reserve(*, on: dt.date | None = None, actor=None, stdout=None) ->
                     body=reason,
                     url="/listing/reserve/?flagged=1",
                     key=f"listing-flag-{e.pk}-{on.isoformat()}",
-                )
+                ).send()
             elif ok and e.flagged:
                 e.flagged, e.flag_reason, e.flagged_at = False, "", None
-                _event(
-                    e,
-                    "unflag",
-                    e.status,
-                    e.status,
-                    user,
-                    "复核重新符合标准",
-                    criteria_version=criteria.version,
-                )
+                _flag_event(e, "unflag", user, "复核重新符合标准", criteria.version)
                 cleared += 1
             e.save(update_fields=["last_evaluated_at", "flagged", "flag_reason", "flagged_at"])
     result = {"checked": len(entries), "flagged": flagged, "cleared": cleared, "version": criteria.version}

@@ -22,15 +22,13 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
-from jinfu.core import disclosure
-from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
+from jinfu.core import disclosure, workflow
+from jinfu.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from jinfu.core.features import enterprise_features
 from jinfu.core.jurisdiction import of_organization
-from jinfu.core.models import Organization, Role, User
-from jinfu.core.notify import notify
+from jinfu.core.models import Organization, Role
 from jinfu.core.principal import as_principal
 from jinfu.core.reference.workdays import add_workdays
 from jinfu.core.text import clean_long_text, clean_name
@@ -49,12 +47,6 @@ from .models import (
     PushHit,
     PushRun,
 )
-
-
-class Conflict(ValidationFailed):
-    status = 409
-    code = "conflict"
-
 
 MAX_WAN = Decimal("100000000")
 
@@ -428,12 +420,7 @@ def ensure_budget(item: PolicyItem, period: str) -> Budget | None:
 # ---------------------------------------------------------------------------
 
 
-def _notify(org_id: int, *, kind: str, title: str, body: str = "", url: str = "", key: str = "") -> int:
-    users = User.objects.filter(organization_id=org_id, is_active=True)
-    return notify(users, kind=kind, title=title, body=body, url=url, key=key)
-
-
-def _notify_government(item: PolicyItem, *, title: str, url: str):
+def _notify_government(item: PolicyItem, *, title: str, url: str) -> int:
     """Tell the government officers who can act on the claim: government users (not the regulators who
     share their office) of every office governing the policy's division."""
     div = item.policy.division_id
@@ -442,8 +429,10 @@ def _notify_government(item: PolicyItem, *, title: str, url: str):
         for org in Organization.objects.filter(kind=Organization.Kind.GOVERNMENT)
         if of_organization(org).covers_citywide_or(div)
     ]
-    officers = User.objects.filter(organization_id__in=govs, role=Role.GOVERNMENT, is_active=True)
-    notify(officers, kind="policy_claim", title=title, url=url, link_roles=(Role.GOVERNMENT,))
+    officers = workflow.members(*govs, roles=(Role.GOVERNMENT,))
+    return workflow.Notice(
+        officers, kind="policy_claim", title=title, url=url, link_roles=(Role.GOVERNMENT,)
+    ).send()
 
 
 # ---------------------------------------------------------------------------
@@ -495,14 +484,14 @@ def run_push(
             action = "确认即可享受" if item.mode == PolicyItem.Mode.AUTO else "可在线申报"
             est_txt = f"，预计 {amount} 万元" if amount is not None else ""
             notified += bool(
-                _notify(
-                    org_id,
+                workflow.Notice(
+                    workflow.members(org_id),
                     kind="policy_push",
                     title=f"您符合政策「{item.title}」{est_txt}",
                     body=f"{item.policy.title}：{item.get_mode_display()}，{action}。",
                     url="/policy/mine/",
                     key=f"policy:{item.pk}:{period}:{org_id}",
-                )
+                ).send()
             )
         PushHit.objects.bulk_create(new_hits, ignore_conflicts=True)
         runs.append(
@@ -536,18 +525,6 @@ def _declared_values(item: PolicyItem, declared: dict | None) -> dict:
             # stored in the claim's JSON as a float; formulas read it back exactly by its shortest repr
             out[name] = float(_dec(raw, name, f.label_zh, required=True))
     return out
-
-
-def _event(claim, from_status, actor_user, note="", *, due=None, overdue=False):
-    ClaimEvent.objects.create(
-        claim=claim,
-        from_status=from_status,
-        to_status=claim.status,
-        actor=actor_user,
-        note=note[:255],
-        due=due,
-        overdue=overdue,
-    )
 
 
 def submit_claim(
@@ -635,7 +612,8 @@ def submit_claim(
                 stage_due=due,
                 submitted_by=p.user,
             )
-            _event(claim, "", p.user, "确认享受（免申即享）" if item.mode == "auto" else "提交申报", due=due)
+            note_zh = "确认享受（免申即享）" if item.mode == "auto" else "提交申报"
+            workflow.record_start(CLAIMS, claim, p, note=note_zh)
     except IntegrityError:
         raise Conflict(
             f"本企业 {period} 年度已申领过「{item.title}」，同一事项同一期间不能重复享受",
@@ -660,26 +638,6 @@ def _lock_claim(claim_id: int) -> Claim:
     if claim is None:
         raise NotFound("兑现申请不存在", "Claim not found")
     return claim
-
-
-def _bump(claim: Claim, expected_version: int | None):
-    if expected_version is not None and claim.lock_version != expected_version:
-        raise Conflict("该申请已被他人处理，请刷新后重试", "The claim changed meanwhile; reload and retry")
-    updated = Claim.objects.filter(pk=claim.pk, lock_version=claim.lock_version).update(
-        lock_version=F("lock_version") + 1
-    )
-    if updated != 1:
-        raise Conflict("该申请已被他人处理，请刷新后重试", "The claim changed meanwhile; reload and retry")
-    claim.lock_version += 1
-
-
-def _state(claim: Claim, allowed: set[str], action_zh: str, action: str):
-    if claim.status not in allowed:
-        raise Conflict(
-            f"当前状态「{claim.get_status_display()}」不能{action_zh}",
-            f"cannot {action} a claim in status {claim.status}",
-            field="status",
-        )
 
 
 def _reserve(item: PolicyItem, period: str, amount: Decimal):
@@ -711,160 +669,6 @@ def _release(item: PolicyItem, period: str, amount: Decimal | None):
         Budget.objects.filter(pk=budget.pk).update(remaining=restored)
 
 
-def approve(
-    actor, claim_id: int, *, amount=None, note: str = "", today: dt.date | None = None, expected_version=None
-) -> Claim:
-    """Review passed: reserve the amount from the budget and open the publicity period (公示)."""
-    today = _today(today)
-    with transaction.atomic():
-        claim = _lock_claim(claim_id)
-        p = _require_government(actor, claim.item.policy.division_id)
-        _state(claim, {Claim.Status.SUBMITTED}, "审核通过", "approve")
-        _bump(claim, expected_version)
-        value = _dec(amount, "amount", "核定金额") if amount not in (None, "") else claim.estimated_amount
-        if value <= 0 or value > claim.estimated_amount:
-            raise ValidationFailed(
-                f"核定金额应在 0 与测算金额 {claim.estimated_amount} 万元之间",
-                "the approved amount must be positive and not exceed the estimate",
-                field="amount",
-            )
-        _reserve(claim.item, claim.period, value)
-        overdue = bool(claim.stage_due and today > claim.stage_due)
-        claim.approved_amount = value
-        claim.status = Claim.Status.PUBLICITY
-        claim.publicity_from = today
-        claim.publicity_until = (
-            add_workdays(today, claim.item.publicity_days, estimate=True)
-            if claim.item.publicity_days
-            else today
-        )
-        claim.stage_due = claim.publicity_until
-        claim.save()
-        _event(
-            claim,
-            Claim.Status.SUBMITTED,
-            p.user,
-            note or f"审核通过，核定 {value} 万元，进入公示",
-            due=claim.stage_due,
-            overdue=overdue,
-        )
-    _notify(
-        claim.enterprise_id,
-        kind="policy_publicity",
-        title=f"「{claim.item.title}」审核通过，公示至 {claim.publicity_until}",
-        url=f"/policy/claims/{claim.pk}/",
-    )
-    return claim
-
-
-def reject(actor, claim_id: int, *, note: str, today: dt.date | None = None, expected_version=None) -> Claim:
-    today = _today(today)
-    if not (note or "").strip():
-        raise ValidationFailed("请填写不予通过的理由", "a reason is required", field="note")
-    with transaction.atomic():
-        claim = _lock_claim(claim_id)
-        p = _require_government(actor, claim.item.policy.division_id)
-        _state(claim, {Claim.Status.SUBMITTED}, "不予通过", "reject")
-        _bump(claim, expected_version)
-        overdue = bool(claim.stage_due and today > claim.stage_due)
-        claim.status = Claim.Status.REJECTED
-        claim.stage_due = None
-        claim.save()
-        _event(claim, Claim.Status.SUBMITTED, p.user, note, overdue=overdue)
-    _notify(
-        claim.enterprise_id,
-        kind="policy_rejected",
-        title=f"「{claim.item.title}」未通过审核",
-        body=note,
-        url=f"/policy/claims/{claim.pk}/",
-    )
-    return claim
-
-
-def withdraw(actor, claim_id: int) -> Claim:
-    p = as_principal(actor)
-    with transaction.atomic():
-        claim = _lock_claim(claim_id)
-        if not (p.role == Role.ENTERPRISE and p.org_id == claim.enterprise_id):
-            raise Forbidden("只有申领企业可以撤回", "Only the claimant can withdraw")
-        _state(claim, {Claim.Status.SUBMITTED}, "撤回", "withdraw")
-        _bump(claim, None)
-        claim.status = Claim.Status.WITHDRAWN
-        claim.stage_due = None
-        claim.save()
-        _event(claim, Claim.Status.SUBMITTED, p.user, "企业撤回")
-    return claim
-
-
-def object_to(actor, claim_id: int, *, text: str, today: dt.date | None = None) -> Objection:
-    """Anyone signed in may object to a claim during its publicity period; payout waits for the ruling."""
-    p = as_principal(actor)
-    today = _today(today)
-    if not (text or "").strip():
-        raise ValidationFailed("请填写异议内容", "the objection text is required", field="text")
-    with transaction.atomic():
-        claim = _lock_claim(claim_id)
-        if claim.status not in (Claim.Status.PUBLICITY, Claim.Status.OBJECTION):
-            raise Conflict(
-                "该申请不在公示期，不能提出异议", "the claim is not under publicity", field="status"
-            )
-        if claim.publicity_until and today > claim.publicity_until:
-            raise ValidationFailed(
-                f"公示期已于 {claim.publicity_until} 结束，不能再提出异议",
-                f"the publicity period ended on {claim.publicity_until}",
-                field="publicity_until",
-            )
-        obj = Objection.objects.create(claim=claim, raised_by=p.user, text=text.strip(), raised_on=today)
-        if claim.status != Claim.Status.OBJECTION:
-            _bump(claim, None)
-            claim.status = Claim.Status.OBJECTION
-            claim.save()
-            _event(claim, Claim.Status.PUBLICITY, p.user, "公示期内收到异议")
-    _notify_government(
-        claim.item,
-        title=f"公示异议：{claim.enterprise.name} · {claim.item.title}",
-        url=f"/policy/claims/{claim.pk}/",
-    )
-    return obj
-
-
-def resolve_objection(
-    actor, objection_id: int, *, upheld: bool, note: str, today: dt.date | None = None
-) -> Claim:
-    """Rule on an objection: upheld → the claim is rejected and the budget released; dismissed → back to
-    publicity (payout still waits for the period's end)."""
-    if not (note or "").strip():
-        raise ValidationFailed("请填写处理意见", "a resolution note is required", field="note")
-    with transaction.atomic():
-        obj = Objection.objects.select_for_update().filter(pk=objection_id).first()
-        if obj is None:
-            raise NotFound("异议不存在", "Objection not found")
-        claim = _lock_claim(obj.claim_id)
-        p = _require_government(actor, claim.item.policy.division_id)
-        if obj.status != Objection.Status.OPEN:
-            raise Conflict("该异议已处理", "the objection was already resolved", field="status")
-        obj.status = Objection.Status.UPHELD if upheld else Objection.Status.DISMISSED
-        obj.resolution = note.strip()
-        obj.save()
-        if upheld and claim.status in (Claim.Status.OBJECTION, Claim.Status.PUBLICITY):
-            _bump(claim, None)
-            _release(claim.item, claim.period, claim.approved_amount)
-            frm, claim.status, claim.stage_due = claim.status, Claim.Status.REJECTED, None
-            claim.save()
-            _event(claim, frm, p.user, f"异议成立：{note}"[:255])
-        elif (
-            not claim.objections.filter(status=Objection.Status.OPEN).exists()
-            and claim.status == Claim.Status.OBJECTION
-        ):
-            _bump(claim, None)
-            claim.status = Claim.Status.PUBLICITY
-            claim.save()
-            _event(
-                claim, Claim.Status.OBJECTION, p.user, f"异议不成立：{note}"[:255], due=claim.publicity_until
-            )
-    return claim
-
-
 def _voucher_reused(voucher: str) -> Conflict:
     return Conflict(
         f"拨付凭证号 {voucher} 已用于另一笔拨付",
@@ -889,50 +693,274 @@ def _create_payout(claim: Claim, voucher: str, today: dt.date, user) -> Payout:
     )
 
 
+# ---------------------------------------------------------------------------
+# The claim workflow (core/workflow.py)
+# ---------------------------------------------------------------------------
+
+
+def _governs(p, claim: Claim) -> bool:
+    """Government users of the policy's jurisdiction (raises the precise Forbidden otherwise)."""
+    return bool(_require_government(p, claim.item.policy.division_id))
+
+
+def _claimant(p, claim: Claim) -> bool:
+    return p.role == Role.ENTERPRISE and p.org_id == claim.enterprise_id
+
+
+def _approve(step) -> None:
+    """Reserve the approved amount from the budget and open the publicity period (公示)."""
+    claim, amount = step.obj, step.params.get("amount")
+    value = _dec(amount, "amount", "核定金额") if amount not in (None, "") else claim.estimated_amount
+    if value <= 0 or value > claim.estimated_amount:
+        raise ValidationFailed(
+            f"核定金额应在 0 与测算金额 {claim.estimated_amount} 万元之间",
+            "the approved amount must be positive and not exceed the estimate",
+            field="amount",
+        )
+    _reserve(claim.item, claim.period, value)
+    claim.approved_amount = value
+    claim.publicity_from = step.today
+    claim.publicity_until = step.due
+    step.note = step.note or f"审核通过，核定 {value} 万元，进入公示"
+
+
+def _publicity_over(step) -> None:
+    claim = step.obj
+    if claim.publicity_until and step.today <= claim.publicity_until and claim.item.publicity_days:
+        raise Conflict(
+            f"公示期至 {claim.publicity_until}，期满后方可拨付",
+            f"the publicity period runs until {claim.publicity_until}; pay after it ends",
+            field="publicity_until",
+            code="publicity_running",
+        )
+
+
+def _pay(step) -> None:
+    claim = step.obj
+    voucher = (step.params.get("voucher") or "").strip() or f"ZC{claim.period}-{claim.pk:06d}"
+    if len(voucher) > 64:
+        raise ValidationFailed(
+            "拨付凭证号最长 64 个字符", "the voucher is at most 64 characters", field="voucher"
+        )
+    if Payout.objects.filter(voucher=voucher).exists():
+        raise _voucher_reused(voucher)
+    try:
+        with transaction.atomic():  # a concurrent payout may take the voucher between check and insert
+            payout = _create_payout(claim, voucher, step.today, step.user)
+    except IntegrityError:
+        raise _voucher_reused(voucher) from None
+    step.outputs["payout"] = payout
+    step.note = f"已拨付 {payout.amount} 万元，凭证 {voucher}"
+
+
+def _release_budget(step) -> None:
+    _release(step.obj.item, step.obj.period, step.obj.approved_amount)
+
+
+def _tell_claimant(kind: str, title):
+    def notices(step):
+        claim = step.obj
+        body = step.params.get("body", "")
+        url = f"/policy/claims/{claim.pk}/"
+        return [
+            workflow.Notice(
+                workflow.members(claim.enterprise_id), kind=kind, title=title(step), body=body, url=url
+            )
+        ]
+
+    return notices
+
+
+_GOVERNMENT = {"who_may": _governs}
+_OBJECTION_PERIOD = (Claim.Status.PUBLICITY, Claim.Status.OBJECTION)
+
+CLAIMS = workflow.Workflow(
+    name="policy.claim",
+    model=Claim,
+    states=Claim.Status.values,
+    initial=Claim.Status.SUBMITTED,
+    transitions=(
+        workflow.Transition(
+            "approve",
+            Claim.Status.SUBMITTED,
+            Claim.Status.PUBLICITY,
+            "审核通过",
+            sla_workdays=lambda step: step.obj.item.publicity_days,
+            effect=_approve,
+            notify=_tell_claimant(
+                "policy_publicity",
+                lambda s: f"「{s.obj.item.title}」审核通过，公示至 {s.obj.publicity_until}",
+            ),
+            **_GOVERNMENT,
+        ),
+        workflow.Transition(
+            "reject",
+            Claim.Status.SUBMITTED,
+            Claim.Status.REJECTED,
+            "不予通过",
+            notify=_tell_claimant("policy_rejected", lambda s: f"「{s.obj.item.title}」未通过审核"),
+            **_GOVERNMENT,
+        ),
+        workflow.Transition(
+            "withdraw",
+            Claim.Status.SUBMITTED,
+            Claim.Status.WITHDRAWN,
+            "撤回",
+            who_may=_claimant,
+            forbidden_zh="只有申领企业可以撤回",
+            forbidden_en="Only the claimant can withdraw",
+        ),
+        # anyone signed in may object during publicity; the deadline (the publicity end) stays
+        workflow.Transition(
+            "object", Claim.Status.PUBLICITY, Claim.Status.OBJECTION, "提出异议", sla_workdays=workflow.KEEP
+        ),
+        workflow.Transition(
+            "uphold",
+            _OBJECTION_PERIOD,
+            Claim.Status.REJECTED,
+            "认定异议成立",
+            effect=_release_budget,
+            **_GOVERNMENT,
+        ),
+        workflow.Transition(
+            "dismiss",
+            Claim.Status.OBJECTION,
+            Claim.Status.PUBLICITY,
+            "认定异议不成立",
+            sla_workdays=workflow.KEEP,
+            **_GOVERNMENT,
+        ),
+        workflow.Transition(
+            "pay",
+            Claim.Status.PUBLICITY,
+            Claim.Status.PAID,
+            "拨付",
+            guards=(_publicity_over,),
+            effect=_pay,
+            notify=_tell_claimant(
+                "policy_paid", lambda s: f"「{s.obj.item.title}」已拨付 {s.outputs['payout'].amount} 万元"
+            ),
+            **_GOVERNMENT,
+        ),
+    ),
+    timeline=workflow.Timeline(ClaimEvent, "claim"),
+    waiting=_OBJECTION_PERIOD,  # the publicity end is a waiting period, not an officer's deadline
+    noun_zh="申请",
+    noun_en="claim",
+    select_related=("item__policy", "enterprise"),
+)
+
+
+def approve(
+    actor, claim_id: int, *, amount=None, note: str = "", today: dt.date | None = None, expected_version=None
+) -> Claim:
+    """Review passed: reserve the amount from the budget and open the publicity period (公示)."""
+    step = workflow.apply(
+        CLAIMS,
+        claim_id,
+        "approve",
+        actor,
+        expected_version=expected_version,
+        note=note,
+        today=today,
+        amount=amount,
+    )
+    return step.obj
+
+
+def reject(actor, claim_id: int, *, note: str, today: dt.date | None = None, expected_version=None) -> Claim:
+    if not (note or "").strip():
+        raise ValidationFailed("请填写不予通过的理由", "a reason is required", field="note")
+    step = workflow.apply(
+        CLAIMS,
+        claim_id,
+        "reject",
+        actor,
+        expected_version=expected_version,
+        note=note,
+        today=today,
+        body=note,
+    )
+    return step.obj
+
+
+def withdraw(actor, claim_id: int) -> Claim:
+    return workflow.apply(CLAIMS, claim_id, "withdraw", actor, note="企业撤回").obj
+
+
+def object_to(actor, claim_id: int, *, text: str, today: dt.date | None = None) -> Objection:
+    """Anyone signed in may object to a claim during its publicity period; payout waits for the ruling."""
+    p = as_principal(actor)
+    today = _today(today)
+    if not (text or "").strip():
+        raise ValidationFailed("请填写异议内容", "the objection text is required", field="text")
+    with transaction.atomic():
+        claim = _lock_claim(claim_id)
+        if claim.status not in _OBJECTION_PERIOD:
+            raise Conflict(
+                "该申请不在公示期，不能提出异议", "the claim is not under publicity", field="status"
+            )
+        if claim.publicity_until and today > claim.publicity_until:
+            raise ValidationFailed(
+                f"公示期已于 {claim.publicity_until} 结束，不能再提出异议",
+                f"the publicity period ended on {claim.publicity_until}",
+                field="publicity_until",
+            )
+        obj = Objection.objects.create(claim=claim, raised_by=p.user, text=text.strip(), raised_on=today)
+        if claim.status != Claim.Status.OBJECTION:
+            workflow.apply(CLAIMS, claim, "object", p, note="公示期内收到异议", today=today)
+    _notify_government(
+        claim.item,
+        title=f"公示异议：{claim.enterprise.name} · {claim.item.title}",
+        url=f"/policy/claims/{claim.pk}/",
+    )
+    return obj
+
+
+def resolve_objection(
+    actor, objection_id: int, *, upheld: bool, note: str, today: dt.date | None = None
+) -> Claim:
+    """Rule on an objection: upheld → the claim is rejected and the budget released; dismissed → back to
+    publicity (payout still waits for the period's end)."""
+    if not (note or "").strip():
+        raise ValidationFailed("请填写处理意见", "a resolution note is required", field="note")
+    with transaction.atomic():
+        obj = Objection.objects.select_for_update().filter(pk=objection_id).first()
+        if obj is None:
+            raise NotFound("异议不存在", "Objection not found")
+        claim = _lock_claim(obj.claim_id)
+        _require_government(actor, claim.item.policy.division_id)
+        if obj.status != Objection.Status.OPEN:
+            raise Conflict("该异议已处理", "the objection was already resolved", field="status")
+        obj.status = Objection.Status.UPHELD if upheld else Objection.Status.DISMISSED
+        obj.resolution = note.strip()
+        obj.save()
+        if upheld and claim.status in _OBJECTION_PERIOD:
+            claim = workflow.apply(CLAIMS, claim, "uphold", actor, note=f"异议成立：{note}", today=today).obj
+        elif (
+            not claim.objections.filter(status=Objection.Status.OPEN).exists()
+            and claim.status == Claim.Status.OBJECTION
+        ):
+            claim = workflow.apply(
+                CLAIMS, claim, "dismiss", actor, note=f"异议不成立：{note}", today=today
+            ).obj
+    return claim
+
+
 def pay(
     actor, claim_id: int, *, voucher: str = "", today: dt.date | None = None, expected_version=None
 ) -> Payout:
     """Record the payout (拨付) after the publicity period ended without an open objection."""
-    today = _today(today)
-    with transaction.atomic():
-        claim = _lock_claim(claim_id)
-        p = _require_government(actor, claim.item.policy.division_id)
-        if claim.status == Claim.Status.OBJECTION:
-            raise Conflict(
-                "公示异议尚未处理，不能拨付",
-                "an objection is open: no payout",
-                field="status",
-                code="objection_open",
-            )
-        _state(claim, {Claim.Status.PUBLICITY}, "拨付", "pay")
-        if claim.publicity_until and today <= claim.publicity_until and claim.item.publicity_days:
-            raise Conflict(
-                f"公示期至 {claim.publicity_until}，期满后方可拨付",
-                f"the publicity period runs until {claim.publicity_until}; pay after it ends",
-                field="publicity_until",
-                code="publicity_running",
-            )
-        _bump(claim, expected_version)
-        voucher = (voucher or "").strip() or f"ZC{claim.period}-{claim.pk:06d}"
-        if len(voucher) > 64:
-            raise ValidationFailed(
-                "拨付凭证号最长 64 个字符", "the voucher is at most 64 characters", field="voucher"
-            )
-        if Payout.objects.filter(voucher=voucher).exists():
-            raise _voucher_reused(voucher)
-        try:
-            with transaction.atomic():  # a concurrent payout may take the voucher between check and insert
-                payout = _create_payout(claim, voucher, today, p.user)
-        except IntegrityError:
-            raise _voucher_reused(voucher) from None
-        claim.status = Claim.Status.PAID
-        claim.stage_due = None
-        claim.save()
-        _event(claim, Claim.Status.PUBLICITY, p.user, f"已拨付 {payout.amount} 万元，凭证 {voucher}")
-    _notify(
-        claim.enterprise_id,
-        kind="policy_paid",
-        title=f"「{claim.item.title}」已拨付 {payout.amount} 万元",
-        url=f"/policy/claims/{claim.pk}/",
+    claim = Claim.objects.select_related("item__policy").filter(pk=claim_id).first()
+    if claim is not None and claim.status == Claim.Status.OBJECTION:
+        _require_government(actor, claim.item.policy.division_id)
+        raise Conflict(
+            "公示异议尚未处理，不能拨付",
+            "an objection is open: no payout",
+            field="status",
+            code="objection_open",
+        )
+    step = workflow.apply(
+        CLAIMS, claim_id, "pay", actor, expected_version=expected_version, today=today, voucher=voucher
     )
-    return payout
+    return step.outputs["payout"]
