@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 from jinfu.core.errors import Forbidden, ValidationFailed
 from jinfu.core.web import api_principal
 
-from . import engine, selectors, services
+from . import cases, engine, selectors, services
 
 router = Router(tags=["risk 风险监测预警"])
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -286,3 +286,186 @@ def recompute(request):
     if not services.may_analyse(p) or p.api_key is not None:
         raise Forbidden("只有监管部门分析人员可以触发重算", "only a regulator's analyst may recompute")
     return services.recompute()
+
+
+# ---------------------------------------------------------------------------
+# Cases, routing, tip-offs
+# ---------------------------------------------------------------------------
+
+
+class CaseEventOut(Schema):
+    at: dt.datetime
+    from_status: str
+    to_status: str
+    note: str
+    overdue: bool
+
+
+class CaseOut(Schema):
+    id: int
+    number: str
+    subject: str
+    enterprise_id: int | None
+    source: str
+    status: str
+    status_label: str
+    stage_due: dt.date | None
+    version: int
+    industry_office: str
+    street_office: str
+    outcome: str
+    outcome_reason: str
+    is_synthetic: bool
+
+
+class CaseDetailOut(CaseOut):
+    events: list[CaseEventOut]
+    actions: list[str]
+
+
+class CaseStepIn(Schema):
+    action: str
+    version: int | None = None
+    outcome: str = ""
+    reason: str = ""
+    note: str = ""
+
+
+class TipoffAckOut(Schema):
+    number: str
+
+
+class TipoffStatusOut(Schema):
+    number: str
+    status: str
+
+
+class RoutingRuleOut(Schema):
+    kind: str
+    match: str
+    target: str
+    forward_to: str
+
+
+def _case(c) -> dict:
+    return {
+        "id": c.pk,
+        "number": c.number,
+        "subject": c.subject,
+        "enterprise_id": c.enterprise_id,
+        "source": c.source,
+        "status": c.status,
+        "status_label": c.get_status_display(),
+        "stage_due": c.stage_due,
+        "version": c.lock_version,
+        "industry_office": c.industry_office,
+        "street_office": c.street_office,
+        "outcome": c.outcome,
+        "outcome_reason": c.outcome_reason,
+        "is_synthetic": c.is_synthetic,
+    }
+
+
+def _case_detail(p, c) -> dict:
+    from jinfu.core import workflow
+
+    return {
+        **_case(c),
+        "events": [
+            {
+                "at": e.at,
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "note": e.note,
+                "overdue": e.overdue,
+            }
+            for e in c.events.all()
+        ],
+        "actions": [t.name for t in workflow.allowed(cases.CASES, c, p)],
+    }
+
+
+@router.get("/cases", response=list[CaseOut], summary="案件（办理中按时限，逾期在前；再列已结案）/ cases")
+def case_list(request):
+    b = cases.board(_p(request))
+    return [_case(c) for c in [*b["open"], *b["closed"]]]
+
+
+@router.get("/cases/{case_id}", response=CaseDetailOut, summary="案件详情与办理记录 / case")
+def case_get(request, case_id: int):
+    p = _p(request)
+    return _case_detail(p, cases.get_case(p, case_id))
+
+
+@router.post(
+    "/firms/{enterprise_id}/cases",
+    response=CaseDetailOut,
+    summary="对企业立案（已有办理中的案件则返回该案件）/ open a case",
+)
+def case_open(request, enterprise_id: int, source: str = "warning"):
+    p = _p(request)
+    return _case_detail(p, cases.open_case(p, enterprise_id, source=source))
+
+
+@router.post(
+    "/cases/{case_id}/step",
+    response=CaseDetailOut,
+    summary="办理：verify / decide / exclude / close / step a case",
+)
+def case_step(request, case_id: int, body: CaseStepIn):
+    p = _p(request)
+    c = cases.transition(
+        p,
+        case_id,
+        body.action,
+        note=body.note,
+        expected_version=body.version,
+        outcome=body.outcome,
+        reason=body.reason,
+    )
+    return _case_detail(p, c)
+
+
+@router.get("/routing", response=list[RoutingRuleOut], summary="案件分派规则 / routing table")
+def routing_get(request):
+    from .models import RoutingRule
+
+    _p(request)
+    return list(RoutingRule.objects.values("kind", "match", "target", "forward_to"))
+
+
+@router.post(
+    "/tipoffs", auth=None, response={200: TipoffAckOut}, summary="公众举报（无需登录，限频）/ public tip-off"
+)
+def tipoff_submit(
+    request,
+    subject: Form[str],
+    text: Form[str],
+    contact: Form[str] = "",
+    attachment: File[UploadedFile] | None = None,
+):
+    from jinfu.core.audit import client_ip
+
+    att = None
+    if attachment is not None:
+        if attachment.size and attachment.size > cases.MAX_ATTACHMENT:
+            raise ValidationFailed(
+                "附件不能超过 5 MB", "the attachment is larger than 5 MB", field="attachment"
+            )
+        att = (attachment.name or "", attachment.read(cases.MAX_ATTACHMENT + 1))
+    tip = cases.submit_tipoff(
+        subject=subject, text=text, contact=contact, attachment=att, ip=client_ip(request)
+    )
+    return {"number": tip.number}
+
+
+@router.get(
+    "/tipoffs/{number}",
+    auth=None,
+    response=TipoffStatusOut,
+    summary="按受理编号查询举报进度 / tip-off status",
+)
+def tipoff_get(request, number: str):
+    from jinfu.core.audit import client_ip
+
+    return {"number": number, "status": cases.tipoff_status(number, ip=client_ip(request))}

@@ -17,6 +17,7 @@ class RiskConfig(AppConfig):
         menus=(
             MenuEntry("risk:overview", _("风险监测"), ("regulator", "admin"), order=45),
             MenuEntry("risk:warnings", _("预警名单"), ("regulator", "admin"), order=46),
+            MenuEntry("risk:cases", _("风险案件"), ("regulator", "admin"), order=47),
         ),
         demo="jinfu.risk.demo:demo_step",
         demo_order=60,
@@ -31,5 +32,11 @@ class RiskConfig(AppConfig):
 
         register_risk_set()
         imports.register_columns()
-        for model in (models.ColourOverride, models.SignalBatch):
+        for model in (
+            models.ColourOverride,
+            models.SignalBatch,
+            models.Case,
+            models.RoutingRule,
+            models.TipOff,
+        ):
             auditlog.register(model)

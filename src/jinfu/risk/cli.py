@@ -1,4 +1,4 @@
-"""The risk module's verbs of the `jinfu` command: `jinfu risk recompute|import KIND FILE --user U`."""
+"""The risk module's verbs of the `jinfu` command: `jinfu risk recompute|escalate|import KIND FILE --user U`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .services import import_signals, recompute
 
 def add_verbs(sub) -> None:
     p = sub.add_parser("risk", help="风险监测预警：重算指数、导入风险信号 / risk early warning")
-    p.add_argument("action", choices=["recompute", "import"])
+    p.add_argument("action", choices=["recompute", "import", "escalate"])
     p.add_argument("kind", nargs="?", choices=list(imports.COLUMNS), help="信号类别（import）/ signal kind")
     p.add_argument("file", nargs="?", help="文件（import）/ file")
     p.add_argument("--user", help="导入人用户名 / the importer's username")
@@ -24,6 +24,11 @@ def add_verbs(sub) -> None:
 def cmd_risk(args) -> int:
     if args.action == "recompute":
         print(recompute())
+        return 0
+    if args.action == "escalate":
+        from .cases import escalate
+
+        print(f"notifications={escalate()}")
         return 0
     user = User.objects.filter(username=args.user).first() if args.user else None
     if user is None or not args.kind or not args.file:

@@ -223,3 +223,133 @@ class ColourCount(models.Model):
 
     def __str__(self):
         return f"{self.on} {self.division_id}"
+
+
+# ---------------------------------------------------------------------------
+# Case work (发现 → 核查 → 处置 → 结案) on the workflow kernel, tip-offs, routing
+# ---------------------------------------------------------------------------
+
+
+class RoutingRule(models.Model):
+    """Where a case goes: to the 行业主管部门 by industry (GB/T 4754 门类 letter or a code prefix) and to the
+    街镇 by the street named in the address. A rule may hand over to another rule of its kind (转交); the
+    table is refused when hand-overs form a loop."""
+
+    class Kind(models.TextChoices):
+        INDUSTRY = "industry", _("行业")
+        STREET = "street", _("街镇")
+
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    match = models.CharField(_("匹配"), max_length=64)
+    target = models.CharField(_("承办单位"), max_length=200)
+    forward_to = models.CharField(_("转交至"), max_length=64, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("分派规则")
+        verbose_name_plural = _("分派规则")
+        constraints = [models.UniqueConstraint(fields=["kind", "match"], name="risk_route_uniq")]
+        ordering = ["kind", "match"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.match} → {self.target}"
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        DISCOVERED = "discovered", _("发现")
+        VERIFYING = "verifying", _("核查")
+        HANDLING = "handling", _("处置")
+        CLOSED = "closed", _("结案")
+
+    class Source(models.TextChoices):
+        WARNING = "warning", _("红色预警")
+        TIPOFF = "tipoff", _("举报")
+        MANUAL = "manual", _("人工立案")
+
+    class Outcome(models.TextChoices):
+        INTERVIEW = "interview", _("约谈")
+        RECTIFY = "rectify", _("责令整改")
+        POLICE = "police", _("移送公安")
+        EXCLUDED = "excluded", _("排除")
+
+    number = models.CharField(_("案件编号"), max_length=20, unique=True)
+    enterprise = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="risk_cases",
+        verbose_name=_("企业"),
+    )
+    subject = models.CharField(_("涉及主体"), max_length=200)
+    division = models.ForeignKey(
+        Division, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("行政区划")
+    )
+    street = models.CharField(_("街镇"), max_length=32, blank=True)
+    source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DISCOVERED)
+    lock_version = models.PositiveIntegerField(default=0)
+    stage_due = models.DateField(_("本阶段办理时限"), null=True, blank=True)
+    industry_office = models.CharField(_("行业主管部门"), max_length=200, blank=True)
+    street_office = models.CharField(_("街镇"), max_length=200, blank=True)
+    outcome = models.CharField(_("处置结果"), max_length=16, choices=Outcome.choices, blank=True)
+    outcome_reason = models.CharField(_("处置理由"), max_length=500, blank=True)
+    summary = models.TextField(_("案情"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("立案时间"), auto_now_add=True)
+    is_synthetic = models.BooleanField(_("示例数据"), default=False)
+
+    class Meta:
+        verbose_name = _("涉众风险案件")
+        verbose_name_plural = _("涉众风险案件")
+        ordering = ["stage_due", "-created_at"]
+
+    def __str__(self):
+        return f"{self.number} {self.subject}"
+
+
+class CaseEvent(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    action = models.CharField(max_length=32, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=500, blank=True)
+    due = models.DateField(null=True)
+    overdue = models.BooleanField(default=False)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("案件记录")
+        verbose_name_plural = _("案件记录")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.case_id} {self.from_status}→{self.to_status}"
+
+
+class TipOff(models.Model):
+    """A public tip-off (举报): no login; the acknowledgement number is unguessable and shows only the status."""
+
+    number = models.CharField(_("受理编号"), max_length=16, unique=True)
+    subject = models.CharField(_("被举报主体"), max_length=200)
+    text = models.TextField(_("举报内容"))
+    contact = models.CharField(_("联系方式"), max_length=100, blank=True)
+    attachment = models.FileField(_("附件"), upload_to="risk/tipoffs/%Y/%m/", blank=True)
+    attachment_type = models.CharField(max_length=16, blank=True)
+    client_key = models.CharField(max_length=64, blank=True)  # hashed address, for the rate limit only
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="tipoffs")
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("举报")
+        verbose_name_plural = _("举报")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.number

@@ -17,7 +17,7 @@ from jinfu.core.principal import as_principal
 from jinfu.credit import selectors as credit
 
 from . import engine, reference
-from .models import ColourCount, ColourOverride, RiskScore, Signal
+from .models import Case, ColourCount, ColourOverride, RiskScore, Signal
 
 MAX_LIST = 500
 MAX_GRAPH = 150
@@ -170,6 +170,9 @@ def firm(actor, enterprise_pk: int) -> dict:
             ColourOverride.objects.filter(enterprise_id=enterprise_pk).select_related("created_by")
         ),
         "graph": graph(p, s),
+        "open_case": Case.objects.filter(enterprise_id=enterprise_pk)
+        .exclude(status=Case.Status.CLOSED)
+        .first(),
         "sources": reference.sources(),
         "params": params,
     }
