@@ -430,7 +430,8 @@ def case_step(request, case_id: int, body: CaseStepIn):
 def routing_get(request):
     from .models import RoutingRule
 
-    _p(request)
+    if not services.may_analyse(_p(request)):
+        raise Forbidden("分派规则仅对监管部门开放", "the routing table is open to regulators only")
     return list(RoutingRule.objects.values("kind", "match", "target", "forward_to"))
 
 

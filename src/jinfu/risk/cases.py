@@ -354,6 +354,8 @@ def transition(actor, case_pk: int, action: str, *, note: str = "", expected_ver
 
 def get_case(actor, case_pk: int) -> Case:
     p = as_principal(actor)
+    if not (p.is_admin or p.role == Role.REGULATOR):
+        raise Forbidden("案件仅对监管部门开放", "cases are open to regulators only")
     case = Case.objects.select_related("enterprise", "division").filter(pk=case_pk).first()
     if case is None or not may_work(p, case):
         raise NotFound("案件不存在或不在您的辖区", "no such case in your jurisdiction")
@@ -393,14 +395,15 @@ ATTACHMENT_TYPES = {  # extension → (content type label, magic prefix)
     "jpeg": b"\xff\xd8\xff",
 }
 RATE = (5, 3600)  # tip-offs per client address per hour
+LOOKUP_RATE = (30, 3600)  # status lookups per client address per hour
 
 
 def _client_key(ip: str | None) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:{ip or '-'}".encode()).hexdigest()[:32]
 
 
-def _rate_limit(key: str) -> None:
-    limit, seconds = RATE
+def _rate_limit(key: str, rate: tuple[int, int] = RATE) -> None:
+    limit, seconds = rate
     ck = f"risk-tipoff:{key}"
     cache.add(ck, 0, timeout=seconds)
     try:
@@ -529,7 +532,7 @@ TIPOFF_STATUS = {
 def tipoff_status(number: str, ip: str | None = None) -> str:
     """The status of a tip-off by its number: one word, nothing about the case or the firm. Lookups share
     the rate limit's budget, so numbers cannot be guessed in bulk."""
-    _rate_limit(_client_key(ip) + ":q")
+    _rate_limit(_client_key(ip) + ":q", LOOKUP_RATE)
     number = (number or "").strip().upper()
     tip = (
         TipOff.objects.select_related("case").filter(number=number).first()
