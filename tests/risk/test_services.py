@@ -239,6 +239,15 @@ def test_demo_shows_every_colour_flagged_as_synthetic(regulator, client):
     counts = build_risk_demo(seed=1)
     assert counts["red"] >= 1 and counts["yellow"] >= 1 and counts["green"] >= 1
     assert not SignalBatch.objects.filter(is_synthetic=False).exists()
+    from jinfu.risk.models import Case
+
+    assert set(Case.objects.filter(is_synthetic=True).values_list("status", flat=True)) == {
+        "discovered",
+        "verifying",
+        "handling",
+        "closed",
+    }
     assert build_risk_demo(seed=1) == counts  # idempotent
+    assert Case.objects.count() == 4
     client.force_login(regulator)
     assert "示例数据" in client.get(reverse("risk:overview")).content.decode()

@@ -56,8 +56,49 @@ def build_risk_demo(seed: int, stdout=None) -> dict[str, int]:
         with transaction.atomic():
             _signals(firms, random.Random(seed), timezone.localdate())
     counts = services.recompute()
-    out(f"风险监测示例 risk demo: 红色 {counts['red']}，黄色 {counts['yellow']}，绿色 {counts['green']}\n")
+    n_cases = _demo_cases()
+    out(
+        f"风险监测示例 risk demo: 红色 {counts['red']}，黄色 {counts['yellow']}，绿色 {counts['green']}；"
+        f"案件 cases {n_cases}\n"
+    )
     return counts
+
+
+def _demo_cases() -> int:
+    """One case in each state on the flagged firms (the operator's hand: the demo has no analyst session)."""
+    from jinfu.core import workflow
+    from jinfu.core.principal import Principal
+
+    from . import cases
+    from .models import Case, RiskScore
+
+    if Case.objects.filter(is_synthetic=True).exists():
+        return Case.objects.filter(is_synthetic=True).count()
+    op = Principal(organization=None, role="admin")
+    flagged = list(
+        RiskScore.objects.filter(enterprise__is_synthetic=True, enterprise__division_id=DISTRICT)
+        .exclude(colour="green")
+        .select_related("enterprise")
+        .order_by("-index")[:4]
+    )
+    paths = ([], ["verify"], ["verify", "decide"], ["verify", "decide", "close"])
+    with transaction.atomic():
+        for score, path in zip(flagged, paths, strict=False):
+            case = cases._open(
+                op,
+                enterprise=score.enterprise,
+                subject=score.enterprise.name,
+                source="warning",
+                synthetic=True,
+            )
+            for action in path:
+                params = (
+                    {"outcome": "rectify", "reason": "示例：约谈后责令停止宣传并整改"}
+                    if action == "decide"
+                    else {}
+                )
+                workflow.apply(cases.CASES, case.pk, action, op, note="示例数据", **params)
+    return len(flagged)
 
 
 def _batch(kind: str) -> SignalBatch:
