@@ -293,12 +293,14 @@ class _Dense:
         return at.filter(ok)
 
 
-def propagate(edges: pl.DataFrame, sources: pl.Series, params: Params) -> pl.DataFrame:
+def propagate(
+    edges: pl.DataFrame, sources: pl.Series, params: Params, dense: _Dense | None = None
+) -> pl.DataFrame:
     """org_id, hop (1..max_depth), via (the red firm it is nearest to; the smallest id on a tie), network
     (decay^hop): breadth-first from every red firm at once, one pass over the edge list per hop. Red firms
     themselves are not listed."""
     empty = pl.DataFrame(schema={"org_id": pl.Int64, "via": pl.Int64, "hop": pl.Int64, "network": pl.Float64})
-    g = _Dense(edges)
+    g = dense or _Dense(edges)
     start = g.pos(sources)
     if g.n == 0 or start.len() == 0:
         return empty
@@ -331,14 +333,14 @@ def propagate(edges: pl.DataFrame, sources: pl.Series, params: Params) -> pl.Dat
     )
 
 
-def components(edges: pl.DataFrame, max_rounds: int = 64) -> pl.DataFrame:
+def components(edges: pl.DataFrame, max_rounds: int = 64, dense: _Dense | None = None) -> pl.DataFrame:
     """org_id, cluster (the smallest org_id of its connected component), for every firm with an edge.
 
     Iterative label propagation by hooking and pointer jumping, vectorised: every label adjacent to a
     smaller one hooks onto the smallest (a group-by over the edges), labels then jump to their root
     (``label = label[label]`` until stable), and the edges are rewritten in labels, dropping those inside
     one label. The edge list shrinks every round; the rounds are O(log n)."""
-    g = _Dense(edges)
+    g = dense or _Dense(edges)
     if g.n == 0:
         return pl.DataFrame(schema={"org_id": pl.Int64, "cluster": pl.Int64})
     lab = pl.Series("lab", range(g.n), dtype=pl.Int64)
@@ -378,10 +380,9 @@ def run(
     source that raised it, cluster and cluster size."""
     scored = dimension_scores(measures(firms, signals, violations, params, today), params)
     red_base = scored.filter(pl.col("base") >= params.red)["org_id"]
-    net = propagate(edges, red_base, params)
-    comp = (
-        components(edges) if edges.height else pl.DataFrame(schema={"org_id": pl.Int64, "cluster": pl.Int64})
-    )
+    dense = _Dense(edges)  # built once for both walks
+    net = propagate(edges, red_base, params, dense)
+    comp = components(edges, dense=dense)
     comp = comp.with_columns(pl.len().over("cluster").cast(pl.Int64).alias("cluster_size"))
     out = (
         scored.join(net, on="org_id", how="left")
