@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "jinfu.policy",
     "jinfu.listing",
     "jinfu.credit",
+    "jinfu.risk",
 ]
 
 MIDDLEWARE = [

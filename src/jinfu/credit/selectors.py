@@ -210,3 +210,55 @@ def distributions(actor) -> dict:
         "batches": list(batches),
         "grades": grades,
     }
+
+
+# ---------------------------------------------------------------------------
+# For the risk module (违规度): counts for its batch, records for a regulator's firm page
+# ---------------------------------------------------------------------------
+
+VIOLATION_COUNTS = ("penalties_3y", "judgments_3y", "dishonest_debtor", "abnormal_listed")
+
+
+def violation_counts(org_ids=None) -> list[dict]:
+    """Per enterprise: penalties and judgments of the last three years, dishonest-debtor and abnormal
+    listings, as the credit feature snapshot holds them. A batch input (no principal): its output, the
+    risk index, is shown to regulators only."""
+    qs = m.FeatureSnapshot.objects.all()
+    if org_ids is not None:
+        qs = qs.filter(pk__in=list(org_ids))
+    return [
+        {"org_id": pk, **{k: values.get(k) for k in VIOLATION_COUNTS}}
+        for pk, values in qs.values_list("enterprise_id", "values")
+    ]
+
+
+def violation_records(actor, enterprise_pk: int, limit: int = MAX_ROWS) -> list[dict]:
+    """The penalty, court and abnormal-listing records behind those counts, for a regulator whose
+    jurisdiction covers the enterprise (the platform operator too)."""
+    p = as_principal(actor)
+    org = Organization.objects.filter(pk=enterprise_pk, kind=Organization.Kind.ENTERPRISE).first()
+    if org is None:
+        raise NotFound("企业不存在", "enterprise not found")
+    if not (p.is_admin or (p.role == Role.REGULATOR and p.jurisdiction.covers(org.division_id, org.zone_id))):
+        raise Forbidden("无权查看该企业的违规记录", "not allowed to read this enterprise's records")
+    out = [
+        {
+            "kind": "penalty",
+            "label": "行政处罚",
+            "date": r.date,
+            "ref": r.decision_no,
+            "text": r.reason or r.authority,
+        }
+        for r in m.PenaltyRecord.objects.filter(enterprise_id=enterprise_pk).order_by("-date")[:limit]
+    ]
+    out += [
+        {"kind": "court", "label": r.get_kind_display(), "date": r.date, "ref": r.case_no, "text": ""}
+        for r in m.CourtRecord.objects.filter(enterprise_id=enterprise_pk).order_by("-date")[:limit]
+    ]
+    out += [
+        {"kind": "abnormal", "label": "经营异常名录", "date": r.listed_on, "ref": "", "text": r.reason}
+        for r in m.AbnormalListing.objects.filter(enterprise_id=enterprise_pk, removed_on__isnull=True)[
+            :limit
+        ]
+    ]
+    return sorted(out, key=lambda r: r["date"], reverse=True)[:limit]

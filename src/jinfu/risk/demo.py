@@ -1,0 +1,210 @@
+"""Synthetic risk signals for the demo (示例数据), in the demo regulator's district (渝中区), with patterns
+that make every colour show:
+
+* a ring of six firms sharing one legal representative, advertising 保本保息 and 12–18% a year, with
+  complaints and a bank fund-flow alert — the loudest is red, the rest yellow, raised by the network;
+* a firm with 理财 in its business scope (《防范和处置非法集资条例》 Art. 9) advertising 8% — yellow;
+* a firm promoting 元宇宙 and 虚拟货币 with 12345 records — yellow;
+* ordinary marketing and a stray complaint on other firms — green.
+
+Idempotent: signals are added once (a synthetic batch marks them); the index is recomputed every run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.db import transaction
+from django.utils import timezone
+
+from jinfu.core.models import Organization
+
+from . import services
+from .models import Party, RegistrationInfo, Signal, SignalBatch
+
+DISTRICT = "500103"
+SOURCE = "示例数据"
+RING_REP = "示例法定代表人甲"
+RING_ADS = [
+    "保本保息，年化收益{r}%，养老无忧，名额有限",
+    "原始股内部认购，高额回报，年化{r}%，稳赚不赔",
+    "养老公寓项目，签约即享年化{r}%固定收益",
+]
+ORDINARY_ADS = [
+    "新店开业，欢迎惠顾",
+    "承接软件开发与信息系统集成",
+    "诚聘销售代表若干名",
+    "社区便民服务，诚信经营",
+]
+
+
+def _firms(n: int) -> list[Organization]:
+    qs = Organization.objects.filter(
+        kind=Organization.Kind.ENTERPRISE, division_id=DISTRICT, is_synthetic=True
+    )
+    return list(qs.order_by("pk")[1 : n + 1])  # the first is the demo enterprise's own login: left alone
+
+
+def build_risk_demo(seed: int, stdout=None) -> dict[str, int]:
+    out = stdout.write if stdout else (lambda s: None)
+    if not SignalBatch.objects.filter(is_synthetic=True).exists():
+        firms = _firms(40)
+        if len(firms) < 12:
+            out("风险示例：渝中区示例企业不足，跳过 / risk demo: too few enterprises, skipped\n")
+            return {}
+        with transaction.atomic():
+            _signals(firms, random.Random(seed), timezone.localdate())
+    counts = services.recompute()
+    n_cases = _demo_cases()
+    out(
+        f"风险监测示例 risk demo: 红色 {counts['red']}，黄色 {counts['yellow']}，绿色 {counts['green']}；"
+        f"案件 cases {n_cases}\n"
+    )
+    return counts
+
+
+def _demo_cases() -> int:
+    """One case in each state on the flagged firms (the operator's hand: the demo has no analyst session)."""
+    from jinfu.core import workflow
+    from jinfu.core.principal import Principal
+
+    from . import cases
+    from .models import Case, RiskScore
+
+    if Case.objects.filter(is_synthetic=True).exists():
+        return Case.objects.filter(is_synthetic=True).count()
+    op = Principal(organization=None, role="admin")
+    flagged = list(
+        RiskScore.objects.filter(enterprise__is_synthetic=True, enterprise__division_id=DISTRICT)
+        .exclude(colour="green")
+        .select_related("enterprise")
+        .order_by("-index")[:4]
+    )
+    paths = ([], ["verify"], ["verify", "decide"], ["verify", "decide", "close"])
+    with transaction.atomic():
+        for score, path in zip(flagged, paths, strict=False):
+            case = cases._open(
+                op,
+                enterprise=score.enterprise,
+                subject=score.enterprise.name,
+                source="warning",
+                synthetic=True,
+            )
+            for action in path:
+                params = (
+                    {"outcome": "rectify", "reason": "示例：约谈后责令停止宣传并整改"}
+                    if action == "decide"
+                    else {}
+                )
+                workflow.apply(cases.CASES, case.pk, action, op, note="示例数据", **params)
+    return len(flagged)
+
+
+def _batch(kind: str) -> SignalBatch:
+    return SignalBatch.objects.create(kind=kind, source=SOURCE, is_synthetic=True)
+
+
+def _signals(firms: list[Organization], rng: random.Random, today: dt.date) -> None:
+    reg, pub, comp, hot, bank = (
+        _batch("registration"),
+        _batch("public_text"),
+        _batch("complaint"),
+        _batch("hotline"),
+        _batch("bank_alert"),
+    )
+    sig: list[Signal] = []
+
+    def add(org, kind, text, batch, days, **kw):
+        sig.append(
+            Signal(
+                enterprise=org,
+                kind=kind,
+                text=text,
+                batch=batch,
+                occurred_on=today - dt.timedelta(days=days),
+                is_synthetic=True,
+                **kw,
+            )
+        )
+
+    ring, scope_firm, meta_firm, others = firms[:6], firms[6], firms[7], firms[8:]
+    for i, org in enumerate(ring):
+        Party.objects.get_or_create(
+            enterprise=org, kind=Party.Kind.LEGAL_REP, value=RING_REP, defaults={"batch": reg}
+        )
+        rate = 18 if i == 0 else 12 + i
+        n_ads = 40 if i == 0 else 8
+        for k in range(n_ads):
+            add(
+                org,
+                Signal.Kind.PUBLIC_TEXT,
+                RING_ADS[k % 3].format(r=rate),
+                pub,
+                rng.randint(1, 200),
+                channel="ad",
+            )
+        for _ in range(10 if i == 0 else 2):
+            add(org, Signal.Kind.COMPLAINT, "承诺的收益到期未兑付，要求退还本金", comp, rng.randint(1, 120))
+    Party.objects.get_or_create(
+        enterprise=ring[0], kind=Party.Kind.ACCOUNT, value="5001000000000001", defaults={"batch": reg}
+    )
+    add(
+        ring[0],
+        Signal.Kind.BANK_ALERT,
+        "大量个人小额转入：860 笔，412 万元",
+        bank,
+        15,
+        channel="small_inflows",
+    )
+    add(ring[0], Signal.Kind.BANK_ALERT, "资金快进快出：当日转出 95%", bank, 14, channel="rapid_outflow")
+
+    RegistrationInfo.objects.update_or_create(
+        enterprise=scope_firm, defaults={"business_scope": "投资理财咨询；企业管理咨询", "batch": reg}
+    )
+    add(scope_firm, Signal.Kind.REGISTRATION_CHANGE, "经营范围变更：增加投资理财咨询", reg, 60)
+    for _ in range(12):
+        add(
+            scope_firm,
+            Signal.Kind.PUBLIC_TEXT,
+            "专业理财规划，年化8%稳健收益",
+            pub,
+            rng.randint(1, 300),
+            channel="web",
+        )
+    for _ in range(4):
+        add(scope_firm, Signal.Kind.COMPLAINT, "电话推销理财产品", comp, rng.randint(1, 200))
+
+    for _ in range(10):
+        add(
+            meta_firm,
+            Signal.Kind.PUBLIC_TEXT,
+            "元宇宙数字藏品、虚拟货币挖矿，年化10%",
+            pub,
+            rng.randint(1, 200),
+            channel="app",
+        )
+    for k in range(5):
+        add(
+            meta_firm,
+            Signal.Kind.HOTLINE,
+            "市民反映该公司推销虚拟货币投资",
+            hot,
+            rng.randint(1, 200),
+            channel=f"12345 DEMO{k:04d}",
+        )
+
+    for org in others:
+        for _ in range(rng.randint(0, 3)):
+            add(
+                org, Signal.Kind.PUBLIC_TEXT, rng.choice(ORDINARY_ADS), pub, rng.randint(1, 300), channel="ad"
+            )
+        if rng.random() < 0.2:
+            add(org, Signal.Kind.COMPLAINT, "售后服务不及时", comp, rng.randint(1, 300))
+    Signal.objects.bulk_create(sig, batch_size=2000)
+    for b in (reg, pub, comp, hot, bank):
+        SignalBatch.objects.filter(pk=b.pk).update(rows=Signal.objects.filter(batch=b).count())
+
+
+def demo_step(ctx) -> None:
+    build_risk_demo(seed=ctx.seed, stdout=ctx.stdout)

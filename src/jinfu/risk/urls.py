@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "risk"
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("warnings/", views.warning_list, name="warnings"),
+    path("firms/<int:enterprise_id>/", views.firm, name="firm"),
+    path("firms/<int:enterprise_id>/override/", views.override, name="override"),
+    path("clusters/", views.cluster_list, name="clusters"),
+    path("imports/", views.import_page, name="imports"),
+    path("imports/template/<str:kind>.csv", views.import_template, name="import_template"),
+    path("recompute/", views.recompute, name="recompute"),
+    path("cases/", views.case_board, name="cases"),
+    path("cases/<int:case_id>/", views.case_detail, name="case"),
+    path("cases/<int:case_id>/step/", views.case_step, name="case_step"),
+    path("firms/<int:enterprise_id>/open-case/", views.case_open, name="case_open"),
+    path("routing/", views.routing, name="routing"),
+    path("tipoff/", views.tipoff, name="tipoff"),
+    path("tipoff/status/", views.tipoff_status, name="tipoff_status"),
+]
