@@ -27,11 +27,10 @@ class RiskConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from . import imports, models
+        from . import models
         from .featuresets import register_risk_set
 
         register_risk_set()
-        imports.register_columns()
         for model in (
             models.ColourOverride,
             models.SignalBatch,

@@ -104,6 +104,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "承诺年化收益率（%）",
             "Promised annual return (%)",
             "decimal",
+            min=0,
             max=1000,
             aliases=("promised_return", "承诺收益率", "年化收益率"),
             example="15",
@@ -169,6 +170,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "Transactions",
             "int",
             True,
+            min=0,
             max=10_000_000,
             aliases=("count", "交易笔数"),
             example="320",
@@ -179,6 +181,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "Amount (10k CNY)",
             "decimal",
             True,
+            min=0,
             max=1e8,
             aliases=("amount", "金额"),
             example="96",
@@ -197,10 +200,10 @@ KIND_LABELS = {
 _PREFIX = "risk_"
 
 
-def register_columns() -> None:
-    """Make the declarations known to the kernel's reader (its column table is keyed by kind)."""
-    for kind, cols in COLUMNS.items():
-        kernel.COLUMNS.setdefault(_PREFIX + kind, cols)
+def spec(kind: str) -> kernel.ImportSpec:
+    """The kernel's declaration of one signal file. No unique key: a signal file has many rows per
+    enterprise (or account)."""
+    return kernel.ImportSpec(_PREFIX + kind, KIND_LABELS[kind], kind, COLUMNS[kind], unique=())
 
 
 @dataclass
@@ -227,15 +230,14 @@ def validate(
     usccs: dict[str, int],
     accounts: dict[str, int],
     today: dt.date,
-    validate_uscc=None,
+    read_limits=kernel.Limits,
 ) -> Checked:
     """Read and check a file; every problem names its row, column and value (the kernel's problem dict).
     ``usccs``/``accounts``: the enterprises and accounts the importer may report on → enterprise id."""
     if kind not in COLUMNS:
         raise ValueError(kind)
-    register_columns()
-    lookups = kernel.Lookups(today=today, validate_uscc=validate_uscc)
-    res = kernel.validate_bytes(_PREFIX + kind, data, filename, lookups)
+    lookups = kernel.Lookups(today=today)
+    res = kernel.validate_source(spec(kind), data, filename, lookups, limits=read_limits())
     out = Checked(kind=kind, errors=list(res.errors), total_rows=res.total_rows)
     cols = COLUMNS[kind]
     for rec in res.records:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from jinfu.core.audit import record_event
 from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
+from jinfu.core.imports import registry as import_registry
 from jinfu.core.models import EnterpriseProfile, Organization, Role
 from jinfu.core.principal import as_principal
 from jinfu.credit import selectors as credit
@@ -53,12 +54,6 @@ def _lookups(p, kind: str) -> tuple[dict[str, int], dict[str, int]]:
     return dict(reach.exclude(uscc=None).values_list("uscc", "pk")), {}
 
 
-def _uscc_validator():
-    from jinfu.core.reference.uscc import validate_uscc
-
-    return validate_uscc
-
-
 def import_signals(
     actor, kind: str, data: bytes, filename: str, *, source: str = "", commit: bool = True
 ) -> dict:
@@ -77,7 +72,7 @@ def import_signals(
         usccs=usccs,
         accounts=accounts,
         today=timezone.localdate(),
-        validate_uscc=_uscc_validator(),
+        read_limits=import_registry.read_limits,
     )
     result = {"ok": checked.ok, "rows": checked.total_rows, "written": 0, "errors": checked.errors}
     if not checked.ok or not commit:
