@@ -8,6 +8,7 @@ A problem names the row, the column, the field and the rule, in Chinese and Engl
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from jinfu.core.imports.engine import Column, Lookups, RowValidator, problem, re
 from . import engine
 
 KIND = "green_projects"
+MIN_START, MAX_START = 2000, 2100
 
 PROJECT_COLUMNS: tuple[Column, ...] = (
     Column(
@@ -111,8 +113,9 @@ PROJECT_COLUMNS: tuple[Column, ...] = (
         "construction_start",
         "开工日期",
         "Construction start",
-        "date",
+        "text",
         True,
+        max_length=20,
         aliases=("开工时间",),
         example="2026-03-01",
     ),
@@ -166,6 +169,20 @@ def check_project(rec: dict, items: dict[tuple[str, str], Any]) -> list[tuple[st
     """Cross-field checks of one parsed project: (field, rule, message_zh, message_en) per problem.
     ``items`` maps (catalogue code, item code) to the item."""
     out = []
+    start = rec.get("construction_start")
+    if start is not None and not isinstance(start, dt.date):
+        parsed = RowValidator._parse_date(start)  # a planned project starts in the future: any real date
+        if parsed is None or not (MIN_START <= parsed.year <= MAX_START):
+            out.append(
+                (
+                    "construction_start",
+                    "type.date",
+                    f"“{start}”不是 {MIN_START}–{MAX_START} 年间的有效日期（例：2026-03-01）",
+                    f"'{start}' is not a valid date between {MIN_START} and {MAX_START}",
+                )
+            )
+        else:
+            rec["construction_start"] = parsed
     inv, need = rec.get("total_investment"), rec.get("financing_need")
     if inv is not None and need is not None and Decimal(inv) < Decimal(need):
         out.append(

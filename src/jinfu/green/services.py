@@ -17,8 +17,8 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from jinfu.core.errors import Forbidden, ValidationFailed
-from jinfu.core.imports.engine import Lookups  # noqa: F401  (re-exported for tests)
+from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
+from jinfu.core.imports.engine import RULES, Lookups, RowValidator
 from jinfu.core.models import Division, Industry, Organization, Role
 from jinfu.core.principal import Principal, as_principal
 
@@ -49,7 +49,7 @@ def _fail(fld: str, zh: str, en: str, rule: str = "invalid") -> ValidationFailed
 
 def clean_project(data: dict) -> dict:
     """Parse and check one project's fields (the import's columns, parsed by the kernel's cell parsers)."""
-    validator = imports.RowValidator(imports.KIND, _lookups())
+    validator = RowValidator(imports.KIND, _lookups())
     rec: dict = {}
     for col in imports.PROJECT_COLUMNS:
         raw = data.get(col.field)
@@ -59,7 +59,7 @@ def clean_project(data: dict) -> dict:
             continue
         value, rule, zh, en = validator.parse(col, raw)
         if rule:
-            base_zh, base_en = imports.RULES.get(rule, (rule, rule))
+            base_zh, base_en = RULES.get(rule, (rule, rule))
             raise _fail(
                 col.field, base_zh + (f"（{zh}）" if zh else ""), base_en + (f" ({en})" if en else ""), rule
             )
@@ -217,9 +217,10 @@ def set_tier(actor, project_id: int, tier: str, *, publish: bool | None = None) 
             "层级应为储备、入库或推荐", "tier must be reserve, pool or recommended", field="tier"
         )
     with transaction.atomic():
-        project = selectors.projects_for(p).select_for_update().filter(pk=project_id).first()
+        visible = selectors.projects_for(p).filter(pk=project_id).values("pk")
+        project = GreenProject.objects.select_for_update().filter(pk__in=visible).first()
         if project is None:
-            raise ValidationFailed("项目不存在", "Project not found", field="project")
+            raise NotFound("项目不存在或无权查看", "Project not found")
         _require_reviewer(p, project)
         if project.status != GreenProject.Status.CONFIRMED:
             raise ValidationFailed(
