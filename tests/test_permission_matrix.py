@@ -272,13 +272,12 @@ def _world(make_user) -> tuple[dict, dict]:
     from jinfu.core.models import Organization
     from jinfu.core.services import grant_access
     from jinfu.financing import services as financing
+    from jinfu.green import services as green
+    from jinfu.green.loader import load_catalogues
     from jinfu.policy import services as policy
 
     from .test_financing_workflow import apply_to, make_product
     from .test_policy_services import make_item, set_profile
-
-    from jinfu.green import services as green
-    from jinfu.green.loader import load_catalogues
 
     load_plans()
     load_catalogues()
