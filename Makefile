@@ -87,6 +87,7 @@ bench: install
 	$(BIN)/python -u bench/online_match_bench.py --products $(BENCH_PRODUCTS) --clients 20
 	$(BIN)/python -u bench/feature_refresh_bench.py --enterprises $(BENCH_ENTERPRISES)
 	$(BIN)/python -u bench/scoring_bench.py --enterprises $(BENCH_ENTERPRISES)
+	$(BIN)/python -u bench/green_bench.py --projects 1000000
 	@echo "figures and machine: docs/benchmarks.md"
 
 messages: install

@@ -17,7 +17,6 @@ annual reduction × loan ÷ total investment) and PCAF financed emissions (outst
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -230,36 +229,50 @@ def identify_one(project: dict, catalogue: str) -> list[Match]:
 
 def identify_frame(projects: pl.DataFrame, catalogue: str) -> pl.DataFrame:
     """Batch identification: ``projects`` has project_id, industry_code, description, output_kind,
-    annual_output; returns project_id, best_item, confidence and match_count (0 when nothing matches)."""
-    text = pl.col("description").fill_null("")
+    annual_output; returns project_id, best_item, confidence and match_count (0 when nothing matches).
+
+    One Aho-Corasick pass finds every keyword of every rule in each description (overlapping, so
+    「分布式光伏」 also counts 「光伏」, as in :func:`identify_one`); each rule then counts its own."""
+    table = rules(catalogue)
+    vocabulary = sorted({k for r in table for k in r.keywords})
     code = pl.col("industry_code").fill_null("")
-    scores = []
-    for r in rules(catalogue):
+    found = (
+        pl.col("description").fill_null("").str.extract_many(vocabulary, overlapping=True).list.unique()
+        if vocabulary
+        else pl.lit([], dtype=pl.List(pl.Utf8))
+    )
+    frame = projects.lazy().select(
+        "project_id", "industry_code", "output_kind", "annual_output", found.alias("_kw")
+    )
+    parts, scores = [], []
+    for r in table:
         ind = (
             pl.any_horizontal([code.str.starts_with(p) for p in r.industries])
             if r.industries
             else pl.lit(False)
         )
         kw = (
-            pl.sum_horizontal([text.str.contains(re.escape(k)).cast(pl.Int32) for k in r.keywords])
+            pl.col("_kw").list.eval(pl.element().is_in(list(r.keywords))).list.sum().fill_null(0)
             if r.keywords
             else pl.lit(0)
         )
         thr = (
-            pl.col("output_kind").is_in(list(r.output_kinds)) & (pl.col("annual_output") > 0)
+            (pl.col("output_kind").is_in(list(r.output_kinds)) & (pl.col("annual_output") > 0)).fill_null(
+                False
+            )
             if r.output_kinds
             else pl.lit(False)
         )
-        kw_score = pl.min_horizontal(pl.lit(W_KEYWORD_MAX), kw.cast(pl.Float64) * W_KEYWORD)
-        score = (
-            ind.cast(pl.Float64) * W_INDUSTRY + kw_score + thr.fill_null(False).cast(pl.Float64) * W_THRESHOLD
-        )
-        hit = ind | (kw > 0)
-        scores.append(pl.when(hit).then(score.round(2)).otherwise(None).alias(f"s_{r.item}"))
-    items = [r.item for r in rules(catalogue)]
-    frame = projects.select("project_id", *scores)
+        parts += [ind.alias(f"i_{r.item}"), kw.alias(f"k_{r.item}"), thr.alias(f"t_{r.item}")]
+        i, k, t = pl.col(f"i_{r.item}"), pl.col(f"k_{r.item}"), pl.col(f"t_{r.item}")
+        kw_score = pl.min_horizontal(pl.lit(W_KEYWORD_MAX), k.cast(pl.Float64) * W_KEYWORD)
+        score = i.cast(pl.Float64) * W_INDUSTRY + kw_score + t.cast(pl.Float64) * W_THRESHOLD
+        scores.append(pl.when(i | (k > 0)).then(score.round(2)).otherwise(None).alias(f"s_{r.item}"))
+    frame = frame.select("project_id", *parts)
+    items = [r.item for r in table]
     cols = [f"s_{i}" for i in items]
-    best = pl.max_horizontal(cols)
+    frame = frame.select("project_id", *scores).with_columns(pl.max_horizontal(cols).alias("_best"))
+    best = pl.col("_best")
     # the first item (catalogue order) reaching the best score: the same tie-break as identify_one
     pick = pl.coalesce([pl.when(pl.col(c) == best).then(pl.lit(i)) for c, i in zip(cols, items, strict=True)])
     return frame.select(
@@ -267,7 +280,7 @@ def identify_frame(projects: pl.DataFrame, catalogue: str) -> pl.DataFrame:
         pick.alias("best_item"),
         best.fill_null(0.0).alias("confidence"),
         pl.sum_horizontal([pl.col(c).is_not_null().cast(pl.Int32) for c in cols]).alias("match_count"),
-    )
+    ).collect()
 
 
 # ---------------------------------------------------------------------------------------------------
