@@ -185,3 +185,22 @@ def test_demo_pool_is_synthetic(world):
     assert GreenProject.objects.filter(published=True).count() >= 2
     assert GreenLoan.objects.filter(is_synthetic=True).count() == 1
     assert build_green_demo(enterprise_org=world["ent"].organization) == 0  # idempotent
+
+
+def test_products_match_projects_with_reasons(world):
+    project = services.submit_project(world["ent"], solar())
+    with pytest.raises(ValidationFailed) as e:
+        services.save_product(
+            world["bank"], {"name": "光伏贷", "rule": "catalogue_item = '4' AND loan_rate < 3"}
+        )
+    assert e.value.field == "rule"
+    with pytest.raises(Forbidden):
+        services.save_product(world["ent"], {"name": "光伏贷", "rule": "catalogue_item = '4'"})
+    solar_loan = services.save_product(
+        world["bank"], {"name": "光伏贷", "rule": "catalogue_item = '4' AND financing_need <= 1000"}
+    )
+    services.save_product(world["bank"], {"name": "污水贷", "rule": "catalogue_item = '2'"})
+    big = services.save_product(world["bank2"], {"name": "减排挂钩贷", "rule": "annual_reduction >= 500"})
+    got = selectors.matched_products(world["ent"], project)
+    assert [m["product"] for m in got] == [solar_loan, big]  # 2200 MWh × 0.2472 = 543.84 t ≥ 500
+    assert "融资需求 ≤ 1000万元：满足，实际 800万元" in got[0]["reasons"]

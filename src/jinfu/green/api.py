@@ -219,3 +219,48 @@ def record_loan(request, loan_id: int, payload: LoanIn):
 def loans(request):
     p = _p(request, "green:read")
     return [_loan(x) for x in selectors.loans_for(p)[:500]]
+
+
+class ProductIn(Schema):
+    name: str
+    rule: str
+    terms: str = ""
+
+
+class ProductOut(Schema):
+    id: int
+    institution_id: int
+    name: str
+    rule: str
+    terms: str
+    is_synthetic: bool
+
+
+class MatchedProductOut(Schema):
+    product: ProductOut
+    reasons: list[str]
+
+
+@router.get("/products", response=list[ProductOut], summary="绿色金融产品 / green products")
+def products(request):
+    p = _p(request, "green:read")
+    return list(selectors.products_for(p)[:500])
+
+
+@router.post(
+    "/products", response={201: ProductOut}, summary="金融机构发布绿色产品 / publish a green product"
+)
+def save_product(request, payload: ProductIn):
+    p = _p(request, "green:write")
+    return 201, _call(services.save_product, p, payload.dict())
+
+
+@router.get(
+    "/projects/{project_id}/products",
+    response=list[MatchedProductOut],
+    summary="项目匹配的绿色产品及理由 / matched products with reasons",
+)
+def matched(request, project_id: int):
+    p = _p(request, "green:read")
+    project = _call(selectors.get_project, p, project_id)
+    return selectors.matched_products(p, project)

@@ -15,7 +15,7 @@ from jinfu.core.principal import Principal
 
 from . import services
 from .loader import load_catalogues
-from .models import GreenLoan, GreenProject
+from .models import GreenLoan, GreenProduct, GreenProject
 
 # (name, description, division, industry, item, investment, need, output kind, amount, unit, confirm, tier)
 POOL = (
@@ -91,6 +91,16 @@ POOL = (
     ),
 )
 
+PRODUCTS = (
+    ("光伏贷（示例）", "catalogue_item = '4' AND financing_need <= 2000", "期限 3–8 年，按发电收益分期还款"),
+    (
+        "绿色建筑与节能改造贷（示例）",
+        "catalogue_item IN ('1', '6') AND construction_months <= 24",
+        "期限最长 10 年",
+    ),
+    ("碳减排挂钩贷款（示例）", "annual_reduction >= 500", "年减排达标后利率下调"),
+)
+
 
 def build_green_demo(*, stdout=None, enterprise_org=None, bank=None) -> int:
     load_catalogues()
@@ -136,6 +146,11 @@ def build_green_demo(*, stdout=None, enterprise_org=None, bank=None) -> int:
                 services.decide(admin, ident.pk, confirm=True, reason="示例数据：规则识别结果经核对")
                 services.set_tier(admin, project.pk, tier, publish=tier in ("pool", "recommended"))
             made += 1
+        if bank is not None:
+            for name, rule, terms in PRODUCTS:
+                GreenProduct.objects.create(
+                    institution=bank, name=name, rule=rule, terms=terms, is_synthetic=True
+                )
         first = GreenProject.objects.filter(is_synthetic=True, published=True).order_by("pk").first()
         if first is not None and bank is not None:
             GreenLoan.objects.create(

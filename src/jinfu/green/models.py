@@ -179,3 +179,22 @@ class GreenEvent(models.Model):
     @property
     def label(self) -> str:
         return self.LABELS.get(self.kind, "其他")
+
+
+class GreenProduct(models.Model):
+    """An institution's green financial product: the green flag is being here; ``rule`` (jinfu.rules,
+    over matching.PROJECT_FIELDS) says which projects it serves, e.g. ``catalogue_item IN ('4', '6')``."""
+
+    institution = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="green_products")
+    name = models.CharField(_("产品名称"), max_length=200)
+    rule = models.TextField(_("适用项目规则"))
+    terms = models.CharField(_("产品要素"), max_length=300, blank=True)
+    active = models.BooleanField(_("上架"), default=True)
+    is_synthetic = models.BooleanField(_("示例数据"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.name

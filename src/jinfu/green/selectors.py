@@ -17,8 +17,8 @@ from jinfu.core.errors import NotFound
 from jinfu.core.models import Role
 from jinfu.core.principal import Principal, as_principal
 
-from . import engine
-from .models import Catalogue, CatalogueItem, GreenLoan, GreenProject, Identification
+from . import engine, matching
+from .models import Catalogue, CatalogueItem, GreenLoan, GreenProduct, GreenProject, Identification
 
 LATEST = "gfspc2025"
 
@@ -133,3 +133,40 @@ def pool_summary(actor) -> dict:
         "carbon": carbon,
         "synthetic": qs.filter(is_synthetic=True).exists(),
     }
+
+
+def products_for(actor) -> QuerySet[GreenProduct]:
+    """An institution manages its own products; everyone signed in sees the active ones (the showcase)."""
+    p = as_principal(actor)
+    qs = GreenProduct.objects.select_related("institution")
+    if p.role == Role.INSTITUTION:
+        return qs.filter(Q(institution_id=p.org_id) | Q(active=True))
+    return qs.filter(active=True)
+
+
+def _row(project: GreenProject) -> dict:
+    try:
+        reduction = float(project_carbon(project).value)
+    except engine.GreenInputError:
+        reduction = None
+    return matching.project_row(
+        {
+            "catalogue_item": project.item.code,
+            "total_investment": float(project.total_investment),
+            "financing_need": float(project.financing_need),
+            "construction_months": project.construction_months,
+            "annual_reduction": reduction,
+            "division_code": project.division_id,
+        }
+    )
+
+
+def matched_products(actor, project: GreenProject) -> list[dict]:
+    """Active green products whose rule the (visible) project meets, each with its reasons."""
+    row = _row(project)
+    out = []
+    for product in GreenProduct.objects.filter(active=True).select_related("institution"):
+        ok, reasons = matching.match(product.rule, row)
+        if ok:
+            out.append({"product": product, "reasons": reasons})
+    return out

@@ -22,8 +22,8 @@ from jinfu.core.imports.engine import RULES, Lookups, RowValidator
 from jinfu.core.models import Division, Industry, Organization, Role
 from jinfu.core.principal import Principal, as_principal
 
-from . import engine, imports, selectors
-from .models import Catalogue, GreenEvent, GreenLoan, GreenProject, Identification, Tier
+from . import engine, imports, matching, selectors
+from .models import Catalogue, GreenEvent, GreenLoan, GreenProduct, GreenProject, Identification, Tier
 
 FIELDS = [c.field for c in imports.PROJECT_COLUMNS]
 
@@ -287,3 +287,23 @@ def record_loan(actor, loan_id: int, *, amount, granted_on: dt.date | None = Non
         loan.save()
         _event(p, loan.project, "loan_recorded", amount=str(amount))
     return loan
+
+
+def save_product(actor, data: dict) -> GreenProduct:
+    """An institution publishes a green product; its rule is validated against the project fields."""
+    p = as_principal(actor)
+    if p.role != Role.INSTITUTION or p.organization is None:
+        raise Forbidden("只有金融机构可以发布绿色金融产品", "Only institutions publish green products")
+    name = (data.get("name") or "").strip()
+    if not name:
+        raise ValidationFailed("「产品名称」：必填项为空", "name: required value is missing", field="name")
+    text = (data.get("rule") or "").strip()
+    try:
+        matching.compile_product_rule(text)
+    except matching.RuleError as e:
+        raise ValidationFailed(
+            f"「适用项目规则」：{e.message_zh}", f"rule: {e.message_en}", field="rule"
+        ) from None
+    return GreenProduct.objects.create(
+        institution=p.organization, name=name[:200], rule=text, terms=(data.get("terms") or "").strip()[:300]
+    )

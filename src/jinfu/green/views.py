@@ -86,6 +86,7 @@ def project(request, pk: int):
             and obj.status == "confirmed"
             and not claimed,
             "tiers": services.Tier.choices,
+            "matched": selectors.matched_products(p, obj),
         },
     )
 
@@ -154,6 +155,18 @@ def hall(request):
     p = as_principal(request.user)
     if p.role != Role.INSTITUTION:
         return HttpResponseForbidden("只有金融机构查看项目大厅 / institutions only")
+    errors, form = {}, {}
+    if request.method == "POST":
+        try:
+            services.save_product(request.user, request.POST.dict())
+            messages.success(request, _("绿色金融产品已发布"))
+            return redirect("green:hall")
+        except JinfuError as exc:
+            if exc.status == 403:
+                raise
+            errors[exc.field or "general"] = exc.message_zh
+            _error(request, exc)
+            form = request.POST
     q = (request.GET.get("q") or "").strip()
     projects = selectors.hall_for(request.user)
     if q:
@@ -166,6 +179,9 @@ def hall(request):
             "q": q,
             "claimed": selectors.loans_for(request.user),
             "portfolio": selectors.portfolio_carbon(request.user),
+            "products": selectors.products_for(request.user).filter(institution_id=p.org_id),
+            "errors": errors,
+            "form": form,
         },
     )
 
