@@ -11,10 +11,11 @@ from django.views.decorators.http import require_POST
 from jinfu.core.errors import JinfuError
 from jinfu.core.models import Role
 from jinfu.core.principal import as_principal
-from jinfu.core.views import _error
 from jinfu.core.web import page
 
 from . import engine, imports, selectors, services
+
+FORM_FIELDS = {c.field for c in imports.PROJECT_COLUMNS} - {"catalogue"}
 
 
 def _output_choices():
@@ -35,8 +36,8 @@ def mine(request):
         except JinfuError as exc:
             if exc.status == 403:
                 raise
-            errors[exc.field or "general"] = exc.message_zh
-            _error(request, exc)
+            key = exc.field if exc.field in FORM_FIELDS else "general"
+            errors[key] = exc.message_zh  # shown next to its field, in Chinese
             form = request.POST
     return render(
         request,
@@ -98,7 +99,7 @@ def _post(request, pk: int, call, ok: str):
     except JinfuError as exc:
         if exc.status == 403:
             return HttpResponseForbidden(f"{exc.message_zh} / {exc.message_en}")
-        _error(request, exc)
+        messages.error(request, exc.message_zh)
     return redirect("green:project", pk=pk)
 
 
@@ -164,8 +165,7 @@ def hall(request):
         except JinfuError as exc:
             if exc.status == 403:
                 raise
-            errors[exc.field or "general"] = exc.message_zh
-            _error(request, exc)
+            errors[exc.field if exc.field in ("name", "rule") else "general"] = exc.message_zh
             form = request.POST
     q = (request.GET.get("q") or "").strip()
     projects = selectors.hall_for(request.user)
