@@ -132,6 +132,7 @@ PAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "credit:enterprise_profile": (('ent_org',), "302 200 403 200 403 403 403 200"),
     "credit:distribution": ((), "302 403 403 403 200 200 200 200"),
     "green:mine": ((), "302 200 200 403 403 403 403 403"),
+    "green:import": ((), "302 405 405 405 405 405 405 405"),
     "green:project": (('green_project',), "302 200 404 200 200 404 404 200"),
     "green:decide": (('green_project',), "302 405 405 405 405 405 405 405"),
     "green:tier": (('green_project',), "302 405 405 405 405 405 405 405"),

@@ -65,3 +65,21 @@ def test_enterprise_in_other_district_not_counted(world, make_user):  # noqa: F8
     services.submit_project(other, solar(division="500103"))
     assert selectors.pool_summary(world["gov"])["count"] == 0
     assert selectors.pool_summary(world["gov_other"])["count"] == 1
+
+
+def test_import_page_lists_row_problems_and_writes_nothing(world):  # noqa: F811
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from jinfu.green.models import GreenProject
+
+    from .test_green_services import GOOD, _csv
+
+    bad = GOOD.replace(",2200,MWh,", ",-5,MWh,")
+    c = _client(world["ent"])
+    html = c.post(
+        "/green/projects/import/", {"file": SimpleUploadedFile("p.csv", _csv([GOOD, bad]))}
+    ).content.decode()
+    assert "第 3 行「预期年产出」" in html and "不能为负数" in html
+    assert not GreenProject.objects.exists()
+    resp = c.post("/green/projects/import/", {"file": SimpleUploadedFile("p.csv", _csv([GOOD]))})
+    assert resp.status_code == 302 and GreenProject.objects.count() == 1

@@ -5,6 +5,7 @@ from . import views
 app_name = "green"
 urlpatterns = [
     path("projects/", views.mine, name="mine"),
+    path("projects/import/", views.import_projects, name="import"),
     path("projects/<int:pk>/", views.project, name="project"),
     path("projects/<int:pk>/decide/", views.decide, name="decide"),
     path("projects/<int:pk>/tier/", views.tier, name="tier"),

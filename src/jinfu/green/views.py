@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jinfu.core.errors import JinfuError
+from jinfu.core.imports.engine import FileRejected
 from jinfu.core.models import Role
 from jinfu.core.principal import as_principal
 from jinfu.core.web import page
@@ -22,12 +23,39 @@ def _output_choices():
     return [(k, v[0], v[1]) for k, v in engine.OUTPUT_KINDS.items()]
 
 
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
 @page
-def mine(request):
+@require_POST
+def import_projects(request):
+    """A project sheet (xlsx/csv, the columns of green/imports.py): all rows written, or none and the
+    problems listed with their row and column."""
+    p = as_principal(request.user)
+    if p.role != Role.ENTERPRISE:
+        return HttpResponseForbidden("只有企业用户导入绿色项目 / enterprises only")
+    upload = request.FILES.get("file")
+    if upload is None or upload.size > MAX_UPLOAD:
+        messages.error(request, _("请选择不超过 5 MB 的 xlsx 或 csv 文件"))
+        return redirect("green:mine")
+    try:
+        result = services.import_projects(request.user, upload.read(), upload.name)
+    except FileRejected as exc:
+        result = {"created": 0, "rows": 0, "problems": exc.errors}
+    if result["created"]:
+        messages.success(request, _("已导入 %(n)s 个项目，并已完成自动识别") % {"n": result["created"]})
+        return redirect("green:mine")
+    return mine(request, import_problems=result["problems"] or [{"message_zh": _("文件中没有项目")}])
+
+
+@page
+def mine(request, import_problems=None):
     p = as_principal(request.user)
     if p.role != Role.ENTERPRISE:
         return HttpResponseForbidden("只有企业用户提交绿色项目 / enterprises only")
     errors, form = {}, {}
+    if import_problems is not None:
+        request.method = "GET"  # the import's answer: the page with the problems, nothing else posted
     if request.method == "POST":
         try:
             project = services.submit_project(request.user, request.POST.dict())
@@ -50,6 +78,8 @@ def mine(request):
             "errors": errors,
             "form": form,
             "labels": imports.LABELS,
+            "import_problems": import_problems or [],
+            "columns": imports.PROJECT_COLUMNS,
         },
     )
 
