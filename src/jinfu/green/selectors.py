@@ -115,7 +115,7 @@ def pool_summary(actor) -> dict:
     by_tier: dict[str, int] = {}
     by_item: dict[str, int] = {}
     by_district: dict[str, int] = {}
-    carbon = Decimal(0)
+    carbon, confirmed = Decimal(0), 0
     for project in qs:
         tier = project.get_tier_display() if project.tier else "未分层"
         by_tier[tier] = by_tier.get(tier, 0) + 1
@@ -123,6 +123,7 @@ def pool_summary(actor) -> dict:
         by_district[project.division.name] = by_district.get(project.division.name, 0) + 1
         if project.status == GreenProject.Status.CONFIRMED:
             carbon += project_carbon(project).value
+            confirmed += 1
     financed = sum((loan.amount for loan in loans_for(p).filter(amount__isnull=False)), Decimal(0))
     return {
         "count": qs.count(),
@@ -131,6 +132,7 @@ def pool_summary(actor) -> dict:
         "by_district": sorted(by_district.items()),
         "financed": financed,
         "carbon": carbon,
+        "confirmed": confirmed,
         "synthetic": qs.filter(is_synthetic=True).exists(),
     }
 
