@@ -89,6 +89,7 @@ bench: install
 	$(BIN)/python -u bench/feature_refresh_bench.py --enterprises $(BENCH_ENTERPRISES)
 	$(BIN)/python -u bench/scoring_bench.py --enterprises $(BENCH_ENTERPRISES)
 	$(BIN)/python -u bench/risk_bench.py --enterprises $(BENCH_ENTERPRISES) --edges $$(( $(BENCH_ENTERPRISES) * 3 )) --signals $$(( $(BENCH_ENTERPRISES) * 5 ))
+	$(BIN)/python -u bench/green_bench.py --projects 1000000
 	@echo "figures and machine: docs/benchmarks.md"
 
 messages: install

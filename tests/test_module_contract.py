@@ -9,7 +9,7 @@ from jinfu.cli import build_parser
 from jinfu.core.modules import contracts, demo_steps, menu_for, reference_loaders, resolve
 
 ROLES = ("enterprise", "institution", "government", "regulator", "admin")
-MODULES = ("brain", "financing", "policy", "listing", "credit", "risk")
+MODULES = ("brain", "financing", "policy", "listing", "credit", "risk", "green")
 
 
 def test_every_module_declares_a_contract_and_core_finds_it():

@@ -133,6 +133,16 @@ PAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "credit:profile": ((), "302 200 200 404 404 404 404 404"),
     "credit:enterprise_profile": (('ent_org',), "302 200 403 200 403 403 403 200"),
     "credit:distribution": ((), "302 403 403 403 200 200 200 200"),
+    "green:mine": ((), "302 200 200 403 403 403 403 403"),
+    "green:import": ((), "302 405 405 405 405 405 405 405"),
+    "green:project": (('green_project',), "302 200 404 200 200 404 404 200"),
+    "green:decide": (('green_project',), "302 405 405 405 405 405 405 405"),
+    "green:tier": (('green_project',), "302 405 405 405 405 405 405 405"),
+    "green:claim": (('green_project',), "302 405 405 405 405 405 405 405"),
+    "green:loan": (('missing',), "302 405 405 405 405 405 405 405"),
+    "green:hall": ((), "302 403 403 200 403 403 403 403"),
+    "green:overview": ((), "302 403 403 403 200 200 403 200"),
+    "green:catalogues": ((), "302 200 200 200 200 200 200 200"),
     "credit:template": (('source',), "302 200 200 200 200 200 200 200"),
     "credit:credit_scoring:models": ((), "302 403 403 403 403 403 403 200"),
     "credit:credit_scoring:retrain": ((), "302 405 405 405 405 405 405 405"),
@@ -229,6 +239,18 @@ API: dict[str, tuple[tuple[str, ...], str]] = {
     "POST /api/v1/risk/tipoffs": ((), "422 422 422 422 422 422 422 422"),
     "GET /api/v1/risk/tipoffs/{number}": (('uscc',), "404 404 404 404 404 404 404 404"),
     "GET /api/v1/me": ((), "401 200 200 200 200 200 200 200"),
+    "GET /api/v1/green/catalogues": ((), "401 200 200 200 200 200 200 200"),
+    "GET /api/v1/green/projects": ((), "401 200 200 200 200 200 200 200"),
+    "POST /api/v1/green/projects": ((), "401 422 422 422 422 422 422 422"),
+    "GET /api/v1/green/projects/{project_id}": (('green_project',), "401 200 404 200 200 404 404 200"),
+    "POST /api/v1/green/projects/{project_id}/decide": (('green_project',), "401 422 422 422 422 422 422 422"),
+    "POST /api/v1/green/projects/{project_id}/tier": (('green_project',), "401 422 422 422 422 422 422 422"),
+    "POST /api/v1/green/projects/{project_id}/claim": (('green_project',), "401 403 403 201 403 403 403 403"),
+    "POST /api/v1/green/loans/{loan_id}": (('missing',), "401 422 422 422 422 422 422 422"),
+    "GET /api/v1/green/loans": ((), "401 200 200 200 200 200 200 200"),
+    "GET /api/v1/green/products": ((), "401 200 200 200 200 200 200 200"),
+    "POST /api/v1/green/products": ((), "401 422 422 422 422 422 422 422"),
+    "GET /api/v1/green/projects/{project_id}/products": (('green_project',), "401 200 404 200 200 404 404 200"),
     "GET /api/v1/orgs": ((), "401 200 200 200 200 200 200 200"),
     "GET /api/v1/enterprises/{org_id}": (('ent_org',), "401 200 404 200 200 404 200 200"),
     "GET /api/v1/grants": ((), "401 200 200 200 200 200 200 200"),
@@ -288,12 +310,15 @@ def _world(make_user) -> tuple[dict, dict]:
     from jinfu.core.models import Organization
     from jinfu.core.services import grant_access
     from jinfu.financing import services as financing
+    from jinfu.green import services as green
+    from jinfu.green.loader import load_catalogues
     from jinfu.policy import services as policy
 
     from .test_financing_workflow import apply_to, make_product
     from .test_policy_services import make_item, set_profile
 
     load_plans()
+    load_catalogues()
 
     def gov(division, name):
         return make_user(
@@ -341,6 +366,11 @@ def _world(make_user) -> tuple[dict, dict]:
     )
     key, _ = issue_key(organization=bank.organization, name="matrix", scopes=["orgs:read"], created_by=bank)
     attachment = _attachment(application, bank)
+    from .green.test_green_services import solar
+
+    green_project = green.submit_project(ent, solar())
+    green.decide(users["admin"], green_project.identifications.get().pk, confirm=True)
+    green.set_tier(users["admin"], green_project.pk, "pool", publish=True)
     objects = {
         "ent_org": ent.organization_id,
         "bank_org": bank.organization_id,
@@ -363,6 +393,7 @@ def _world(make_user) -> tuple[dict, dict]:
         "pdf": "docx",
         "source": "tax",
         "uscc": "91500000MA5U0000XX",
+        "green_project": green_project.pk,
     }
     return users, objects
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "jinfu.financing",
     "jinfu.policy",
     "jinfu.listing",
+    "jinfu.green",
     "jinfu.credit",
     "jinfu.risk",
 ]

@@ -25,6 +25,8 @@ API_SCOPES = {
     "policy:write": "申报/确认政策兑现、审核与拨付、主动推送 / claim policies, review and pay claims, run pushes",
     "listing:read": "读取上市标准、准备度、储备库与上市进程 / read listing standards, readiness, reserve and milestones",
     "listing:write": "填报报表、提名与审核储备库、登记上市进程 / enter statements, nominate and review, record milestones",
+    "green:read": "读取绿色目录、绿色项目库、识别结果与碳减排 / read green catalogues, the project pool, identifications and carbon",
+    "green:write": "提交绿色项目、认定、分层发布、认领与登记贷款 / submit, decide, tier, claim projects and record loans",
     "credit:read": "读取企业画像（授权范围内的信用数据来源记录、特征与标签）与分布 / read enterprise credit profiles under a live grant and distributions",
 }
 

@@ -1,0 +1,266 @@
+"""Green endpoints under /api/v1/green/: catalogues, the project pool (filtered by who asks), submit,
+decide (assessor), tier/publish, claim, record a loan; carbon figures come with their working."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Router, Schema
+
+from jinfu.core.web import api_call as _call
+from jinfu.core.web import api_principal as _p
+
+from . import engine, selectors, services
+
+router = Router(tags=["green 绿色金融"])
+
+
+class ItemOut(Schema):
+    code: str
+    level: int
+    name: str
+    verification: str
+
+
+class CatalogueOut(Schema):
+    code: str
+    title: str
+    document: str
+    effective_on: dt.date
+    published_counts: dict
+    items: list[ItemOut]
+
+
+class ProjectIn(Schema):
+    name: str
+    description: str
+    division: str
+    location: str
+    industry_code: str = ""
+    catalogue: str = selectors.LATEST
+    item: str
+    total_investment: Decimal
+    financing_need: Decimal
+    construction_start: dt.date
+    construction_months: int
+    output_kind: str
+    annual_output: Decimal
+    output_unit: str
+    grid: str = "西南"
+    factor_year: int | None = None
+
+
+class CarbonOut(Schema):
+    value: Decimal
+    unit: str
+    working: str
+    factor_year: int | None = None
+    factor_grid: str | None = None
+    factor_value: Decimal | None = None
+
+
+class MatchOut(Schema):
+    item: str
+    name: str
+    confidence: float
+    evidence: list[str]
+
+
+class ProjectOut(Schema):
+    id: int
+    name: str
+    enterprise_id: int
+    division: str
+    catalogue: str
+    item: str
+    status: str
+    tier: str
+    published: bool
+    total_investment: Decimal
+    financing_need: Decimal
+    is_synthetic: bool
+    identification: list[MatchOut]
+    decision: str
+    carbon: CarbonOut | None
+
+
+class DecideIn(Schema):
+    confirm: bool
+    reason: str = ""
+
+
+class TierIn(Schema):
+    tier: str
+    publish: bool | None = None
+
+
+class LoanIn(Schema):
+    amount: Decimal
+
+
+class LoanOut(Schema):
+    id: int
+    project_id: int
+    institution_id: int
+    amount: Decimal | None
+    carbon: CarbonOut | None
+
+
+def _carbon(fig: engine.Figure | None) -> dict | None:
+    if fig is None:
+        return None
+    f = fig.factor
+    return {
+        "value": fig.value,
+        "unit": fig.unit,
+        "working": fig.working,
+        "factor_year": f.year if f else None,
+        "factor_grid": f.grid if f else None,
+        "factor_value": f.value if f else None,
+    }
+
+
+def _project(p) -> dict:
+    ident = selectors.latest_identification(p)
+    try:
+        carbon = _carbon(selectors.project_carbon(p))
+    except engine.GreenInputError:
+        carbon = None
+    return {
+        "id": p.pk,
+        "name": p.name,
+        "enterprise_id": p.enterprise_id,
+        "division": p.division_id,
+        "catalogue": p.item.catalogue.code,
+        "item": p.item.code,
+        "status": p.status,
+        "tier": p.tier,
+        "published": p.published,
+        "total_investment": p.total_investment,
+        "financing_need": p.financing_need,
+        "is_synthetic": p.is_synthetic,
+        "identification": ident.matches if ident else [],
+        "decision": ident.decision if ident else "",
+        "carbon": carbon,
+    }
+
+
+def _loan(ln) -> dict:
+    return {
+        "id": ln.pk,
+        "project_id": ln.project_id,
+        "institution_id": ln.institution_id,
+        "amount": ln.amount,
+        "carbon": _carbon(selectors.loan_carbon(ln)),
+    }
+
+
+@router.get(
+    "/catalogues", response=list[CatalogueOut], summary="绿色目录（版本化，含来源）/ green catalogues"
+)
+def catalogues(request):
+    _p(request, "green:read")
+    return [
+        {
+            **{k: getattr(c, k) for k in ("code", "title", "document", "effective_on", "published_counts")},
+            "items": list(c.items.all()),
+        }
+        for c in selectors.catalogues()
+    ]
+
+
+@router.get("/projects", response=list[ProjectOut], summary="绿色项目（按调用方可见范围）/ green projects")
+def projects(request):
+    p = _p(request, "green:read")
+    return [_project(x) for x in selectors.projects_for(p)[:500]]
+
+
+@router.get("/projects/{project_id}", response=ProjectOut, summary="绿色项目详情 / one project")
+def project(request, project_id: int):
+    p = _p(request, "green:read")
+    return _project(_call(selectors.get_project, p, project_id))
+
+
+@router.post("/projects", response={201: ProjectOut}, summary="企业提交绿色项目 / submit a project")
+def submit(request, payload: ProjectIn):
+    p = _p(request, "green:write")
+    return 201, _project(_call(services.submit_project, p, payload.dict()))
+
+
+@router.post("/projects/{project_id}/decide", response=ProjectOut, summary="认定（确认/驳回）/ decide")
+def decide(request, project_id: int, payload: DecideIn):
+    p = _p(request, "green:write")
+    obj = _call(selectors.get_project, p, project_id)
+    ident = selectors.latest_identification(obj)
+    _call(services.decide, p, ident.pk if ident else 0, confirm=payload.confirm, reason=payload.reason)
+    return _project(selectors.get_project(p, project_id))
+
+
+@router.post("/projects/{project_id}/tier", response=ProjectOut, summary="分层与发布 / tier and publish")
+def tier(request, project_id: int, payload: TierIn):
+    p = _p(request, "green:write")
+    return _project(_call(services.set_tier, p, project_id, payload.tier, publish=payload.publish))
+
+
+@router.post("/projects/{project_id}/claim", response={201: LoanOut}, summary="金融机构认领 / claim")
+def claim(request, project_id: int):
+    p = _p(request, "green:write")
+    return 201, _loan(_call(services.claim, p, project_id))
+
+
+@router.post("/loans/{loan_id}", response=LoanOut, summary="登记贷款 / record the loan")
+def record_loan(request, loan_id: int, payload: LoanIn):
+    p = _p(request, "green:write")
+    return _loan(_call(services.record_loan, p, loan_id, amount=payload.amount))
+
+
+@router.get("/loans", response=list[LoanOut], summary="绿色贷款及其碳减排 / loans and their carbon")
+def loans(request):
+    p = _p(request, "green:read")
+    return [_loan(x) for x in selectors.loans_for(p)[:500]]
+
+
+class ProductIn(Schema):
+    name: str
+    rule: str
+    terms: str = ""
+
+
+class ProductOut(Schema):
+    id: int
+    institution_id: int
+    name: str
+    rule: str
+    terms: str
+    is_synthetic: bool
+
+
+class MatchedProductOut(Schema):
+    product: ProductOut
+    reasons: list[str]
+
+
+@router.get("/products", response=list[ProductOut], summary="绿色金融产品 / green products")
+def products(request):
+    p = _p(request, "green:read")
+    return list(selectors.products_for(p)[:500])
+
+
+@router.post(
+    "/products", response={201: ProductOut}, summary="金融机构发布绿色产品 / publish a green product"
+)
+def save_product(request, payload: ProductIn):
+    p = _p(request, "green:write")
+    return 201, _call(services.save_product, p, payload.dict())
+
+
+@router.get(
+    "/projects/{project_id}/products",
+    response=list[MatchedProductOut],
+    summary="项目匹配的绿色产品及理由 / matched products with reasons",
+)
+def matched(request, project_id: int):
+    p = _p(request, "green:read")
+    project = _call(selectors.get_project, p, project_id)
+    return selectors.matched_products(p, project)

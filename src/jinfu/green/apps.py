@@ -1,0 +1,34 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from jinfu.core.modules import MenuEntry, ModuleContract
+
+
+class GreenConfig(AppConfig):
+    name = "jinfu.green"
+    label = "green"
+    verbose_name = "绿色金融"
+    contract = ModuleContract(
+        url_prefix="green/",
+        urls="jinfu.green.urls",
+        api_prefix="/green/",
+        api_router="jinfu.green.api:router",
+        menus=(
+            MenuEntry("green:mine", _("绿色项目"), ("enterprise",), order=50),
+            MenuEntry("green:hall", _("绿色项目大厅"), ("institution",), order=50),
+            MenuEntry("green:overview", _("绿色项目库"), ("government", "admin"), order=50),
+        ),
+        demo="jinfu.green.demo:demo_step",
+        demo_order=70,
+        reference_loaders=("jinfu.green.loader:load_catalogues",),
+    )
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from . import models
+        from .featuresets import register_green_sets
+
+        register_green_sets()
+        for model in (models.GreenProject, models.Identification, models.GreenLoan):
+            auditlog.register(model)

@@ -1,0 +1,170 @@
+"""Synthetic green project pool for the demo (flagged is_synthetic, shown as 示例数据): rooftop solar,
+building retrofit, EV charging, wastewater and green buildings in the districts of the plans, identified
+against the 2025 catalogue; some confirmed, tiered, published, and one claimed with a loan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from jinfu.core.models import Division, Organization, Role
+from jinfu.core.principal import Principal
+
+from . import services
+from .loader import load_catalogues
+from .models import GreenLoan, GreenProduct, GreenProject
+
+# (name, description, division, industry, item, investment, need, output kind, amount, unit, confirm, tier)
+POOL = (
+    (
+        "茶园工业园厂房屋顶分布式光伏项目",
+        "利用厂房屋顶建设分布式光伏发电设施，装机容量 3 MW，自发自用余电上网",
+        "500108",
+        "4416",
+        "4",
+        "1350",
+        "900",
+        "renewable_mwh",
+        "3100",
+        "MWh",
+        True,
+        "recommended",
+    ),
+    (
+        "解放碑商务楼宇节能改造项目",
+        "既有建筑改造：更换高效冷水机组与 LED 照明，建筑节能改造后年节约用电",
+        "500103",
+        "",
+        "1",
+        "860",
+        "600",
+        "electricity_saved_mwh",
+        "1450",
+        "MWh",
+        True,
+        "pool",
+    ),
+    (
+        "江北嘴公共充电站建设项目",
+        "建设公共充电站 2 座、直流充电桩 40 台，服务新能源汽车",
+        "500105",
+        "5267",
+        "6",
+        "520",
+        "400",
+        "electricity_saved_mwh",
+        "0",
+        "MWh",
+        True,
+        "pool",
+    ),
+    (
+        "鸡冠石污水处理厂提标改造项目",
+        "污水处理工艺提标改造，新增深度处理单元",
+        "500108",
+        "4620",
+        "2",
+        "4200",
+        "3000",
+        "sewage_m3",
+        "18250000",
+        "m³",
+        True,
+        "reserve",
+    ),
+    (
+        "长嘉汇绿色建筑示范项目",
+        "按绿色建筑标准建设办公楼，采用装配式建筑与屋顶光伏",
+        "500108",
+        "",
+        "6",
+        "9800",
+        "6000",
+        "renewable_mwh",
+        "420",
+        "MWh",
+        False,
+        "",
+    ),
+)
+
+PRODUCTS = (
+    ("光伏贷（示例）", "catalogue_item = '4' AND financing_need <= 2000", "期限 3–8 年，按发电收益分期还款"),
+    (
+        "绿色建筑与节能改造贷（示例）",
+        "catalogue_item IN ('1', '6') AND construction_months <= 24",
+        "期限最长 10 年",
+    ),
+    ("碳减排挂钩贷款（示例）", "annual_reduction >= 500", "年减排达标后利率下调"),
+)
+
+
+def build_green_demo(*, stdout=None, enterprise_org=None, bank=None) -> int:
+    load_catalogues()
+    if GreenProject.objects.filter(is_synthetic=True).exists():
+        return 0
+    admin = Principal(organization=None, role=Role.ADMIN)
+    start = timezone.localdate() - dt.timedelta(days=90)
+    made = 0
+    with transaction.atomic():
+        for name, desc, div, ind, item, inv, need, kind, amount, unit, confirm, tier in POOL:
+            if not Division.objects.filter(code=div).exists():
+                continue
+            owner = (
+                Organization.objects.filter(kind=Organization.Kind.ENTERPRISE, division_id=div)
+                .order_by("pk")
+                .first()
+                or enterprise_org
+            )
+            if owner is None:
+                continue
+            p = Principal(organization=owner, role=Role.ENTERPRISE)
+            rec = {
+                "name": name,
+                "description": desc,
+                "division": div,
+                "location": Division.objects.get(code=div).name,
+                "industry_code": ind,
+                "catalogue": "gfspc2025",
+                "item": item,
+                "total_investment": Decimal(inv),
+                "financing_need": Decimal(need),
+                "construction_start": start,
+                "construction_months": 12,
+                "output_kind": kind,
+                "annual_output": Decimal(amount),
+                "output_unit": unit,
+                "grid": "西南",
+                "factor_year": 2023,
+            }
+            project = services._create(p, owner, rec, synthetic=True)
+            ident = project.identifications.first()
+            if confirm and ident.best_item:
+                services.decide(admin, ident.pk, confirm=True, reason="示例数据：规则识别结果经核对")
+                services.set_tier(admin, project.pk, tier, publish=tier in ("pool", "recommended"))
+            made += 1
+        if bank is not None:
+            for name, rule, terms in PRODUCTS:
+                GreenProduct.objects.create(
+                    institution=bank, name=name, rule=rule, terms=terms, is_synthetic=True
+                )
+        first = GreenProject.objects.filter(is_synthetic=True, published=True).order_by("pk").first()
+        if first is not None and bank is not None:
+            GreenLoan.objects.create(
+                project=first,
+                institution=bank,
+                amount=Decimal("800"),
+                outstanding=Decimal("800"),
+                granted_on=timezone.localdate(),
+                is_synthetic=True,
+            )
+    if stdout is not None:
+        stdout.write(f"green: {made} synthetic projects (示例数据)\n")
+    return made
+
+
+def demo_step(ctx) -> None:
+    build_green_demo(stdout=ctx.stdout, enterprise_org=ctx.orgs.get("enterprise"), bank=ctx.orgs.get("bank"))

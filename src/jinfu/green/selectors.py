@@ -1,0 +1,174 @@
+"""Reads of the green module, always filtered by who is asking.
+
+* An enterprise sees its own projects (any status) and their identifications, loans and carbon.
+* An institution sees the project hall — confirmed projects published to institutions — and the
+  projects it claimed; it sees its own loans only.
+* A government office sees the pool of its jurisdiction (a city office: the whole city).
+* The platform operator (admin) sees everything and is the assessor.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+
+from jinfu.core.errors import NotFound
+from jinfu.core.models import Role
+from jinfu.core.principal import Principal, as_principal
+
+from . import engine, matching
+from .models import Catalogue, CatalogueItem, GreenLoan, GreenProduct, GreenProject, Identification
+
+LATEST = "gfspc2025"
+
+
+def catalogues() -> QuerySet[Catalogue]:
+    return Catalogue.objects.prefetch_related("items")
+
+
+def catalogue_items(code: str = LATEST) -> QuerySet[CatalogueItem]:
+    return CatalogueItem.objects.filter(catalogue__code=code).select_related("catalogue")
+
+
+def item_index() -> dict[tuple[str, str], CatalogueItem]:
+    return {(i.catalogue.code, i.code): i for i in CatalogueItem.objects.select_related("catalogue")}
+
+
+def projects_for(actor) -> QuerySet[GreenProject]:
+    p = as_principal(actor)
+    qs = GreenProject.objects.select_related("enterprise", "item__catalogue", "division")
+    if p.is_admin:
+        return qs
+    if p.role == Role.ENTERPRISE:
+        return qs.filter(enterprise_id=p.org_id)
+    if p.role == Role.INSTITUTION:
+        hall = Q(status=GreenProject.Status.CONFIRMED, published=True)
+        return qs.filter(hall | Q(loans__institution_id=p.org_id)).distinct()
+    if p.role == Role.GOVERNMENT and p.organization is not None:
+        if p.jurisdiction.citywide:
+            return qs
+        return qs.filter(p.jurisdiction.q("division", None))
+    return qs.none()
+
+
+def hall_for(actor) -> QuerySet[GreenProject]:
+    """Published, confirmed projects an institution may claim."""
+    return projects_for(actor).filter(status=GreenProject.Status.CONFIRMED, published=True)
+
+
+def get_project(actor, pk: int) -> GreenProject:
+    project = projects_for(actor).filter(pk=pk).first()
+    if project is None:
+        raise NotFound("项目不存在或无权查看", "Project not found")
+    return project
+
+
+def latest_identification(project: GreenProject) -> Identification | None:
+    return project.identifications.select_related("catalogue").first()
+
+
+def loans_for(actor, project: GreenProject | None = None) -> QuerySet[GreenLoan]:
+    p = as_principal(actor)
+    qs = GreenLoan.objects.select_related("project", "institution")
+    if project is not None:
+        qs = qs.filter(project=project)
+    if p.is_admin:
+        return qs
+    if p.role == Role.INSTITUTION:
+        return qs.filter(institution_id=p.org_id)
+    if p.role == Role.ENTERPRISE:
+        return qs.filter(project__enterprise_id=p.org_id)
+    if p.role == Role.GOVERNMENT and p.organization is not None:
+        return qs.filter(project__in=projects_for(p))
+    return qs.none()
+
+
+def project_carbon(project: GreenProject) -> engine.Figure:
+    return engine.carbon_one(
+        project.output_kind, project.annual_output, project.output_unit, project.factor_year, project.grid
+    )
+
+
+def loan_carbon(loan: GreenLoan) -> engine.Figure | None:
+    if loan.amount is None:
+        return None
+    return engine.loan_reduction(
+        project_carbon(loan.project).value, loan.amount, loan.project.total_investment
+    )
+
+
+def portfolio_carbon(actor) -> dict:
+    """An institution's green loans: each loan's attributed annual reduction with its working, and the sum."""
+    rows, total = [], Decimal(0)
+    for loan in loans_for(actor).filter(amount__isnull=False):
+        fig = loan_carbon(loan)
+        rows.append({"loan": loan, "figure": fig})
+        total += fig.value
+    return {"rows": rows, "total": total}
+
+
+def pool_summary(actor) -> dict:
+    """Counts by tier, catalogue item and district; financing facilitated; carbon reduced (government)."""
+    p: Principal = as_principal(actor)
+    qs = projects_for(p)
+    by_tier: dict[str, int] = {}
+    by_item: dict[str, int] = {}
+    by_district: dict[str, int] = {}
+    carbon, confirmed = Decimal(0), 0
+    for project in qs:
+        tier = project.get_tier_display() if project.tier else "未分层"
+        by_tier[tier] = by_tier.get(tier, 0) + 1
+        by_item[project.item.name] = by_item.get(project.item.name, 0) + 1
+        by_district[project.division.name] = by_district.get(project.division.name, 0) + 1
+        if project.status == GreenProject.Status.CONFIRMED:
+            carbon += project_carbon(project).value
+            confirmed += 1
+    financed = sum((loan.amount for loan in loans_for(p).filter(amount__isnull=False)), Decimal(0))
+    return {
+        "count": qs.count(),
+        "by_tier": sorted(by_tier.items()),
+        "by_item": sorted(by_item.items()),
+        "by_district": sorted(by_district.items()),
+        "financed": financed,
+        "carbon": carbon,
+        "confirmed": confirmed,
+        "synthetic": qs.filter(is_synthetic=True).exists(),
+    }
+
+
+def products_for(actor) -> QuerySet[GreenProduct]:
+    """An institution manages its own products; everyone signed in sees the active ones (the showcase)."""
+    p = as_principal(actor)
+    qs = GreenProduct.objects.select_related("institution")
+    if p.role == Role.INSTITUTION:
+        return qs.filter(Q(institution_id=p.org_id) | Q(active=True))
+    return qs.filter(active=True)
+
+
+def _row(project: GreenProject) -> dict:
+    try:
+        reduction = float(project_carbon(project).value)
+    except engine.GreenInputError:
+        reduction = None
+    return matching.project_row(
+        {
+            "catalogue_item": project.item.code,
+            "total_investment": float(project.total_investment),
+            "financing_need": float(project.financing_need),
+            "construction_months": project.construction_months,
+            "annual_reduction": reduction,
+            "division_code": project.division_id,
+        }
+    )
+
+
+def matched_products(actor, project: GreenProject) -> list[dict]:
+    """Active green products whose rule the (visible) project meets, each with its reasons."""
+    row = _row(project)
+    out = []
+    for product in GreenProduct.objects.filter(active=True).select_related("institution"):
+        ok, reasons = matching.match(product.rule, row)
+        if ok:
+            out.append({"product": product, "reasons": reasons})
+    return out

@@ -1,0 +1,309 @@
+"""Writes of the green module, in transactions, audited (GreenEvent rows + django-auditlog):
+
+submit (enterprise) → identify against a catalogue version (rules propose items with evidence) →
+assessor confirms or rejects with a reason (platform operator) → tier 储备/入库/推荐 and publication to
+institutions (operator or the district's office) → an institution claims a published project → records
+its loan. The 绿色企业 status (feature ``green_certified``) follows from a confirmed identification only.
+
+Every input is validated before anything is written; a bad value raises ValidationFailed naming the
+field (or the row and column, for an import) and leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
+from jinfu.core.imports.engine import RULES, Lookups, RowValidator
+from jinfu.core.models import Division, Industry, Organization, Role
+from jinfu.core.principal import Principal, as_principal
+
+from . import engine, imports, matching, selectors
+from .models import Catalogue, GreenEvent, GreenLoan, GreenProduct, GreenProject, Identification, Tier
+
+FIELDS = [c.field for c in imports.PROJECT_COLUMNS]
+
+
+def _event(p: Principal, project: GreenProject, kind: str, **detail) -> None:
+    GreenEvent.objects.create(
+        project=project, actor=p.user, organization=p.organization, kind=kind, detail=detail
+    )
+
+
+def _lookups() -> Lookups:
+    return Lookups(
+        divisions=dict(Division.objects.values_list("code", "name")),
+        industries={c: (n, lv) for c, n, lv in Industry.objects.values_list("code", "name", "level")},
+        today=timezone.localdate(),
+    )
+
+
+def _fail(fld: str, zh: str, en: str, rule: str = "invalid") -> ValidationFailed:
+    label_zh, label_en = imports.LABELS.get(fld, (fld, fld))
+    return ValidationFailed(f"「{label_zh}」：{zh}", f"{label_en}: {en}", code=rule, field=fld)
+
+
+def clean_project(data: dict) -> dict:
+    """Parse and check one project's fields (the import's columns, parsed by the kernel's cell parsers)."""
+    validator = RowValidator(imports.KIND, _lookups())
+    rec: dict = {}
+    for col in imports.PROJECT_COLUMNS:
+        raw = data.get(col.field)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if col.required:
+                raise _fail(col.field, "必填项为空", "required value is missing", "required")
+            continue
+        value, rule, zh, en = validator.parse(col, raw)
+        if rule:
+            base_zh, base_en = RULES.get(rule, (rule, rule))
+            raise _fail(
+                col.field, base_zh + (f"（{zh}）" if zh else ""), base_en + (f" ({en})" if en else ""), rule
+            )
+        rec[col.field] = value
+    for fld, rule, zh, en in imports.check_project(rec, selectors.item_index()):
+        raise _fail(fld, zh, en, rule)
+    return rec
+
+
+def _require_enterprise(p: Principal) -> Organization:
+    if p.role != Role.ENTERPRISE or p.organization is None:
+        raise Forbidden("只有企业可以提交绿色项目", "Only enterprises submit green projects")
+    return p.organization
+
+
+def _create(p: Principal, enterprise: Organization, rec: dict, *, synthetic: bool = False) -> GreenProject:
+    item = selectors.item_index()[(rec["catalogue"], rec["item"])]
+    project = GreenProject.objects.create(
+        enterprise=enterprise,
+        name=rec["name"],
+        description=rec["description"],
+        division_id=rec["division"],
+        location=rec["location"],
+        industry_code=rec.get("industry_code") or "",
+        item=item,
+        total_investment=rec["total_investment"],
+        financing_need=rec["financing_need"],
+        construction_start=rec["construction_start"],
+        construction_months=rec["construction_months"],
+        output_kind=rec["output_kind"],
+        annual_output=rec["annual_output"],
+        output_unit=rec["output_unit"],
+        grid=rec.get("grid") or "西南",
+        factor_year=rec.get("factor_year"),
+        is_synthetic=synthetic,
+    )
+    _event(p, project, "submitted")
+    identify(p, project, rec["catalogue"])
+    return project
+
+
+def submit_project(actor, data: dict) -> GreenProject:
+    p = as_principal(actor)
+    enterprise = _require_enterprise(p)
+    rec = clean_project(data)
+    with transaction.atomic():
+        return _create(p, enterprise, rec)
+
+
+def import_projects(actor, data: bytes, filename: str) -> dict:
+    """An enterprise's project sheet: every row valid, or nothing written (the problems are returned)."""
+    p = as_principal(actor)
+    enterprise = _require_enterprise(p)
+    records, problems, total = imports.validate_rows(data, filename, _lookups(), selectors.item_index())
+    if problems or not records:
+        return {"created": 0, "rows": total, "problems": problems}
+    with transaction.atomic():
+        for rec in records:
+            _create(p, enterprise, rec)
+    return {"created": len(records), "rows": total, "problems": []}
+
+
+def identify(actor, project: GreenProject, catalogue: str = selectors.LATEST) -> Identification:
+    """Run the rules of a catalogue version on the project and keep the proposal (pending an assessor)."""
+    p = as_principal(actor)
+    cat = Catalogue.objects.filter(code=catalogue).first()
+    if cat is None:
+        raise _fail("catalogue", f"目录“{catalogue}”不存在", f"unknown catalogue '{catalogue}'")
+    matches = engine.identify_one(
+        {
+            "industry_code": project.industry_code,
+            "description": project.description,
+            "output_kind": project.output_kind,
+            "annual_output": project.annual_output,
+        },
+        catalogue,
+    )
+    best = matches[0] if matches else None
+    ident = Identification.objects.create(
+        project=project,
+        catalogue=cat,
+        matches=[
+            {"item": m.item, "name": m.name, "confidence": m.confidence, "evidence": m.evidence}
+            for m in matches
+        ],
+        best_item=best.item if best else "",
+        confidence=Decimal(str(best.confidence)) if best else Decimal(0),
+        rules_version=str(engine.rule_table()["version"]),
+    )
+    _event(
+        p,
+        project,
+        "identified",
+        catalogue=catalogue,
+        best_item=ident.best_item,
+        confidence=str(ident.confidence),
+    )
+    return ident
+
+
+def _require_assessor(p: Principal) -> None:
+    if not p.is_admin:
+        raise Forbidden(
+            "只有平台认定人员可以认定绿色项目", "Only the platform's assessors decide identifications"
+        )
+
+
+def decide(actor, identification_id: int, *, confirm: bool, reason: str = "") -> Identification:
+    """Confirm or reject an identification; a rejection needs a reason. Audited."""
+    p = as_principal(actor)
+    _require_assessor(p)
+    reason = (reason or "").strip()
+    if not confirm and not reason:
+        raise ValidationFailed("驳回时须填写理由", "A rejection needs a reason", field="reason")
+    with transaction.atomic():
+        ident = Identification.objects.select_for_update().filter(pk=identification_id).first()
+        if ident is None:
+            raise ValidationFailed("识别记录不存在", "Identification not found", field="identification")
+        if ident.decision != Identification.Decision.PENDING:
+            raise ValidationFailed(
+                "该识别结果已认定过", "This identification was already decided", code="conflict"
+            )
+        if confirm and not ident.best_item:
+            raise ValidationFailed(
+                "未匹配到任何目录条目，不能确认",
+                "Nothing was matched; it cannot be confirmed",
+                field="best_item",
+            )
+        ident.decision = Identification.Decision.CONFIRMED if confirm else Identification.Decision.REJECTED
+        ident.reason, ident.assessor, ident.decided_at = reason, p.user, timezone.now()
+        ident.save()
+        project = ident.project
+        project.status = GreenProject.Status.CONFIRMED if confirm else GreenProject.Status.REJECTED
+        if confirm and not project.tier:
+            project.tier = Tier.RESERVE
+        if not confirm:
+            project.published = False
+        project.save()
+        _event(p, project, "confirmed" if confirm else "rejected", reason=reason, item=ident.best_item)
+    return ident
+
+
+def _require_reviewer(p: Principal, project: GreenProject) -> None:
+    if p.is_admin:
+        return
+    if p.role == Role.GOVERNMENT and p.jurisdiction.covers(project.division_id, None):
+        return
+    raise Forbidden("无权调整该项目的入库层级", "Not allowed to tier or publish this project")
+
+
+def set_tier(actor, project_id: int, tier: str, *, publish: bool | None = None) -> GreenProject:
+    p = as_principal(actor)
+    if tier not in Tier.values:
+        raise ValidationFailed(
+            "层级应为储备、入库或推荐", "tier must be reserve, pool or recommended", field="tier"
+        )
+    with transaction.atomic():
+        visible = selectors.projects_for(p).filter(pk=project_id).values("pk")
+        project = GreenProject.objects.select_for_update().filter(pk__in=visible).first()
+        if project is None:
+            raise NotFound("项目不存在或无权查看", "Project not found")
+        _require_reviewer(p, project)
+        if project.status != GreenProject.Status.CONFIRMED:
+            raise ValidationFailed(
+                "项目尚未通过绿色认定", "The project is not confirmed green", field="status"
+            )
+        project.tier = tier
+        if publish is not None:
+            project.published = publish
+        project.save()
+        _event(p, project, "tiered", tier=tier, published=project.published)
+    return project
+
+
+def claim(actor, project_id: int) -> GreenLoan:
+    p = as_principal(actor)
+    if p.role != Role.INSTITUTION or p.organization is None:
+        raise Forbidden("只有金融机构可以认领项目", "Only institutions claim projects")
+    project = selectors.hall_for(p).filter(pk=project_id).first()
+    if project is None:
+        raise ValidationFailed(
+            "项目不在项目大厅中", "The project is not in the project hall", field="project"
+        )
+    try:
+        with transaction.atomic():
+            loan = GreenLoan.objects.create(project=project, institution=p.organization)
+            _event(p, project, "claimed", institution=p.organization.name)
+    except IntegrityError:
+        raise ValidationFailed(
+            "贵机构已认领该项目", "Your institution already claimed this project", code="conflict"
+        ) from None
+    return loan
+
+
+def _decimal(value, fld: str, label_zh: str) -> Decimal:
+    try:
+        d = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed(f"「{label_zh}」不是有效的数字", f"{fld} is not a number", field=fld) from None
+    if not d.is_finite() or d <= 0:
+        raise ValidationFailed(f"「{label_zh}」必须大于 0", f"{fld} must be positive", field=fld)
+    return d
+
+
+def record_loan(actor, loan_id: int, *, amount, granted_on: dt.date | None = None) -> GreenLoan:
+    p = as_principal(actor)
+    amount = _decimal(amount, "amount", "贷款金额（万元）")
+    with transaction.atomic():
+        loan = (
+            GreenLoan.objects.select_for_update()
+            .select_related("project")
+            .filter(pk=loan_id, institution_id=p.org_id)
+            .first()
+        )
+        if loan is None or p.role != Role.INSTITUTION:
+            raise ValidationFailed("认领记录不存在", "Claim not found", field="loan")
+        if amount > loan.project.financing_need:
+            raise ValidationFailed(
+                f"贷款金额 {engine.n(amount)} 万元高于项目融资需求 {engine.n(loan.project.financing_need)} 万元",
+                "the loan exceeds the project's financing need",
+                field="amount",
+            )
+        loan.amount = loan.outstanding = amount
+        loan.granted_on = granted_on or timezone.localdate()
+        loan.save()
+        _event(p, loan.project, "loan_recorded", amount=str(amount))
+    return loan
+
+
+def save_product(actor, data: dict) -> GreenProduct:
+    """An institution publishes a green product; its rule is validated against the project fields."""
+    p = as_principal(actor)
+    if p.role != Role.INSTITUTION or p.organization is None:
+        raise Forbidden("只有金融机构可以发布绿色金融产品", "Only institutions publish green products")
+    name = (data.get("name") or "").strip()
+    if not name:
+        raise ValidationFailed("「产品名称」：必填项为空", "name: required value is missing", field="name")
+    text = (data.get("rule") or "").strip()
+    try:
+        matching.compile_product_rule(text)
+    except matching.RuleError as e:
+        raise ValidationFailed(
+            f"「适用项目规则」：{e.message_zh}", f"rule: {e.message_en}", field="rule"
+        ) from None
+    return GreenProduct.objects.create(
+        institution=p.organization, name=name[:200], rule=text, terms=(data.get("terms") or "").strip()[:300]
+    )

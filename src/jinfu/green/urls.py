@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "green"
+urlpatterns = [
+    path("projects/", views.mine, name="mine"),
+    path("projects/import/", views.import_projects, name="import"),
+    path("projects/<int:pk>/", views.project, name="project"),
+    path("projects/<int:pk>/decide/", views.decide, name="decide"),
+    path("projects/<int:pk>/tier/", views.tier, name="tier"),
+    path("projects/<int:pk>/claim/", views.claim, name="claim"),
+    path("loans/<int:pk>/", views.loan, name="loan"),
+    path("hall/", views.hall, name="hall"),
+    path("overview/", views.overview, name="overview"),
+    path("catalogues/", views.catalogues, name="catalogues"),
+]

@@ -1,0 +1,234 @@
+"""Green pages: parse, call a selector or service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jinfu.core.errors import JinfuError
+from jinfu.core.imports.engine import FileRejected
+from jinfu.core.models import Role
+from jinfu.core.principal import as_principal
+from jinfu.core.web import page
+
+from . import engine, imports, selectors, services
+
+FORM_FIELDS = {c.field for c in imports.PROJECT_COLUMNS} - {"catalogue"}
+
+
+def _output_choices():
+    return [(k, v[0], v[1]) for k, v in engine.OUTPUT_KINDS.items()]
+
+
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+@page
+@require_POST
+def import_projects(request):
+    """A project sheet (xlsx/csv, the columns of green/imports.py): all rows written, or none and the
+    problems listed with their row and column."""
+    p = as_principal(request.user)
+    if p.role != Role.ENTERPRISE:
+        return HttpResponseForbidden("只有企业用户导入绿色项目 / enterprises only")
+    upload = request.FILES.get("file")
+    if upload is None or upload.size > MAX_UPLOAD:
+        messages.error(request, _("请选择不超过 5 MB 的 xlsx 或 csv 文件"))
+        return redirect("green:mine")
+    try:
+        result = services.import_projects(request.user, upload.read(), upload.name)
+    except FileRejected as exc:
+        result = {"created": 0, "rows": 0, "problems": exc.errors}
+    if result["created"]:
+        messages.success(request, _("已导入 %(n)s 个项目，并已完成自动识别") % {"n": result["created"]})
+        return redirect("green:mine")
+    return mine(request, import_problems=result["problems"] or [{"message_zh": _("文件中没有项目")}])
+
+
+@page
+def mine(request, import_problems=None):
+    p = as_principal(request.user)
+    if p.role != Role.ENTERPRISE:
+        return HttpResponseForbidden("只有企业用户提交绿色项目 / enterprises only")
+    errors, form = {}, {}
+    if import_problems is not None:
+        request.method = "GET"  # the import's answer: the page with the problems, nothing else posted
+    if request.method == "POST":
+        try:
+            project = services.submit_project(request.user, request.POST.dict())
+            messages.success(request, _("项目已提交，并已按《绿色金融支持项目目录（2025年版）》完成自动识别"))
+            return redirect("green:project", pk=project.pk)
+        except JinfuError as exc:
+            if exc.status == 403:
+                raise
+            key = exc.field if exc.field in FORM_FIELDS else "general"
+            errors[key] = exc.message_zh  # shown next to its field, in Chinese
+            form = request.POST
+    return render(
+        request,
+        "green/mine.html",
+        {
+            "projects": selectors.projects_for(request.user),
+            "items": selectors.catalogue_items(),
+            "outputs": _output_choices(),
+            "grids": engine.GRIDS[1:],
+            "errors": errors,
+            "form": form,
+            "labels": imports.LABELS,
+            "import_problems": import_problems or [],
+            "columns": imports.PROJECT_COLUMNS,
+        },
+    )
+
+
+@page
+def project(request, pk: int):
+    p = as_principal(request.user)
+    obj = selectors.get_project(request.user, pk)
+    ident = selectors.latest_identification(obj)
+    carbon, carbon_error = None, ""
+    try:
+        carbon = selectors.project_carbon(obj)
+    except engine.GreenInputError as exc:
+        carbon_error = exc.message_zh
+    loans = [
+        {"loan": ln, "figure": selectors.loan_carbon(ln) if carbon else None}
+        for ln in selectors.loans_for(p, obj)
+    ]
+    claimed = any(row["loan"].institution_id == p.org_id for row in loans)
+    return render(
+        request,
+        "green/project.html",
+        {
+            "project": obj,
+            "ident": ident,
+            "carbon": carbon,
+            "carbon_error": carbon_error,
+            "loans": loans,
+            "events": obj.events.select_related("actor"),
+            "can_decide": p.is_admin and ident is not None and ident.decision == "pending",
+            "can_tier": obj.status == "confirmed"
+            and (p.is_admin or (p.role == Role.GOVERNMENT and p.jurisdiction.covers(obj.division_id))),
+            "can_claim": p.role == Role.INSTITUTION
+            and obj.published
+            and obj.status == "confirmed"
+            and not claimed,
+            "tiers": services.Tier.choices,
+            "matched": selectors.matched_products(p, obj),
+        },
+    )
+
+
+def _post(request, pk: int, call, ok: str):
+    try:
+        call()
+        messages.success(request, ok)
+    except JinfuError as exc:
+        if exc.status == 403:
+            return HttpResponseForbidden(f"{exc.message_zh} / {exc.message_en}")
+        messages.error(request, exc.message_zh)
+    return redirect("green:project", pk=pk)
+
+
+@page
+@require_POST
+def decide(request, pk: int):
+    obj = selectors.get_project(request.user, pk)
+    ident = selectors.latest_identification(obj)
+    confirm = request.POST.get("action") == "confirm"
+    return _post(
+        request,
+        pk,
+        lambda: services.decide(
+            request.user, ident.pk if ident else 0, confirm=confirm, reason=request.POST.get("reason", "")
+        ),
+        _("已确认为绿色项目") if confirm else _("已驳回"),
+    )
+
+
+@page
+@require_POST
+def tier(request, pk: int):
+    publish = request.POST.get("publish") == "1"
+    return _post(
+        request,
+        pk,
+        lambda: services.set_tier(request.user, pk, request.POST.get("tier", ""), publish=publish),
+        _("层级已更新"),
+    )
+
+
+@page
+@require_POST
+def claim(request, pk: int):
+    return _post(request, pk, lambda: services.claim(request.user, pk), _("已认领该项目"))
+
+
+@page
+@require_POST
+def loan(request, pk: int):
+    row = selectors.loans_for(request.user).filter(pk=pk).first()
+    if row is None:
+        return HttpResponseForbidden("认领记录不存在 / claim not found")
+    return _post(
+        request,
+        row.project_id,
+        lambda: services.record_loan(request.user, pk, amount=request.POST.get("amount", "")),
+        _("贷款已登记"),
+    )
+
+
+@page
+def hall(request):
+    p = as_principal(request.user)
+    if p.role != Role.INSTITUTION:
+        return HttpResponseForbidden("只有金融机构查看项目大厅 / institutions only")
+    errors, form = {}, {}
+    if request.method == "POST":
+        try:
+            services.save_product(request.user, request.POST.dict())
+            messages.success(request, _("绿色金融产品已发布"))
+            return redirect("green:hall")
+        except JinfuError as exc:
+            if exc.status == 403:
+                raise
+            errors[exc.field if exc.field in ("name", "rule") else "general"] = exc.message_zh
+            form = request.POST
+    q = (request.GET.get("q") or "").strip()
+    projects = selectors.hall_for(request.user)
+    if q:
+        projects = projects.filter(name__icontains=q)
+    return render(
+        request,
+        "green/hall.html",
+        {
+            "projects": projects,
+            "q": q,
+            "claimed": selectors.loans_for(request.user),
+            "portfolio": selectors.portfolio_carbon(request.user),
+            "products": selectors.products_for(request.user).filter(institution_id=p.org_id),
+            "errors": errors,
+            "form": form,
+        },
+    )
+
+
+@page
+def overview(request):
+    p = as_principal(request.user)
+    if not (p.is_admin or p.role == Role.GOVERNMENT):
+        return HttpResponseForbidden("只有政府部门与平台管理员查看绿色项目库 / government and operators only")
+    pending = selectors.projects_for(request.user).filter(identifications__decision="pending").distinct()
+    return render(
+        request,
+        "green/overview.html",
+        {"summary": selectors.pool_summary(request.user), "pending": pending, "is_admin": p.is_admin},
+    )
+
+
+@page
+def catalogues(request):
+    return render(request, "green/catalogues.html", {"catalogues": selectors.catalogues()})
