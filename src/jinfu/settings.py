@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "jinfu.core.thirdparty_apps.TasksConfig",  # django-tasks-db
     "ninja",  # serves its Swagger UI from local static files (no CDN, no inline script: strict CSP)
     "jinfu.core",
+    "jinfu.batch",  # kernel: batch jobs on Polars or Spark (modules register theirs)
     "jinfu.brain",
     "jinfu.financing",
     "jinfu.policy",

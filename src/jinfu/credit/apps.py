@@ -26,3 +26,7 @@ class CreditConfig(AppConfig):
         from .featuresets import register_credit_sets
 
         register_credit_sets()
+
+        from .scoring.batch import register_batch_jobs
+
+        register_batch_jobs()

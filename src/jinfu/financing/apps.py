@@ -32,5 +32,9 @@ class FinancingConfig(AppConfig):
 
         register_financing_sets()
 
+        from .batch import register_batch_jobs
+
+        register_batch_jobs()
+
         for model in (models.Product, models.Demand, models.Application, models.Fund, models.RoadshowProject):
             auditlog.register(model)
