@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "ninja",  # serves its Swagger UI from local static files (no CDN, no inline script: strict CSP)
     "jinfu.core",
     "jinfu.batch",  # kernel: batch jobs on Polars or Spark (modules register theirs)
+    "jinfu.scheduler",  # kernel: scheduled jobs declared in the module contracts (jinfu scheduler)
     "jinfu.brain",
     "jinfu.financing",
     "jinfu.policy",

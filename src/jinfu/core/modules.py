@@ -29,6 +29,18 @@ class MenuEntry:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """A job the scheduler (``jinfu scheduler``) runs: ``cron`` is a crontab line in Asia/Shanghai time,
+    ``func`` a dotted path to a callable taking ``now`` (an aware datetime: the slot being run) and returning
+    a short text for the run record."""
+
+    name: str  # unique, e.g. "credit.nightly_refresh"
+    cron: str  # "0 2 * * *"
+    func: str  # "jinfu.credit.jobs:nightly_refresh"
+    label: Any = ""  # shown in the admin
+
+
+@dataclass(frozen=True)
 class ModuleContract:
     url_prefix: str = ""  # "financing/" → the pages at /financing/
     urls: str = ""  # "jinfu.financing.urls"
@@ -39,6 +51,7 @@ class ModuleContract:
     demo_order: int = 50
     reference_loaders: tuple[str, ...] = ()  # callables taking stdout=, run by load-reference and the demo
     cli: tuple[str, ...] = ()  # callables taking the argparse subparsers; each adds its verbs
+    schedules: tuple[Schedule, ...] = ()  # jobs the scheduler runs
 
 
 @dataclass
@@ -77,6 +90,10 @@ def menu_for(role: str) -> list[tuple[str, Any]]:
 def demo_steps() -> list[str]:
     steps = [(c.demo_order, c.demo) for _, c in contracts() if c.demo]
     return [path for _, path in sorted(steps, key=lambda s: s[0])]
+
+
+def schedules() -> list[Schedule]:
+    return [s for _, c in contracts() for s in c.schedules]
 
 
 def reference_loaders() -> list[str]:

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from jinfu.core.modules import MenuEntry, ModuleContract
+from jinfu.core.modules import MenuEntry, ModuleContract, Schedule
 
 
 class FinancingConfig(AppConfig):
@@ -22,6 +22,11 @@ class FinancingConfig(AppConfig):
         ),
         demo="jinfu.financing.demo:demo_step",
         demo_order=20,
+        schedules=(
+            Schedule(
+                "financing.claim_sla", "*/15 * * * *", "jinfu.financing.jobs:claim_sla", _("揭榜时限到期释放")
+            ),
+        ),
     )
 
     def ready(self):
