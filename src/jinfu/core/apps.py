@@ -28,7 +28,7 @@ class CoreConfig(AppConfig):
     )
 
     def ready(self):
-        from . import signals  # noqa: F401  (login audit, auditlog registration)
+        from . import deploychecks, signals  # noqa: F401  (deploy checks; login audit, auditlog registration)
         from .reference import workdays
         from .selectors_calendar import current_schedule
 
