@@ -56,6 +56,7 @@ def session(master: str = "local[2]", app_name: str = "jinfu-batch", conf: dict 
         SparkSession.builder.master(master)
         .appName(app_name)
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", "50000")
         .config("spark.sql.session.timeZone", "Asia/Shanghai")

@@ -34,8 +34,11 @@ def _prepared(context: dict):
 
 def _eligible(rules, df: pl.DataFrame) -> np.ndarray:
     """n × m eligibility; a product without a rule is open to everyone."""
-    out = np.ones((df.height, len(rules)), dtype=bool)
     ruled = [j for j, r in enumerate(rules) if r is not None]
+    if len(ruled) == len(rules):
+        return eligibility(rules, df)
+    # the same column-major layout as ``eligibility`` (the ranker reads a product's column contiguously)
+    out = np.ones((len(rules), df.height), dtype=bool).T
     if ruled:
         out[:, ruled] = eligibility([rules[j] for j in ruled], df)
     return out
