@@ -70,6 +70,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "jinfu.core.observability.RequestIdMiddleware",
     "jinfu.core.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -236,6 +237,20 @@ JINFU_SUPPORT_CONTACT = (
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # JSON lines with the request id (JINFU_LOG_FORMAT=text for plain lines while developing)
+    "formatters": {
+        "json": {"()": "jinfu.core.observability.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "text" if os.environ.get("JINFU_LOG_FORMAT") == "text" else "json",
+        }
+    },
+    "loggers": {
+        "jinfu.request": {"level": "WARNING"},  # slow requests (JINFU_SLOW_REQUEST_MS)
+        "jinfu.sql": {"level": "WARNING"},  # slow queries (JINFU_SLOW_QUERY_MS)
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("JINFU_LOG_LEVEL", "WARNING")},
 }

@@ -28,7 +28,12 @@ class CoreConfig(AppConfig):
     )
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
         from . import deploychecks, signals  # noqa: F401  (deploy checks; login audit, auditlog registration)
+        from .observability import install_slow_query_log
+
+        connection_created.connect(install_slow_query_log, dispatch_uid="jinfu-slow-query-log")
         from .reference import workdays
         from .selectors_calendar import current_schedule
 
