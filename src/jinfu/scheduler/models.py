@@ -37,6 +37,10 @@ class JobRun(models.Model):
     )
     slot = models.DateTimeField(_("计划时间"))
     catch_up = models.BooleanField(_("补跑"), default=False)
+    attempt = models.PositiveSmallIntegerField(_("第几次"), default=1)
+    process = models.CharField(
+        _("执行进程"), max_length=100, blank=True
+    )  # host:pid, to find interrupted runs
     started_at = models.DateTimeField(_("开始"))
     finished_at = models.DateTimeField(_("结束"), null=True, blank=True)
     duration = models.FloatField(_("耗时（秒）"), null=True, blank=True)
@@ -47,7 +51,9 @@ class JobRun(models.Model):
         verbose_name = _("运行记录")
         verbose_name_plural = _("运行记录")
         ordering = ["-started_at"]
-        constraints = [models.UniqueConstraint(fields=["job", "slot"], name="scheduler_one_run_per_slot")]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "slot", "attempt"], name="scheduler_one_run_per_slot")
+        ]
 
     def __str__(self):
         return f"{self.job} {self.slot:%Y-%m-%d %H:%M}"

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 import time
 import traceback
 import zoneinfo
@@ -66,13 +68,20 @@ def _claim(job: ScheduledJob, slot: dt.datetime) -> bool:
     )
 
 
-def run_job(job: ScheduledJob, slot: dt.datetime, *, catch_up: bool = False) -> JobRun | None:
+PROCESS = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_job(
+    job: ScheduledJob, slot: dt.datetime, *, catch_up: bool = False, attempt: int = 1
+) -> JobRun | None:
     """Run one claimed slot of a job and record it; None when another process already ran the slot."""
     func = {s.name: s.func for s in schedules()}[job.name]
     started = timezone.now()
     try:
         with transaction.atomic():
-            run = JobRun.objects.create(job=job, slot=slot, catch_up=catch_up, started_at=started)
+            run = JobRun.objects.create(
+                job=job, slot=slot, catch_up=catch_up, started_at=started, attempt=attempt, process=PROCESS
+            )
     except IntegrityError:
         return None
     t0 = time.perf_counter()
@@ -118,8 +127,50 @@ def run_now(name: str) -> JobRun | None:
     return run_job(job, timezone.now())
 
 
+def _alive(process: str) -> bool:
+    host, _, pid = process.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine's run: not ours to judge
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+INTERRUPTED = (
+    "中断：执行进程在运行中退出（已重试一次）/ interrupted: the scheduler process died mid-run (retried once)"
+)
+
+
+def recover_interrupted() -> list[JobRun]:
+    """Runs left 'running' by a scheduler process of this host that no longer exists (killed, power loss)
+    are marked failed, and each is retried once (attempt 2) — a job's writes are transactional, so the
+    interrupted attempt left nothing half-written. The conditional UPDATE makes one process do it."""
+    retries = []
+    for run in JobRun.objects.filter(outcome=Outcome.RUNNING).select_related("job"):
+        if _alive(run.process):
+            continue
+        if not JobRun.objects.filter(pk=run.pk, outcome=Outcome.RUNNING).update(
+            outcome=Outcome.FAILED, finished_at=timezone.now(), message=INTERRUPTED
+        ):
+            continue
+        ScheduledJob.objects.filter(pk=run.job_id).update(
+            last_outcome=Outcome.FAILED, last_message=INTERRUPTED
+        )
+        if run.attempt == 1 and run.job.name in {s.name for s in schedules()}:
+            retry = run_job(run.job, run.slot, catch_up=True, attempt=2)
+            if retry is not None:
+                retries.append(retry)
+    return retries
+
+
 def loop(stop=None) -> None:  # pragma: no cover - the long-running process (systemd unit)
     log.info("scheduler started: %s", ", ".join(s.name for s in schedules()))
+    for run in recover_interrupted():
+        log.warning("job %s slot %s interrupted earlier, retried: %s", run.job.name, run.slot, run.outcome)
     while not (stop and stop()):
         for run in run_due():
             log.info("job %s slot %s: %s in %.1fs", run.job.name, run.slot, run.outcome, run.duration or 0)
