@@ -142,3 +142,21 @@ def test_score_job_writes_one_transaction_per_batch(db, card):
     with pytest.raises(IntegrityError):
         score_batch.write(ctx, bad)
     assert ScoreRecord.objects.filter(model=model).count() == 3  # nothing half-written
+
+
+def test_cli_scores_the_database_feature_table_and_stores_the_records(db, card, make_user, tmp_path, capsys):
+    from jinfu.cli import main
+    from jinfu.credit.models_scoring import ScorecardModel, ScoreRecord
+
+    ents = [make_user("enterprise").organization for _ in range(3)]
+    ScorecardModel.objects.create(version="vcli", points_table=card.points_table, status="active")
+    features = tmp_path / "f.parquet"
+    assert main(["batch", "features", "--output", str(features)]) == 0
+    assert pl.read_parquet(features)["org_id"].is_in([e.pk for e in ents]).sum() == 3
+    out = tmp_path / "scores.parquet"
+    assert main(["batch", "score", "--engine", "polars", "--output", str(out), "--to-db"]) == 0
+    assert "written=" in capsys.readouterr().out
+    scored = pl.read_parquet(out)
+    assert set(scored["org_id"]) >= {e.pk for e in ents}
+    rec = ScoreRecord.objects.get(enterprise=ents[0])
+    assert rec.score == scored.filter(pl.col("org_id") == ents[0].pk)["score"].item()
