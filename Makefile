@@ -79,6 +79,8 @@ test: lint test-sqlite test-postgres
 #   make bench BENCH_ENTERPRISES=100000 BENCH_PRODUCTS=200
 BENCH_ENTERPRISES ?= 1000000
 BENCH_PRODUCTS ?= 1000
+# Spark vs Polars at city scale: a stated share of 3.7 M enterprises, times scaled linearly (docs/benchmarks.md)
+SPARK_FRACTION ?= 0.1
 bench: install
 	$(BIN)/python bench/import_bench.py --rows 100000
 	$(BIN)/python -u bench/import_memory_bench.py --mb 200 --goal-mb 600
@@ -90,6 +92,7 @@ bench: install
 	$(BIN)/python -u bench/scoring_bench.py --enterprises $(BENCH_ENTERPRISES)
 	$(BIN)/python -u bench/risk_bench.py --enterprises $(BENCH_ENTERPRISES) --edges $$(( $(BENCH_ENTERPRISES) * 3 )) --signals $$(( $(BENCH_ENTERPRISES) * 5 ))
 	$(BIN)/python -u bench/green_bench.py --projects 1000000
+	$(BIN)/python -u bench/spark_bench.py --enterprises 3700000 --products $(BENCH_PRODUCTS) --fraction $(SPARK_FRACTION) --partitions 4
 	@echo "figures and machine: docs/benchmarks.md"
 
 messages: install

@@ -179,6 +179,56 @@ def cmd_createuser(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    """Django's system checks; with --deploy also its deployment checks and ours (core/deploychecks.py)."""
+    _setup()
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    try:
+        call_command("check", *(["--deploy"] if args.deploy else []), "--fail-level", "ERROR")
+    except SystemCheckError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_backup(args) -> int:
+    _setup()
+    from jinfu.core.backup import backup
+
+    output = args.output or f"jinfu-backup-{dt.datetime.now():%Y%m%d-%H%M%S}.tar.gz"
+    manifest = backup(output)
+    rows = sum(manifest["row_counts"].values())
+    print(
+        f"backup={output} engine={manifest['engine']} tables={len(manifest['row_counts'])} rows={rows} "
+        f"media_files={manifest['media_files']}"
+    )
+    return 0
+
+
+def cmd_restore(args) -> int:
+    _setup()
+    from jinfu.core.backup import restore
+    from jinfu.core.errors import JinfuError
+
+    if not args.yes:
+        print(
+            "恢复会覆盖当前数据库和上传文件；确认请加 --yes / restore replaces the database: add --yes",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        manifest = restore(args.archive)
+    except JinfuError as exc:
+        print(f"{exc.message_zh} / {exc.message_en}", file=sys.stderr)
+        return 2
+    print(
+        f"restored={args.archive} tables={len(manifest['row_counts'])} rows={sum(manifest['row_counts'].values())}"
+    )
+    return 0
+
+
 def cmd_manage(args) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jinfu.settings")
     from django.core.management import execute_from_command_line
@@ -247,6 +297,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source-url", help="来源链接 / source URL")
     p.add_argument("--user", help="录入人（平台管理员）/ operator username")
     p.set_defaults(func=cmd_calendar)
+
+    p = sub.add_parser("check", help="系统检查；--deploy 含上线检查 / system checks (--deploy: production)")
+    p.add_argument("--deploy", action="store_true")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("backup", help="备份数据库和上传文件 / back up the database and uploads")
+    p.add_argument("--output", help="备份文件 .tar.gz / archive path")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="从备份恢复（覆盖当前数据）/ restore from a backup archive")
+    p.add_argument("archive")
+    p.add_argument("--yes", action="store_true", help="确认覆盖 / confirm")
+    p.set_defaults(func=cmd_restore)
 
     _setup()  # the installed modules add their own verbs (module contract: cli)
     from jinfu.core.modules import contracts, resolve

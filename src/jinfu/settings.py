@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "jinfu.core.thirdparty_apps.TasksConfig",  # django-tasks-db
     "ninja",  # serves its Swagger UI from local static files (no CDN, no inline script: strict CSP)
     "jinfu.core",
+    "jinfu.batch",  # kernel: batch jobs on Polars or Spark (modules register theirs)
+    "jinfu.scheduler",  # kernel: scheduled jobs declared in the module contracts (jinfu scheduler)
     "jinfu.brain",
     "jinfu.financing",
     "jinfu.policy",
@@ -70,6 +72,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "jinfu.core.observability.RequestIdMiddleware",
     "jinfu.core.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -238,6 +241,20 @@ JINFU_SUPPORT_CONTACT = (
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # JSON lines with the request id (JINFU_LOG_FORMAT=text for plain lines while developing)
+    "formatters": {
+        "json": {"()": "jinfu.core.observability.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "text" if os.environ.get("JINFU_LOG_FORMAT") == "text" else "json",
+        }
+    },
+    "loggers": {
+        "jinfu.request": {"level": "WARNING"},  # slow requests (JINFU_SLOW_REQUEST_MS)
+        "jinfu.sql": {"level": "WARNING"},  # slow queries (JINFU_SLOW_QUERY_MS)
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("JINFU_LOG_LEVEL", "WARNING")},
 }

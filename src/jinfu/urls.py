@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from jinfu.api import api
-from jinfu.core import views, views_help
+from jinfu.core import observability, views, views_help
 from jinfu.core.api_errors import not_found
 from jinfu.core.modules import contracts
 
@@ -13,6 +13,7 @@ handler404 = not_found
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", observability.metrics, name="metrics"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.logout_view, name="logout"),
     path("help/", views_help.help_page, name="help"),

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from jinfu.core.modules import MenuEntry, ModuleContract
+from jinfu.core.modules import MenuEntry, ModuleContract, Schedule
 
 
 class BrainConfig(AppConfig):
@@ -22,6 +22,14 @@ class BrainConfig(AppConfig):
         reference_loaders=("jinfu.brain.loader:load_plans",),
         cli=("jinfu.brain.cli:add_verbs",),
         importers=("jinfu.brain.imports:IMPORTERS",),
+        schedules=(
+            Schedule(
+                "brain.daily_task_check",
+                "30 6 * * *",
+                "jinfu.brain.jobs:daily_task_check",
+                _("督办任务每日检查"),
+            ),
+        ),
     )
 
     def ready(self):

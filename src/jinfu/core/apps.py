@@ -29,7 +29,12 @@ class CoreConfig(AppConfig):
     )
 
     def ready(self):
-        from . import signals  # noqa: F401  (login audit, auditlog registration)
+        from django.db.backends.signals import connection_created
+
+        from . import deploychecks, signals  # noqa: F401  (deploy checks; login audit, auditlog registration)
+        from .observability import install_slow_query_log
+
+        connection_created.connect(install_slow_query_log, dispatch_uid="jinfu-slow-query-log")
         from .reference import workdays
         from .selectors_calendar import current_schedule
 

@@ -47,6 +47,18 @@ class AttachmentOwner:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """A job the scheduler (``jinfu scheduler``) runs: ``cron`` is a crontab line in Asia/Shanghai time,
+    ``func`` a dotted path to a callable taking ``now`` (an aware datetime: the slot being run) and returning
+    a short text for the run record."""
+
+    name: str  # unique, e.g. "credit.nightly_refresh"
+    cron: str  # "0 2 * * *"
+    func: str  # "jinfu.credit.jobs:nightly_refresh"
+    label: Any = ""  # shown in the admin
+
+
+@dataclass(frozen=True)
 class ModuleContract:
     url_prefix: str = ""  # "financing/" → the pages at /financing/
     urls: str = ""  # "jinfu.financing.urls"
@@ -59,6 +71,7 @@ class ModuleContract:
     cli: tuple[str, ...] = ()  # callables taking the argparse subparsers; each adds its verbs
     attachment_owners: tuple[AttachmentOwner, ...] = ()  # records that carry files (core/attachments.py)
     importers: tuple[str, ...] = ()  # "jinfu.x.imports:IMPORTERS": its Importers (core/imports/registry.py)
+    schedules: tuple[Schedule, ...] = ()  # jobs the scheduler runs
 
 
 @dataclass
@@ -102,6 +115,10 @@ def attachment_owners() -> dict[str, AttachmentOwner]:
 def demo_steps() -> list[str]:
     steps = [(c.demo_order, c.demo) for _, c in contracts() if c.demo]
     return [path for _, path in sorted(steps, key=lambda s: s[0])]
+
+
+def schedules() -> list[Schedule]:
+    return [s for _, c in contracts() for s in c.schedules]
 
 
 def reference_loaders() -> list[str]:

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from jinfu.core.modules import MenuEntry, ModuleContract
+from jinfu.core.modules import MenuEntry, ModuleContract, Schedule
 
 
 class CreditConfig(AppConfig):
@@ -21,9 +21,24 @@ class CreditConfig(AppConfig):
         demo="jinfu.credit.demo:demo_step",
         demo_order=50,
         importers=("jinfu.credit.imports:IMPORTERS",),
+        schedules=(
+            Schedule(
+                "credit.nightly_refresh",
+                "0 2 * * *",
+                "jinfu.credit.jobs:nightly_refresh",
+                _("信用特征与评分夜间刷新"),
+            ),
+            Schedule(
+                "credit.monthly_psi", "0 4 1 * *", "jinfu.credit.jobs:monthly_psi", _("评分卡 PSI 月度监测")
+            ),
+        ),
     )
 
     def ready(self):
         from .featuresets import register_credit_sets
 
         register_credit_sets()
+
+        from .scoring.batch import register_batch_jobs
+
+        register_batch_jobs()

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from jinfu.core.modules import AttachmentOwner, MenuEntry, ModuleContract
+from jinfu.core.modules import AttachmentOwner, MenuEntry, ModuleContract, Schedule
 
 from .attachments import KINDS as ATTACHMENT_KINDS
 
@@ -36,6 +36,11 @@ class FinancingConfig(AppConfig):
         ),
         demo="jinfu.financing.demo:demo_step",
         demo_order=20,
+        schedules=(
+            Schedule(
+                "financing.claim_sla", "*/15 * * * *", "jinfu.financing.jobs:claim_sla", _("揭榜时限到期释放")
+            ),
+        ),
     )
 
     def ready(self):
@@ -45,6 +50,10 @@ class FinancingConfig(AppConfig):
         from .featuresets import register_financing_sets
 
         register_financing_sets()
+
+        from .batch import register_batch_jobs
+
+        register_batch_jobs()
 
         for model in (models.Product, models.Demand, models.Application, models.Fund, models.RoadshowProject):
             auditlog.register(model)

@@ -265,11 +265,19 @@ def score_all(model: ScorecardModel | None = None, batch_size: int = 5000) -> in
     if df.height == 0:
         return 0
     out = engine.score_frame(engine.compile_card(model.points_table, model.grade_bands), df)
-    now = timezone.now()
+    out = out.with_columns(df["org_id"])
+    total = 0
+    for offset in range(0, out.height, batch_size):
+        total += store_scores(model, out.slice(offset, batch_size))
+    return total
+
+
+def store_scores(model: ScorecardModel, out: pl.DataFrame, now=None) -> int:
+    """Write ScoreRecords from score_frame output plus ``org_id`` (one bulk insert)."""
+    now = now or timezone.now()
     n_reasons = sum(1 for c in out.columns if c.startswith("reason_"))
-    rows = out.with_columns(df["org_id"]).iter_rows(named=True)
-    buf, total = [], 0
-    for r in rows:
+    buf = []
+    for r in out.iter_rows(named=True):
         reasons = []
         for i in range(1, n_reasons + 1):
             f = r[f"reason_{i}"]
@@ -291,12 +299,8 @@ def score_all(model: ScorecardModel | None = None, batch_size: int = 5000) -> in
                 scored_at=now,
             )
         )
-        if len(buf) >= batch_size:
-            ScoreRecord.objects.bulk_create(buf)
-            total += len(buf)
-            buf = []
     ScoreRecord.objects.bulk_create(buf)
-    return total + len(buf)
+    return len(buf)
 
 
 def monitor_psi(period: str, model: ScorecardModel | None = None) -> PsiMonitor:

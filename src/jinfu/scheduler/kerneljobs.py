@@ -1,0 +1,12 @@
+"""The kernel's own scheduled jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from jinfu.core.services_calendar import notify_missing_next_year
+
+
+def calendar_next_year(now: dt.datetime) -> str:
+    """In December, remind the operators when next year's holiday notice has not been entered."""
+    return f"notified={notify_missing_next_year()}"
