@@ -67,10 +67,11 @@ format: install
 test-sqlite: install
 	JINFU_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
-# The same suite on PostgreSQL (browser journeys run once, on SQLite).
+# The same suite on PostgreSQL (browser journeys and the Spark parity tests, which touch no database, run
+# once, on SQLite).
 test-postgres: install
 	@if [ -n "$$JINFU_TEST_DATABASE_URL" ]; then \
-		JINFU_DATA_DIR=$(CURDIR)/var/test DATABASE_URL="$$JINFU_TEST_DATABASE_URL" $(BIN)/pytest -n 2 -m "not browser" $(PYTEST_ARGS); \
+		JINFU_DATA_DIR=$(CURDIR)/var/test DATABASE_URL="$$JINFU_TEST_DATABASE_URL" $(BIN)/pytest -n 2 -m "not browser and not spark" $(PYTEST_ARGS); \
 	else echo "JINFU_TEST_DATABASE_URL not set: PostgreSQL run not requested (.ci/run sets it)"; fi
 
 test: lint test-sqlite test-postgres

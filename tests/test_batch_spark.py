@@ -76,6 +76,7 @@ def _both(spark, job, context, features, tmp_path):
     return pol, spk, a, b
 
 
+@pytest.mark.spark
 def test_match_on_spark_is_row_for_row_the_polars_result(spark, features, tmp_path):
     products = synthetic_products(60, seed=5)
     rules = product_rules(60, seed=5)
@@ -90,6 +91,7 @@ def test_match_on_spark_is_row_for_row_the_polars_result(spark, features, tmp_pa
     assert a["org_id"].n_unique() == N
 
 
+@pytest.mark.spark
 def test_score_on_spark_is_row_for_row_the_polars_result(spark, features, card, tmp_path):
     context = {"model_id": 1, "version": "t", "points_table": card.points_table, "grade_bands": None}
     pol, spk, a, b = _both(spark, registry.get("score"), context, features, tmp_path)
@@ -101,6 +103,7 @@ def test_score_on_spark_is_row_for_row_the_polars_result(spark, features, card, 
     assert a["reason_1"].to_list() == direct["reason_1"].cast(pl.String).to_list()
 
 
+@pytest.mark.spark
 def test_polars_arrow_output_is_cast_to_the_declared_plain_types(spark):
     df = pl.DataFrame({"org_id": [1, 2], "grade": pl.Series(["A", None], dtype=pl.Enum(["A", "B"]))})
     table = to_arrow(df, {"org_id": pl.Int64, "grade": pl.String})
