@@ -21,6 +21,7 @@ class BrainConfig(AppConfig):
         demo_order=10,
         reference_loaders=("jinfu.brain.loader:load_plans",),
         cli=("jinfu.brain.cli:add_verbs",),
+        screen_panels=("jinfu.brain.screen:panel",),
     )
 
     def ready(self):

@@ -12,6 +12,7 @@ class CoreConfig(AppConfig):
     contract = ModuleContract(
         menus=(
             MenuEntry("consent", _("数据授权"), ("enterprise",), order=80),
+            MenuEntry("screen", _("数据大屏"), ("government", "admin"), order=81),
             MenuEntry("imports:list", _("数据导入"), ("government", "admin"), order=85),
             MenuEntry(
                 "org-list",

@@ -39,6 +39,9 @@ class ModuleContract:
     demo_order: int = 50
     reference_loaders: tuple[str, ...] = ()  # callables taking stdout=, run by load-reference and the demo
     cli: tuple[str, ...] = ()  # callables taking the argparse subparsers; each adds its verbs
+    # 数据大屏 panels: callables taking the Principal, returning a core.screen.Panel or None (no data / not
+    # for this reader); core/screen.py shows those that answer, in their order
+    screen_panels: tuple[str, ...] = ()
 
 
 @dataclass
@@ -77,6 +80,10 @@ def menu_for(role: str) -> list[tuple[str, Any]]:
 def demo_steps() -> list[str]:
     steps = [(c.demo_order, c.demo) for _, c in contracts() if c.demo]
     return [path for _, path in sorted(steps, key=lambda s: s[0])]
+
+
+def screen_panels() -> list[str]:
+    return [path for _, c in contracts() for path in c.screen_panels]
 
 
 def reference_loaders() -> list[str]:

@@ -22,6 +22,7 @@ class FinancingConfig(AppConfig):
         ),
         demo="jinfu.financing.demo:demo_step",
         demo_order=20,
+        screen_panels=("jinfu.financing.screen:panel",),
     )
 
     def ready(self):

@@ -19,6 +19,7 @@ class PolicyConfig(AppConfig):
         ),
         demo="jinfu.policy.demo:demo_step",
         demo_order=30,
+        screen_panels=("jinfu.policy.screen:panel",),
     )
 
     def ready(self):
