@@ -26,6 +26,7 @@ class MenuEntry:
     roles: tuple[str, ...]
     order: int = 50
     labels: dict[str, Any] = field(default_factory=dict)  # a different label for some roles
+    tour: dict[str, Any] = field(default_factory=dict)  # role → one sentence for that role's first-login tour
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,16 @@ def menu_for(role: str) -> list[tuple[str, Any]]:
     entries = [m for _, c in contracts() for m in c.menus if role in m.roles]
     entries.sort(key=lambda m: m.order)
     return [(m.url_name, m.labels.get(role, m.label)) for m in entries]
+
+
+TOUR_MAX_MENU_STEPS = 5  # the help centre is the last step: 3–6 steps in all
+
+
+def tour_for(role: str) -> list[tuple[str, Any, Any]]:
+    """(URL name, label, sentence) of the menu items the role's first-login tour points at, in menu order."""
+    entries = [m for _, c in contracts() for m in c.menus if role in m.roles and role in m.tour]
+    entries.sort(key=lambda m: m.order)
+    return [(m.url_name, m.labels.get(role, m.label), m.tour[role]) for m in entries[:TOUR_MAX_MENU_STEPS]]
 
 
 def demo_steps() -> list[str]:
