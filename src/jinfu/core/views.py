@@ -311,8 +311,10 @@ def _enterprise_form_context(
 
     by_field: dict[str, list[str]] = {}
     for pr in problems:
-        zh, en = _field_message(pr)
-        by_field.setdefault(pr.get("field") or "", []).append(f"{zh}（{en}）")
+        zh, en = _field_message(pr)  # the page speaks the reader's language; the API keeps both
+        by_field.setdefault(pr.get("field") or "", []).append(
+            en if (get_language() or "").startswith("en") else zh
+        )
     columns = [
         {
             "field": c.field,
