@@ -41,13 +41,16 @@ def feature_list(values: dict | None) -> list[dict]:
     out = []
     for k, v in (values or {}).items():
         f = ENTERPRISE_FIELDS.get(k)
+        unit = f.unit if f else ""
         if isinstance(v, bool):
             v = "是" if v else "否"
+        elif unit == "比例" and isinstance(v, int | float):  # a ratio reads as a percentage: 0.12 → 12 %
+            v, unit = v * 100, "%"
         out.append(
             {
                 "name": k,
                 "label": f.label_zh if f else k,
-                "unit": f.unit if f else "",
+                "unit": unit,
                 "source": f.source if f else "",
                 "value": v,
             }
