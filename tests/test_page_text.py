@@ -19,3 +19,12 @@ def test_feature_table_reads_as_labels_percentages_and_plain_numbers():
     assert "insured_growth_12m" not in html.replace('data-feature="insured_growth_12m"', "")
     assert "utility_cost_12m" not in html.replace('data-feature="utility_cost_12m"', "")
     assert "26.34 万元" in html and "26.3399" not in html and "12.5 %" in html
+
+
+def test_feature_labels_follow_the_language_switch():
+    from django.utils import translation
+
+    assert feature_list({"net_profit": 1.5})[0]["label"] == "净利润"
+    with translation.override("en"):
+        label = feature_list({"net_profit": 1.5})[0]["label"]
+    assert label and label != "净利润" and "_" not in label

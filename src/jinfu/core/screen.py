@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import disclosure
+from . import jurisdiction as jur
 from .models import Role
 from .modules import resolve, screen_panels
 from .principal import as_principal
@@ -83,7 +84,7 @@ class Panel:
 def can_view_screen(actor) -> bool:
     """The finance office (government users with a jurisdiction) and the platform admin."""
     p = as_principal(actor)
-    return p.is_admin or (p.role == Role.GOVERNMENT and p.jurisdiction.level != "none")
+    return p.is_admin or (p.role == Role.GOVERNMENT and p.jurisdiction.level != jur.NONE)
 
 
 def panels_for(actor) -> list[Panel]:
