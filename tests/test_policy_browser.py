@@ -90,5 +90,5 @@ def test_enterprise_claims_and_government_pays(live_app, page, screenshot, make_
     screenshot(page, "ledger")
     page.goto(f"{live_app}/policy/dashboard/")
     page.wait_for_selector('[data-policy-chart="policies"][data-rendered="1"]')
-    assert page.locator('[data-kpi="paid-total"]').inner_text() == "600 万元"
+    assert page.locator('[data-kpi="paid-total"]').inner_text() == "600.00"
     screenshot(page, "dashboard")
