@@ -61,7 +61,7 @@ def test_enterprise_claims_and_government_pays(live_app, page, screenshot, make_
     page.goto(f"{live_app}/policy/mine/")
     card = page.locator(f'[data-eligible="{item.code}"]')
     assert card.count() == 1
-    assert card.locator(f'[data-estimate="{item.code}"]').inner_text() == "600.00"
+    assert card.locator(f'[data-estimate="{item.code}"]').inner_text() == "600 万元"
     screenshot(page, "mine")
     with page.expect_navigation():
         card.locator(f'[data-claim="{item.code}"]').click()

@@ -217,7 +217,7 @@ def test_explanations_in_chinese_with_gaps(monkeypatch):
     assert res[3].message_zh == "从业人员 ≤ 300人：不满足，实际 350人，超出 50人"
     assert res[3].gap == 50
     assert res[4].message_zh == "高新技术企业：满足，实际 是"
-    assert res[0].message_en.startswith("revenue ≥ 500 ×10k CNY: not met, actual 320")
+    assert res[0].message_en.startswith("revenue ≥ CNY 5,000,000: not met, actual CNY 3,200,000")
     assert [r.text for r in res][:2] == ["revenue >= 500", "industry_section IN ('C','I')"]
 
 

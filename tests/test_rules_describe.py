@@ -37,7 +37,7 @@ def test_flipped_comparisons_ranges_flags_and_or():
 
 def test_english_sentences():
     rule = compile_rule("revenue > 100 AND NOT tag_green", ENTERPRISE_FIELDS, kind="boolean")
-    assert [s.en for s in describe(rule)] == ["revenue above 100 ×10k CNY", "not green enterprise"]
+    assert [s.en for s in describe(rule)] == ["revenue above CNY 1,000,000", "not green enterprise"]
 
 
 def test_policy_catalog_is_found_by_name():

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from jinfu.api import api
-from jinfu.core import observability, views, views_help
+from jinfu.core import observability, views, views_help, views_screen
 from jinfu.core.api_errors import not_found
 from jinfu.core.modules import contracts
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.logout_view, name="logout"),
     path("help/", views_help.help_page, name="help"),
+    path("screen/", views_screen.screen, name="screen"),
+    path("screen/panels/", views_screen.panels, name="screen-panels"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("orgs/", include("jinfu.core.urls")),
     path("imports/", include("jinfu.core.imports.urls")),

@@ -14,8 +14,25 @@ class BrainConfig(AppConfig):
         api_prefix="/brain/",
         api_router="jinfu.brain.api:router",
         menus=(
-            MenuEntry("brain:overview", _("金融产业大脑"), ("government", "regulator", "admin"), order=5),
-            MenuEntry("brain:tasks", _("督办任务"), ("government",), order=6),
+            MenuEntry(
+                "brain:overview",
+                _("金融产业大脑"),
+                ("government", "regulator", "admin"),
+                order=5,
+                tour={
+                    "government": _(
+                        "规划目标的红黄绿灯：哪些指标已实现、符合序时进度或滞后，点开看原文和测算。"
+                    ),
+                    "regulator": _("全市和各区县规划目标的进展，可对比区县、查看发展指数。"),
+                },
+            ),
+            MenuEntry(
+                "brain:tasks",
+                _("督办任务"),
+                ("government",),
+                order=6,
+                tour={"government": _("滞后指标生成的督办任务：指派责任人、跟踪办理时限。")},
+            ),
         ),
         demo="jinfu.brain.demo:demo_step",
         demo_order=10,
@@ -30,6 +47,7 @@ class BrainConfig(AppConfig):
                 _("督办任务每日检查"),
             ),
         ),
+        screen_panels=("jinfu.brain.screen:panel",),
     )
 
     def ready(self):

@@ -4,7 +4,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from .models import Role
-from .modules import menu_for
+from .modules import menu_for, tour_for
 
 
 def _items(role: str, is_admin: bool):
@@ -36,6 +36,30 @@ def navigation(request):
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
     return {
         "nav_items": nav,
+        "tour_steps": _tour(request, user, Role.ADMIN if is_admin else user.role),
         "role_label": Role(Role.ADMIN if is_admin else user.role).label,
         "unread": unread,
     }
+
+
+def _tour(request, user, role: str) -> list[dict]:
+    """The first-login tour (新手引导): the role's main menu items, each with one sentence, then the help
+    centre; shown until the user closes it, and again when asked for (``?tour=1``, from the help centre).
+    Full pages only: htmx fragments and the error pages' partial renders carry no tour."""
+    asked = request.GET.get("tour") == "1"
+    if (user.tour_dismissed_at is not None and not asked) or request.headers.get("HX-Request"):
+        return []
+    steps = []
+    for name, label, text in tour_for(role):
+        try:
+            steps.append({"url": reverse(name), "label": label, "text": text})
+        except NoReverseMatch:
+            continue
+    steps.append(
+        {
+            "url": reverse("help"),
+            "label": _("帮助中心"),
+            "text": _("术语表、常见问题和联系方式；这份引导也可以在这里重新打开。"),
+        }
+    )
+    return steps

@@ -401,6 +401,8 @@ class User(AbstractUser):
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.ENTERPRISE)
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # the first-login tour (新手引导) is shown until the user closes it; reopened from the help centre
+    tour_dismissed_at = models.DateTimeField(_("关闭新手引导时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("用户")

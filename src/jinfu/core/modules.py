@@ -26,6 +26,7 @@ class MenuEntry:
     roles: tuple[str, ...]
     order: int = 50
     labels: dict[str, Any] = field(default_factory=dict)  # a different label for some roles
+    tour: dict[str, Any] = field(default_factory=dict)  # role → one sentence for that role's first-login tour
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,9 @@ class ModuleContract:
     attachment_owners: tuple[AttachmentOwner, ...] = ()  # records that carry files (core/attachments.py)
     importers: tuple[str, ...] = ()  # "jinfu.x.imports:IMPORTERS": its Importers (core/imports/registry.py)
     schedules: tuple[Schedule, ...] = ()  # jobs the scheduler runs
+    # 数据大屏 panels: callables taking the Principal, returning a core.screen.Panel or None (no data / not
+    # for this reader); core/screen.py shows those that answer, in their order
+    screen_panels: tuple[str, ...] = ()
 
 
 @dataclass
@@ -112,6 +116,16 @@ def attachment_owners() -> dict[str, AttachmentOwner]:
     return {o.model: o for _, c in contracts() for o in c.attachment_owners}
 
 
+TOUR_MAX_MENU_STEPS = 5  # the help centre is the last step: 3–6 steps in all
+
+
+def tour_for(role: str) -> list[tuple[str, Any, Any]]:
+    """(URL name, label, sentence) of the menu items the role's first-login tour points at, in menu order."""
+    entries = [m for _, c in contracts() for m in c.menus if role in m.roles and role in m.tour]
+    entries.sort(key=lambda m: m.order)
+    return [(m.url_name, m.labels.get(role, m.label), m.tour[role]) for m in entries[:TOUR_MAX_MENU_STEPS]]
+
+
 def demo_steps() -> list[str]:
     steps = [(c.demo_order, c.demo) for _, c in contracts() if c.demo]
     return [path for _, path in sorted(steps, key=lambda s: s[0])]
@@ -119,6 +133,10 @@ def demo_steps() -> list[str]:
 
 def schedules() -> list[Schedule]:
     return [s for _, c in contracts() for s in c.schedules]
+
+
+def screen_panels() -> list[str]:
+    return [path for _, c in contracts() for path in c.screen_panels]
 
 
 def reference_loaders() -> list[str]:

@@ -31,6 +31,11 @@ from .text import clean_name
 MAX_GRANT_DAYS = 3 * 366
 
 
+def dismiss_tour(user) -> None:
+    """The user closed the first-login tour: it is not shown again (the help centre reopens it)."""
+    User.objects.filter(pk=user.pk).update(tour_dismissed_at=timezone.now())
+
+
 def grant_access(
     actor,
     *,

@@ -15,5 +15,6 @@ urlpatterns = [
     path("api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api-key-revoke"),
     path("audit/", views.audit, name="audit"),
     path("notifications/", views.notifications, name="notifications"),
+    path("tour/dismiss/", views.tour_dismiss, name="tour-dismiss"),
     path("calendar/", views_calendar.calendar, name="calendar"),
 ]

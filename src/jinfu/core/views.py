@@ -10,9 +10,10 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpResponseForbidden, JsonResponse
+from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -317,8 +318,10 @@ def _enterprise_form_context(
 
     by_field: dict[str, list[str]] = {}
     for pr in problems:
-        zh, en = _field_message(pr)
-        by_field.setdefault(pr.get("field") or "", []).append(f"{zh}（{en}）")
+        zh, en = _field_message(pr)  # the page speaks the reader's language; the API keeps both
+        by_field.setdefault(pr.get("field") or "", []).append(
+            en if (get_language() or "").startswith("en") else zh
+        )
     columns = [
         {
             "field": c.field,
@@ -424,3 +427,17 @@ def notifications(request):
         qs.filter(read_at__isnull=True).update(read_at=timezone.now())
         return redirect("notifications")
     return render(request, "core/notifications.html", {"page": _page(request, qs, 30)})
+
+
+@login_required
+@require_POST
+def tour_dismiss(request):
+    """Close the first-login tour for good (the help centre reopens it): 204 for the script, a redirect back
+    for a plain form post."""
+    services.dismiss_tour(request.user)
+    if request.headers.get("X-Requested-With") == "fetch":
+        return HttpResponse(status=204)
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    return redirect(target)

@@ -15,8 +15,20 @@ class CreditConfig(AppConfig):
         api_prefix="/credit/",
         api_router="jinfu.credit.api:router",
         menus=(
-            MenuEntry("credit:profile", _("企业画像"), ("enterprise",), order=40),
-            MenuEntry("credit:distribution", _("信用分布"), ("government", "regulator", "admin"), order=40),
+            MenuEntry(
+                "credit:profile",
+                _("企业画像"),
+                ("enterprise",),
+                order=40,
+                tour={"enterprise": _("平台汇集的企业画像和信用评分，以及每项得分的原因。")},
+            ),
+            MenuEntry(
+                "credit:distribution",
+                _("信用分布"),
+                ("government", "regulator", "admin"),
+                order=40,
+                tour={"regulator": _("辖区企业信用评分的分布。")},
+            ),
         ),
         demo="jinfu.credit.demo:demo_step",
         demo_order=50,

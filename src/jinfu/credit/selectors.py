@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from jinfu.core.errors import ConsentRequired, Forbidden, NotFound
 from jinfu.core.models import Organization, Role
@@ -38,16 +40,20 @@ def feature_list(values: dict | None) -> list[dict]:
     """Feature values with their catalog label and unit (for display)."""
     from jinfu.rules import ENTERPRISE_FIELDS
 
+    english = (get_language() or "").startswith("en")  # profile labels follow the language switch
     out = []
     for k, v in (values or {}).items():
         f = ENTERPRISE_FIELDS.get(k)
+        unit = f.unit if f else ""
         if isinstance(v, bool):
-            v = "是" if v else "否"
+            v = _("是") if v else _("否")
+        elif unit == "比例" and isinstance(v, int | float):  # a ratio reads as a percentage: 0.12 → 12 %
+            v, unit = v * 100, "%"
         out.append(
             {
                 "name": k,
-                "label": f.label_zh if f else k,
-                "unit": f.unit if f else "",
+                "label": (f.label_en if english and f.label_en else f.label_zh) if f else k,
+                "unit": unit,
                 "source": f.source if f else "",
                 "value": v,
             }

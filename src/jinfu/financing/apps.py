@@ -16,11 +16,45 @@ class FinancingConfig(AppConfig):
         api_prefix="/financing/",
         api_router="jinfu.financing.api:router",
         menus=(
-            MenuEntry("financing:market", _("融资服务"), ("enterprise",), order=10),
-            MenuEntry("financing:applications", _("我的申请"), ("enterprise",), order=11),
-            MenuEntry("financing:workbench", _("产品与申请"), ("institution",), order=10),
-            MenuEntry("financing:hall", _("揭榜大厅"), ("institution",), order=11),
-            MenuEntry("financing:kpis", _("融资服务指标"), ("government", "admin"), order=12),
+            MenuEntry(
+                "financing:market",
+                _("融资服务"),
+                ("enterprise",),
+                order=10,
+                tour={
+                    "enterprise": _(
+                        "产品超市：按利率、额度、期限筛选贷款产品，看自己是否符合条件并在线申请。"
+                    )
+                },
+            ),
+            MenuEntry(
+                "financing:applications",
+                _("我的申请"),
+                ("enterprise",),
+                order=11,
+                tour={"enterprise": _("已提交的融资申请和每一步的办理进度。")},
+            ),
+            MenuEntry(
+                "financing:workbench",
+                _("产品与申请"),
+                ("institution",),
+                order=10,
+                tour={"institution": _("发布和维护本机构的金融产品，受理企业的融资申请。")},
+            ),
+            MenuEntry(
+                "financing:hall",
+                _("揭榜大厅"),
+                ("institution",),
+                order=11,
+                tour={"institution": _("企业发布的融资需求，可揭榜对接。")},
+            ),
+            MenuEntry(
+                "financing:kpis",
+                _("融资服务指标"),
+                ("government", "admin"),
+                order=12,
+                tour={"government": _("本辖区融资服务指标：申请、审批、放款和首贷户。")},
+            ),
         ),
         attachment_owners=(
             AttachmentOwner(
@@ -41,6 +75,7 @@ class FinancingConfig(AppConfig):
                 "financing.claim_sla", "*/15 * * * *", "jinfu.financing.jobs:claim_sla", _("揭榜时限到期释放")
             ),
         ),
+        screen_panels=("jinfu.financing.screen:panel",),
     )
 
     def ready(self):

@@ -467,6 +467,27 @@ def kpis(actor, *, year: int | None = None, division: str | None = None) -> dict
     }
 
 
+def disbursed_by_enterprise(actor) -> dict:
+    """What the 数据大屏 shows of financing: the disbursed loans of the enterprises in the asker's
+    jurisdiction (government users and the admin), summed per enterprise with its district, so that
+    core.screen can withhold groups below the disclosure threshold."""
+    p = as_principal(actor)
+    if not (p.is_admin or p.role == Role.GOVERNMENT):
+        raise Forbidden("融资数据大屏仅对政府用户开放", "The financing screen is for government users")
+    enterprises = Organization.objects.filter(p.jurisdiction.q(), kind=Organization.Kind.ENTERPRISE)
+    disbursed = Application.objects.filter(enterprise__in=enterprises, status="disbursed")
+    rows = list(
+        disbursed.values("enterprise", "enterprise__division__name")
+        .annotate(n=Count("pk"), amount=Sum("approved_amount"))
+        .order_by("enterprise")
+    )
+    return {
+        "rows": rows,
+        "first_loans": disbursed.filter(is_first_loan=True).values("enterprise").distinct().count(),
+        "synthetic": disbursed.filter(is_synthetic=True).exists(),
+    }
+
+
 # ---------------------------------------------------------------------------
 # Equity side
 # ---------------------------------------------------------------------------

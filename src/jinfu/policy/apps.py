@@ -16,8 +16,20 @@ class PolicyConfig(AppConfig):
         api_prefix="/policy/",
         api_router="jinfu.policy.api:router",
         menus=(
-            MenuEntry("policy:mine", _("政策兑现"), ("enterprise",), order=20),
-            MenuEntry("policy:review", _("政策兑现"), ("government", "admin"), order=20),
+            MenuEntry(
+                "policy:mine",
+                _("政策兑现"),
+                ("enterprise",),
+                order=20,
+                tour={"enterprise": _("您可能符合的惠企政策和测算金额，在线申请兑现。")},
+            ),
+            MenuEntry(
+                "policy:review",
+                _("政策兑现"),
+                ("government", "admin"),
+                order=20,
+                tour={"government": _("审核企业的政策兑现申请，查看拨付台账。")},
+            ),
         ),
         attachment_owners=(
             AttachmentOwner(
@@ -33,6 +45,7 @@ class PolicyConfig(AppConfig):
         ),
         demo="jinfu.policy.demo:demo_step",
         demo_order=30,
+        screen_panels=("jinfu.policy.screen:panel",),
     )
 
     def ready(self):

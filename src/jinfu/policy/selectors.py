@@ -250,6 +250,29 @@ def dashboard(actor, *, period: str | None = None) -> dict:
     }
 
 
+def payouts_by_enterprise(actor) -> dict:
+    """What the 数据大屏 shows of policy money: the payouts of the ledger this government user reads, to
+    enterprises inside its jurisdiction (a district office its district's enterprises, also under city
+    policies), summed per enterprise with its district, for core.screen's disclosure threshold."""
+    from jinfu.core.models import Division
+
+    p = as_principal(actor)
+    qs = ledger(p)
+    if not p.jurisdiction.citywide:
+        qs = qs.filter(p.jurisdiction.q("enterprise__division", "enterprise__zone"))
+    rows = list(
+        qs.values("enterprise", "division_code")
+        .annotate(n=Count("pk"), amount=Sum("amount"))
+        .order_by("enterprise")
+    )
+    names = dict(
+        Division.objects.filter(code__in={r["division_code"] for r in rows}).values_list("code", "name")
+    )
+    for r in rows:
+        r["division"] = names.get(r["division_code"], "")
+    return {"rows": rows, "synthetic": qs.filter(is_synthetic=True).exists()}
+
+
 def can_act(actor, claim: Claim) -> bool:
     p = as_principal(actor)
     return _is_gov(p) and can_govern(p, claim.item.policy.division_id)

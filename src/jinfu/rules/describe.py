@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from .compile import is_literal, literal_value
-from .explain import UNIT_EN, fmt, fmt_en
+from .explain import UNIT_EN, fmt, fmt_en, yuan_en
 
 OP_ZH = {exp.GTE: "不低于", exp.GT: "高于", exp.LTE: "不超过", exp.LT: "低于", exp.EQ: "为", exp.NEQ: "不为"}
 OP_EN = {
@@ -53,6 +53,8 @@ class _Reader:
     def value(self, f, v, en=False) -> str:
         if isinstance(v, str):
             return self.labels.get(f.name, {}).get(v, v)
+        if en and f.unit == "万元" and yuan_en(v) is not None:
+            return yuan_en(v)
         text = fmt_en(v) if en else fmt(v)
         unit = UNIT_EN.get(f.unit, f.unit) if en else f.unit
         return f"{text} {unit}".strip() if unit and unit != "比例" else text

@@ -86,7 +86,18 @@ def _strip(n: exp.Expression) -> exp.Expression:
 UNIT_EN = {"万元": "×10k CNY", "人": "persons", "年": "years", "分": "points", "元": "CNY", "%": "%"}
 
 
+def yuan_en(v: Any) -> str | None:
+    """An amount in 万元 as English readers read it, in yuan with the currency code: 500 → 「CNY 5,000,000」,
+    1.49 → 「CNY 14,900」 (the same reading as the pages' jinfu_format ``wan`` filter); None if not a number."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return None
+    yuan = round(float(v) * 10000, 2)
+    return f"CNY {yuan:,.0f}" if float(yuan).is_integer() else f"CNY {yuan:,.2f}"
+
+
 def _with_unit(v, unit, en=False):
+    if en and unit == "万元" and yuan_en(v) is not None:
+        return yuan_en(v)
     s = fmt_en(v) if en else fmt(v)
     if en:
         unit = UNIT_EN.get(unit, unit)

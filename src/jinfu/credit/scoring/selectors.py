@@ -13,10 +13,13 @@ from __future__ import annotations
 from collections import Counter
 
 from django.db.models import Max
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from jinfu.core.errors import Forbidden, NotFound
 from jinfu.core.models import Organization, Role
 from jinfu.core.principal import as_principal
+from jinfu.core.reference.selectors import rule_value_labels
 from jinfu.core.selectors import check_enterprise_access
 
 from ..models_scoring import PsiMonitor, ScorecardModel, ScoreRecord
@@ -29,6 +32,56 @@ DISTRIBUTION_ROLES = {Role.GOVERNMENT, Role.REGULATOR, Role.ADMIN}
 def _require_admin(actor):
     if not as_principal(actor).is_admin:
         raise Forbidden("仅平台管理员可查看评分卡模型", "only platform administrators see scorecard models")
+
+
+def _feature_name(feature: str) -> str:
+    """The feature's name in the reader's language (the rule catalog's English label when English)."""
+    from jinfu.rules import ENTERPRISE_FIELDS
+
+    field = ENTERPRISE_FIELDS.get(feature)
+    if (get_language() or "").startswith("en") and field is not None and field.label_en:
+        return field.label_en
+    return engine.label(feature)
+
+
+def bin_text(feature: str, bin_label: str) -> str:
+    """A scorecard bin as the reader reads it: the feature's name, then its range or its categories with
+    codes shown as names (「行业门类 信息传输、软件和信息技术服务业」, never 「行业门类 I」)."""
+    zh_name = engine.label(feature)
+    rest = bin_label[len(zh_name) :].strip() if bin_label.startswith(zh_name) else bin_label
+    names = rule_value_labels().get(feature) or {}
+    codes = rest.split("/") if rest else []
+    if codes and all(c in names for c in codes):
+        rest = "、".join(names[c] for c in codes)
+    elif rest == "缺失":
+        rest = _("缺失")
+    elif rest == "全部":
+        rest = _("全部")
+    return f"{_feature_name(feature)} {rest}".strip()
+
+
+def _reasons(scored: dict) -> tuple[list[dict], list[dict]]:
+    """The engine's reasons and improvements with their sentences in the reader's language."""
+    reasons = [
+        {
+            **r,
+            "text": _("%(bin)s：较最优档少 %(gap)s 分")
+            % {"bin": bin_text(r["feature"], r["bin_label"]), "gap": f"{r['gap']:.0f}"},
+        }
+        for r in scored["reasons"]
+    ]
+    by_feature = {b["feature"]: b for b in scored["breakdown"]}
+    improvements = []
+    for imp in scored["improvements"]:
+        b = by_feature[imp["feature"]]
+        text = _("%(feature)s：由“%(now)s”提升至“%(next)s”可加 %(gain)s 分") % {
+            "feature": _feature_name(b["feature"]),
+            "now": bin_text(b["feature"], b["bin_label"]),
+            "next": bin_text(b["feature"], b["next_label"]),
+            "gain": f"{b['next_gain']:.0f}",
+        }
+        improvements.append({**imp, "text": text})
+    return reasons, improvements
 
 
 def credit_view(actor, org: Organization) -> dict:
@@ -53,6 +106,7 @@ def credit_view(actor, org: Organization) -> dict:
     }
     if model is not None:
         scored = engine.score_row(model.points_table, row, model.grade_bands)
+        scored["reasons"], scored["improvements"] = _reasons(scored)
         last = ScoreRecord.objects.filter(enterprise=org, model=model).order_by("-scored_at").first()
         out.update(
             model=model.version,
