@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0006_fact_provenance'),
+        ('core', '0007_attachments_and_export_events'),
     ]
 
     operations = [
