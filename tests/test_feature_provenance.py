@@ -288,6 +288,10 @@ def test_the_same_revenue_with_its_source_on_every_page(client, make_user):
         assert shown and set(shown) == {"480.12"}, (name, shown)
         source = re.search(r'data-figure-source="revenue">([^<]+)<', html).group(1)
         assert "经审计财务报表" in source, (name, source)
+        staff = re.findall(r'data-figure="employees">([^<]+)<', html)
+        assert staff and set(staff) == {f"{feature_row(org.pk)['employees']:,}"}, (name, staff)
+        source = re.search(r'data-figure-source="employees">([^<]+)<', html).group(1)
+        assert "企业登记" in source, (name, source)
 
 
 # ---------------------------------------------------------------------------

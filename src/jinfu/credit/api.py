@@ -6,6 +6,7 @@ from __future__ import annotations
 from ninja import Router
 from ninja.errors import HttpError
 
+from jinfu.core.models import Organization
 from jinfu.core.web import api_principal
 
 from . import selectors
@@ -62,7 +63,6 @@ def profile(request, enterprise_id: int):
 )
 def score(request, enterprise_id: int):
     """The enterprise itself, the operator, or an institution with a live credit_score grant."""
-    from jinfu.core.models import Organization
 
     from .scoring.selectors import credit_view
 
