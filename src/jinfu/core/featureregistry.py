@@ -12,7 +12,7 @@ Each app registers its sets from its ``AppConfig.ready()``; :mod:`jinfu.core.fea
 table from whatever is registered and :data:`jinfu.rules.catalog.ENTERPRISE_FIELDS` lists the registered
 fields, so neither the kernel nor the rule language names a module. No Django import here.
 
-One value per fact: when several sets offer a value for the same fact, :func:`pick_facts` keeps the one
+One value per fact: when several sets offer a value for the same fact, :func:`pick_fact` keeps the one
 whose source ranks first in :data:`FACT_PRECEDENCE` (ties: the latest ``as_of``). Self-declared values
 (:data:`SELF_DECLARED`) are never candidates: they are shown as 自报 and no rule ever reads them.
 docs/features.md documents the precedence.
@@ -178,20 +178,29 @@ def fact_frame(rows) -> pl.LazyFrame:
     return pl.LazyFrame(list(rows), schema=FACT_SCHEMA, orient="row")
 
 
-def pick_facts(candidates: pl.LazyFrame) -> pl.LazyFrame:
-    """Per (org_id, fact), the candidate whose source ranks first for its fact; the latest as_of breaks
-    a tie. Candidates with no value or a source the fact does not list (self-declared) are dropped."""
-    rank = pl.lit(None, dtype=pl.Int64)
-    for fact, order in FACT_PRECEDENCE.items():
-        for i, source in enumerate(order):
-            rank = pl.when((pl.col("fact") == fact) & (pl.col("source") == source)).then(i).otherwise(rank)
-    return (
-        candidates.with_columns(rank.alias("_rank"))
-        .filter(pl.col("_rank").is_not_null() & pl.col("value").is_not_null())
-        .sort(["org_id", "fact", "_rank", "as_of"], descending=[False, False, False, True], nulls_last=True)
-        .unique(["org_id", "fact"], keep="first", maintain_order=True)
-        .drop("_rank")
-    )
+@dataclass(frozen=True)
+class FactValue:
+    """A candidate value for a shared fact, with where it comes from and the date it describes."""
+
+    org_id: int
+    fact: str
+    value: float | int | None
+    source: str | None
+    as_of: dt.date | None = None
+
+
+def pick_fact(candidates) -> FactValue | None:
+    """The candidate whose source ranks first for its fact; the latest as_of breaks a tie. Candidates
+    with no value or a source the fact does not list (self-declared) never provide it."""
+    best, best_key = None, None
+    for c in candidates:
+        order = FACT_PRECEDENCE.get(c.fact, ())
+        if c.value is None or c.source not in order:
+            continue
+        key = (order.index(c.source), -(c.as_of.toordinal() if c.as_of else 0))
+        if best_key is None or key < best_key:
+            best, best_key = c, key
+    return best
 
 
 def source_label(source: str | None, as_of: dt.date | None = None) -> str:

@@ -5,7 +5,8 @@ lists them all).
 The table is assembled from the feature sets of :mod:`jinfu.core.featureregistry`: core registers the
 registration set below; every module registers its own sets from its AppConfig (credit sources and
 score, financing history, listing statements …). Every loader returns a LazyFrame; the assembly is one
-Polars plan (joins on ``org_id``), collected once, then the pure derives run over the collected table.
+``pl.collect_all`` (the sets' frames and fact candidates together), merged by ``org_id`` (a dict per
+enterprise: the one-enterprise online row stays fast), then the pure derives run over the table.
 Revenue, employees and total assets are shared facts: each set may offer values with their source and
 date, and the documented precedence picks one (``<fact>``, ``<fact>_source``, ``<fact>_as_of``).
 Self-declared figures are never in the table.
@@ -19,7 +20,7 @@ import polars as pl
 from django.utils import timezone
 
 from . import featureregistry as registry
-from .featureregistry import FACTS, FeatureSet
+from .featureregistry import FACTS, FactValue, FeatureSet
 from .featureregistry import Field as F
 from .models import EnterpriseProfile
 
@@ -166,9 +167,10 @@ def load_registration(org_ids, today: dt.date) -> pl.LazyFrame:
             round((today - est).days / 365.25, 2) if est else None,
             *[code in own for code in TAG_COLUMNS],
         ]
-        for v in figures:
+        for fact, v in zip(FACTS, figures, strict=True):
             known = v is not None
-            row += [_f(v), "registration" if known else None, as_of if known else None]
+            value = (int(v) if REGISTRATION_SCHEMA[fact] == pl.Int64 else float(v)) if known else None
+            row += [value, "registration" if known else None, as_of if known else None]
         rows.append(row)
     return pl.LazyFrame(rows, schema=_ROW_SCHEMA, orient="row")
 
@@ -176,7 +178,11 @@ def load_registration(org_ids, today: dt.date) -> pl.LazyFrame:
 _ROW_SCHEMA = {
     "org_id": pl.Int64,
     **{c: t for c, t in REGISTRATION_SCHEMA.items() if c not in FACTS},
-    **{c: t for f in FACTS for c, t in ((f, pl.Float64), (f"{f}_source", pl.Utf8), (f"{f}_as_of", pl.Date))},
+    **{
+        c: t
+        for f in FACTS
+        for c, t in ((f, REGISTRATION_SCHEMA[f]), (f"{f}_source", pl.Utf8), (f"{f}_as_of", pl.Date))
+    },
 }
 
 
@@ -199,28 +205,7 @@ def schema() -> dict[str, pl.DataType]:
 
 def enterprise_features(org_ids=None, *, today: dt.date | None = None) -> pl.DataFrame:
     """The feature table for all enterprises (or the given organization ids)."""
-    today = today or timezone.localdate()
-    ids = list(org_ids) if org_ids is not None else None
-    sets = registry.feature_sets()
-    loaded = [fs for fs in sets if fs.load is not None]
-    if not loaded:
-        return pl.DataFrame(schema=schema())
-    base, others = loaded[0], loaded[1:]  # the first set (registration) gives the rows
-    lf = base.load(ids, today)
-    fact_cols = [c for fact in FACTS for c in (fact, f"{fact}_source", f"{fact}_as_of")]
-    lf = _with_facts(lf, [fs.facts(ids, today) for fs in sets if fs.facts is not None], fact_cols)
-    for fs in others:
-        lf = _join_set(lf, fs, fs.load(ids, today))
-    df = _derive(lf.collect(), [fs for fs in sets if fs.derive is not None])
-    cols = schema()
-    present = set(df.columns)
-    return df.select(
-        [(pl.col(c) if c in present else pl.lit(None)).cast(t).alias(c) for c, t in cols.items()]
-    )
-
-
-def feature_rows(org_ids=None, *, today: dt.date | None = None) -> list[dict]:
-    return enterprise_features(org_ids, today=today).to_dicts()
+    return pl.DataFrame(feature_rows(org_ids, today=today), schema=schema())
 
 
 def feature_row(org_id: int, *, today: dt.date | None = None) -> dict:
@@ -229,62 +214,56 @@ def feature_row(org_id: int, *, today: dt.date | None = None) -> dict:
     return rows[0] if rows else {}
 
 
-def _candidates(lf: pl.LazyFrame) -> list[pl.LazyFrame]:
-    """The base frame's own figures (the registration figures) as fact candidates."""
-    schema = lf.collect_schema()
-    return [
-        lf.select(
-            "org_id",
-            pl.lit(fact).alias("fact"),
-            pl.col(fact).cast(pl.Float64).alias("value"),
-            pl.col(f"{fact}_source").alias("source"),
-            pl.col(f"{fact}_as_of").alias("as_of"),
-        )
-        for fact in FACTS
-        if fact in schema
-    ]
+def feature_rows(org_ids=None, *, today: dt.date | None = None) -> list[dict]:
+    """Collect every set's LazyFrame (and fact candidates) in one ``pl.collect_all``, merge them by
+    ``org_id`` onto the first set's rows (registration), pick each fact, then run the pure derives."""
+    today = today or timezone.localdate()
+    ids = list(org_ids) if org_ids is not None else None
+    sets = registry.feature_sets()
+    loaded = [fs for fs in sets if fs.load is not None]
+    offered = [fs for fs in sets if fs.facts is not None]
+    if not loaded:
+        return []
+    frames = pl.collect_all([fs.load(ids, today) for fs in loaded] + [fs.facts(ids, today) for fs in offered])
+    cols = schema()
+    blank = dict.fromkeys(cols) | registry.defaults()
+    rows = {r["org_id"]: {**blank, **r} for r in frames[0].iter_rows(named=True)}
+    for frame in frames[1 : len(loaded)]:
+        for r in frame.iter_rows(named=True):
+            row = rows.get(r["org_id"])
+            if row is not None:
+                row.update(r)
+    _apply_facts(rows, frames[len(loaded) :], cols)
+    _apply_derived(rows, sets, cols)
+    return list(rows.values())
 
 
-def _with_facts(lf: pl.LazyFrame, offered: list[pl.LazyFrame], fact_cols: list[str]) -> pl.LazyFrame:
-    """Replace the base frame's figures by the candidate each fact's precedence picks."""
-    cols = [c for c in fact_cols if c in lf.collect_schema()]
-    candidates = [c.select(list(registry.FACT_SCHEMA)) for c in (*_candidates(lf), *offered)]
-    out = lf.drop(cols)
-    if not candidates:
-        return out
-    picked = registry.pick_facts(pl.concat(candidates, how="vertical_relaxed"))
-    wide = picked.group_by("org_id").agg(
-        pl.col(c).filter(pl.col("fact") == fact).first().alias(name)
-        for fact in FACTS
-        for c, name in (("value", fact), ("source", f"{fact}_source"), ("as_of", f"{fact}_as_of"))
-    )
-    return out.join(wide, on="org_id", how="left", maintain_order="left")
+def _apply_facts(rows: dict[int, dict], candidates: list[pl.DataFrame], cols) -> None:
+    """Each candidate replaces the row's current value of its fact when its source ranks higher (the
+    first set's own figures are already in the rows as the lowest verified source)."""
+    for frame in candidates:
+        for org_id, fact, value, source, as_of in frame.iter_rows():
+            row = rows.get(org_id)
+            if row is None:
+                continue
+            current = FactValue(
+                org_id, fact, row.get(fact), row.get(f"{fact}_source"), row.get(f"{fact}_as_of")
+            )
+            c = FactValue(org_id, fact, value, source, as_of)
+            if registry.pick_fact((current, c)) is c:
+                if value is not None and cols.get(fact) == pl.Int64:
+                    value = int(value)
+                row.update({fact: value, f"{fact}_source": source, f"{fact}_as_of": as_of})
 
 
-def _join_set(lf: pl.LazyFrame, fs: FeatureSet, frame: pl.LazyFrame) -> pl.LazyFrame:
-    """Left-join a set's frame; an enterprise the loader omitted gets the set's defaults."""
-    cols = [c for c in fs.schema if c in frame.collect_schema()]
-    seen = f"__in_{fs.name}"
-    frame = frame.select("org_id", *[pl.col(c).cast(fs.schema[c]) for c in cols], pl.lit(True).alias(seen))
-    out = lf.join(frame, on="org_id", how="left", maintain_order="left")
-    fills = [
-        pl.when(pl.col(seen).is_null()).then(pl.lit(v, dtype=fs.schema[c])).otherwise(pl.col(c)).alias(c)
-        for c, v in fs.defaults.items()
-        if c in cols
-    ]
-    fills += [pl.lit(v, dtype=fs.schema[c]).alias(c) for c, v in fs.defaults.items() if c not in cols]
-    return out.with_columns(fills).drop(seen)
-
-
-def _derive(df: pl.DataFrame, derived: list[FeatureSet]) -> pl.DataFrame:
-    """Run each derived set's pure ``derive`` over the collected table, in registry order."""
+def _apply_derived(rows: dict[int, dict], sets, cols) -> None:
+    """Run each derived set's pure ``derive`` over the assembled table, in registry order."""
+    derived = [fs for fs in sets if fs.derive is not None]
+    if not derived or not rows:
+        return
+    df = pl.DataFrame(list(rows.values()), schema=cols)
     for fs in derived:
-        ctx = fs.prepare() if fs.prepare else None
-        if df.height == 0:
-            out = pl.DataFrame(schema={"org_id": pl.Int64, **fs.schema})
-        else:
-            out = fs.derive(df, ctx).select("org_id", *fs.schema)
-        df = df.drop([c for c in fs.schema if c in df.columns]).join(
-            out, on="org_id", how="left", maintain_order="left"
-        )
-    return df
+        out = fs.derive(df, fs.prepare() if fs.prepare else None).select("org_id", *fs.schema)
+        df = df.drop(list(fs.schema)).join(out, on="org_id", how="left", maintain_order="left")
+        for r in out.iter_rows(named=True):
+            rows[r["org_id"]].update(r)
