@@ -12,16 +12,22 @@ Prints a table and ``RESULT`` lines.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import sys
 import time
 from pathlib import Path
 
+import django
 import numpy as np
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+# The enterprise fields come from the feature sets the installed modules register when Django loads
+# its apps (no database is touched).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jinfu.settings")
+django.setup()
 
 from jinfu.rules import (  # noqa: E402
     ENTERPRISE_FIELDS,

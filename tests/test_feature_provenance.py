@@ -167,6 +167,63 @@ def test_registry_and_catalog_agree():
     cols = set(featureregistry.schema())
     assert registered <= cols
     assert {"revenue_source", "revenue_as_of", "employees_source", "total_assets_as_of"} <= cols
+    # the grant scope of each set is on its fields
+    assert ENTERPRISE_FIELDS["credit_score"].scope == "credit_score"
+    assert ENTERPRISE_FIELDS["is_first_loan"].scope == "credit_score"
+    assert ENTERPRISE_FIELDS["revenue"].scope == "basic"
+
+
+@pytest.fixture
+def green_set():
+    """A feature set a new module would register (its own field, loader and scope), removed afterwards."""
+    import polars as pl
+
+    from jinfu.core.featureregistry import FeatureSet, Field
+
+    field = Field(
+        "carbon_intensity", "number", "碳排放强度", "吨/万元", "绿色金融模块", label_en="carbon intensity"
+    )
+
+    def load(org_ids, today):
+        return pl.LazyFrame({"org_id": org_ids or [], "carbon_intensity": [0.8] * len(org_ids or [])})
+
+    fs = FeatureSet("green_test", {"carbon_intensity": pl.Float64}, (field,), load=load, scope="green")
+    saved = dict(featureregistry._SETS)
+    featureregistry.register(fs)
+    yield fs
+    featureregistry._SETS.clear()
+    featureregistry._SETS.update(saved)
+    featureregistry._VERSION[0] += 1
+
+
+def test_the_rule_catalog_is_built_from_the_registered_sets(make_user, green_set):
+    """A module adds a rule field by registering a feature set: no declaration in jinfu.rules."""
+    from jinfu.rules import compile_rule
+    from jinfu.rules.catalog import named_catalog
+
+    f = ENTERPRISE_FIELDS["carbon_intensity"]
+    assert (f.label_zh, f.unit, f.scope) == ("碳排放强度", "吨/万元", "green")
+    assert "carbon_intensity" in named_catalog("policy")  # catalogs extending the enterprise one follow it
+    rule = compile_rule("carbon_intensity < 1", ENTERPRISE_FIELDS, kind="boolean")
+    org = make_user("enterprise").organization_id
+    row = feature_row(org)
+    assert row["carbon_intensity"] == 0.8 and rule.passes(row)
+
+
+def test_a_set_must_document_every_column_with_the_right_type():
+    import polars as pl
+
+    from jinfu.core.featureregistry import FeatureSet, Field
+
+    undocumented = FeatureSet(
+        "bad", {"x_col": pl.Float64, "y_col": pl.Int64}, (Field("x_col", "number", "甲"),)
+    )
+    with pytest.raises(ValueError, match="y_col"):
+        featureregistry.register(undocumented)
+    mistyped = FeatureSet("bad", {"x_col": pl.Float64}, (Field("x_col", "string", "甲"),))
+    with pytest.raises(ValueError, match="x_col"):
+        featureregistry.register(mistyped)
+    assert "x_col" not in ENTERPRISE_FIELDS
 
 
 # ---------------------------------------------------------------------------
@@ -231,6 +288,10 @@ def test_the_same_revenue_with_its_source_on_every_page(client, make_user):
         assert shown and set(shown) == {"480.12"}, (name, shown)
         source = re.search(r'data-figure-source="revenue">([^<]+)<', html).group(1)
         assert "经审计财务报表" in source, (name, source)
+        staff = re.findall(r'data-figure="employees">([^<]+)<', html)
+        assert staff and set(staff) == {f"{feature_row(org.pk)['employees']:,}"}, (name, staff)
+        source = re.search(r'data-figure-source="employees">([^<]+)<', html).group(1)
+        assert "企业登记" in source, (name, source)
 
 
 # ---------------------------------------------------------------------------

@@ -7,7 +7,6 @@ import datetime as dt
 
 from ninja import Router, Schema
 
-from jinfu.core.web import api_call as _call
 from jinfu.core.web import api_principal as _p
 
 from . import engine, selectors, services
@@ -80,7 +79,7 @@ class PlanOut(Schema):
 @router.get("/plans", response=list[PlanOut], summary="规划列表及指标状态统计 / plans with status counts")
 def plans(request, year: int | None = None):
     p = _p(request, "brain:read")
-    out = _call(selectors.plans_overview, p, year)
+    out = selectors.plans_overview(p, year)
     return [
         {
             **{
@@ -107,7 +106,7 @@ def plans(request, year: int | None = None):
 @router.get("/plans/{code}", summary="规划指标及分析结果 / a plan's indicators with analysis")
 def plan(request, code: str, year: int | None = None):
     p = _p(request, "brain:read")
-    plan = _call(selectors.get_plan, p, code)
+    plan = selectors.get_plan(p, code)
     o = selectors.plans_overview(p, year, code=plan.code)[0]
     return {
         "code": plan.code,
@@ -125,7 +124,7 @@ def plan(request, code: str, year: int | None = None):
 )
 def indicator(request, code: str, year: int | None = None):
     p = _p(request, "brain:read")
-    d = _call(selectors.indicator_detail, p, code, year)
+    d = selectors.indicator_detail(p, code, year)
     return _indicator_dict(d["indicator"], d["eval"]) | {"year": d["year"], "chart": d["chart"]}
 
 
@@ -159,7 +158,7 @@ class ActualOut(Schema):
 )
 def actuals(request, code: str):
     p = _p(request, "brain:read")
-    ind = _call(selectors.get_indicator, p, code)
+    ind = selectors.get_indicator(p, code)
     return list(
         ind.actuals.select_related("entered_by").order_by("year", "period_kind", "period", "entered_at")
     )
@@ -182,8 +181,7 @@ class ActualIn(Schema):
 )
 def post_actual(request, code: str, payload: ActualIn):
     p = _p(request, "brain:write")
-    a = _call(
-        services.record_actual,
+    a = services.record_actual(
         p,
         indicator_code=code,
         year=payload.year,
@@ -201,7 +199,7 @@ def post_actual(request, code: str, payload: ActualIn):
 @router.get("/compare", summary="统一口径指标的区县对比 / cross-district comparison")
 def compare(request, canonical: str, year: int | None = None):
     p = _p(request, "brain:read")
-    d = _call(selectors.comparison, p, canonical, year)
+    d = selectors.comparison(p, canonical, year)
     return {
         "canonical": d["canonical"],
         "label": d["label"],
@@ -229,7 +227,7 @@ def compare(request, canonical: str, year: int | None = None):
 @router.get("/index", summary="金融发展指数（熵权-TOPSIS）/ development index")
 def index(request, year: int | None = None):
     p = _p(request, "brain:read")
-    d = _call(selectors.development_index, p, year)
+    d = selectors.development_index(p, year)
     return {
         k: d.get(k)
         for k in (
@@ -272,14 +270,14 @@ class TaskOut(Schema):
 @router.get("/tasks", response=list[TaskOut], summary="督办任务（逾期优先）/ supervised tasks, overdue first")
 def tasks(request, plan: str | None = None):
     p = _p(request, "brain:read")
-    groups = _call(selectors.task_board, p, plan_code=plan)
+    groups = selectors.task_board(p, plan_code=plan)
     return [t for g in groups for t in g["tasks"]]
 
 
 @router.get("/tasks/{code}", response=TaskOut, summary="督办任务详情 / a task")
 def task(request, code: str):
     p = _p(request, "brain:read")
-    return _call(selectors.get_task, p, code)
+    return selectors.get_task(p, code)
 
 
 class ReportIn(Schema):
@@ -303,5 +301,5 @@ class ReportOut(Schema):
 @router.post("/tasks/{code}/reports", response={201: ReportOut}, summary="工作进展报送 / report progress")
 def post_report(request, code: str, payload: ReportIn):
     p = _p(request, "brain:write")
-    r = _call(services.report_progress, p, task_code=code, text=payload.text, percent=payload.percent)
+    r = services.report_progress(p, task_code=code, text=payload.text, percent=payload.percent)
     return 201, r

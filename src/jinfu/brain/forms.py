@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jinfu.core.models import Organization, Role, User
+
 from .models import Actual
 
 
@@ -37,7 +39,6 @@ class AssignForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from jinfu.core.models import Organization, Role, User
 
         super().__init__(*args, **kwargs)
         self.fields["owner_org"].queryset = Organization.objects.filter(

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from jinfu.rules.explain import set_value_labels_provider
+
 from .modules import MenuEntry, ModuleContract
 
 
@@ -90,7 +92,6 @@ class CoreConfig(AppConfig):
         from .selectors_calendar import current_schedule
 
         workdays.set_schedule_provider(current_schedule)  # entered holiday notices (工作日历)
-        from jinfu.rules.explain import set_value_labels_provider
 
         from .reference.selectors import rule_value_labels
 

@@ -7,7 +7,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
@@ -25,6 +24,7 @@ from .forms import ApiKeyForm, GrantForm, TagCertificationForm
 from .models import Organization, ReferenceDataset, Role
 from .principal import as_principal
 from .selectors_calendar import missing_next_year
+from .web import page
 
 
 class LoginView(auth_views.LoginView):
@@ -65,7 +65,7 @@ def _error(request, exc: JinfuError):
         messages.error(request, f"{exc.message_zh}（{exc.message_en}）")
 
 
-@login_required
+@page
 def home(request):
     p = as_principal(request.user)
     ctx: dict = {"principal": p}
@@ -102,7 +102,7 @@ def home(request):
     return render(request, template, ctx)
 
 
-@login_required
+@page
 def org_list(request):
     kind = request.GET.get("kind") or None
     q = request.GET.get("q") or None
@@ -124,7 +124,7 @@ def org_list(request):
     )
 
 
-@login_required
+@page
 def org_detail(request, pk: int):
     try:
         org = selectors.get_organization(request.user, pk)
@@ -144,7 +144,7 @@ def org_detail(request, pk: int):
     )
 
 
-@login_required
+@page
 def tag_certifications(request, pk: int):
     """A department or the operator certifies a tag (with evidence) or revokes a certification."""
     if not services.can_certify_tags(request.user):
@@ -188,7 +188,7 @@ def tag_certifications(request, pk: int):
     )
 
 
-@login_required
+@page
 def consent(request):
     p = as_principal(request.user)
     if p.role != Role.ENTERPRISE:
@@ -220,7 +220,7 @@ def consent(request):
     )
 
 
-@login_required
+@page
 @require_POST
 def consent_revoke(request, pk: int):
     try:
@@ -231,7 +231,7 @@ def consent_revoke(request, pk: int):
     return redirect("consent")
 
 
-@login_required
+@page
 def access_log(request):
     return render(
         request,
@@ -240,7 +240,7 @@ def access_log(request):
     )
 
 
-@login_required
+@page
 def api_keys(request):
     p = as_principal(request.user)
     if not (p.is_admin or p.role == Role.INSTITUTION):
@@ -263,7 +263,7 @@ def api_keys(request):
     )
 
 
-@login_required
+@page
 @require_POST
 def api_key_revoke(request, pk: int):
     key = selectors.api_keys_for(request.user).filter(pk=pk).first()
@@ -274,7 +274,7 @@ def api_key_revoke(request, pk: int):
     return redirect("api-keys")
 
 
-@login_required
+@page
 def audit(request):
     p = as_principal(request.user)
     if not p.is_admin:
@@ -375,7 +375,7 @@ def _values_of(org: Organization) -> dict:
     return values
 
 
-@login_required
+@page
 def enterprise_form(request, pk: int | None = None):
     """Register an enterprise (admin, government) or edit one (the enterprise itself, admin)."""
     from .imports.organizations import ENTERPRISE_COLUMNS
@@ -418,7 +418,7 @@ def enterprise_form(request, pk: int | None = None):
     return render(request, "core/enterprise_form.html", ctx, status=422 if problems else 200)
 
 
-@login_required
+@page
 def notifications(request):
     from .models import Notification
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from . import selectors_calendar, services_calendar
 from .errors import JinfuError
 from .principal import as_principal
+from .web import page
 
 
 class NoticeForm(forms.Form):
@@ -49,7 +49,7 @@ def _rows(form: NoticeForm) -> list[dict]:
     return _line_rows(form.cleaned_data.get("lines") or "")
 
 
-@login_required
+@page
 def calendar(request):
     if not as_principal(request.user).is_admin:
         raise PermissionDenied("仅平台运营人员可管理工作日历")

@@ -4,8 +4,9 @@
   the view (which shows them as messages or form errors). ``page(guard=…)`` also refuses users the guard
   rejects.
 - ``api_principal``: who is calling, refusing API keys that lack the endpoint's scope.
-- ``api_call``: run a selector or service; a JinfuError propagates to the API's one error handler
-  (jinfu.core.api_errors), which answers with its status and a bilingual body naming the field and rule.
+- API handlers call selectors and services directly: a JinfuError propagates to the API's one error
+  handler (jinfu.core.api_errors), which answers with its status and a bilingual body naming the field
+  and rule.
 - ``api_rule_check`` and ``RuleCheckOut``: the rule editors' check-and-preview endpoints (an invalid rule
   is an answer, ``valid: false`` with the position; a refusal or rate limit is an HTTP error).
 
@@ -59,10 +60,6 @@ def api_principal(request, scope: str):
     if not p.has_api_scope(scope):
         raise HttpError(403, f"API 密钥缺少权限 {scope} / API key lacks scope {scope}")
     return p
-
-
-def api_call(fn, *args, **kwargs):
-    return fn(*args, **kwargs)
 
 
 class DisclosureReasonOut(Schema):

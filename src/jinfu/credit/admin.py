@@ -6,6 +6,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from jinfu.core.admin import labelled_form, shown
+from jinfu.rules import ENTERPRISE_FIELDS, RuleError, compile_rule
 
 from . import models as m
 
@@ -72,7 +73,6 @@ class TagRuleForm(forms.ModelForm):
         fields = ["tag", "rule", "basis", "mode", "active"]
 
     def clean_rule(self):
-        from jinfu.rules import ENTERPRISE_FIELDS, RuleError, compile_rule
 
         text = self.cleaned_data["rule"]
         try:

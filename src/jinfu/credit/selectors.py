@@ -9,9 +9,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from jinfu.core.errors import ConsentRequired, Forbidden, NotFound
-from jinfu.core.models import Organization, Role
+from jinfu.core.models import Division, Organization, Role
 from jinfu.core.principal import as_principal
 from jinfu.core.selectors import check_enterprise_access, enterprise_figures
+from jinfu.rules import ENTERPRISE_FIELDS
 
 from . import models as m
 from .sources import SOURCES
@@ -38,7 +39,6 @@ def _display(rec, col):
 
 def feature_list(values: dict | None) -> list[dict]:
     """Feature values with their catalog label and unit (for display)."""
-    from jinfu.rules import ENTERPRISE_FIELDS
 
     english = (get_language() or "").startswith("en")  # profile labels follow the language switch
     out = []
@@ -172,7 +172,6 @@ def distributions(actor) -> dict:
     p = as_principal(actor)
     if not (p.is_admin or p.role in (Role.GOVERNMENT, Role.REGULATOR)):
         raise Forbidden("仅政府、监管用户和平台管理员可查看", "government, regulator or operator only")
-    from jinfu.core.models import Division
 
     snaps = m.FeatureSnapshot.objects.select_related("enterprise__enterprise__industry").filter(
         p.jurisdiction.q("enterprise__division", "enterprise__zone")

@@ -10,9 +10,13 @@ import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
+from jinfu.core.features import enterprise_features
 from jinfu.core.imports import registry
 from jinfu.core.imports.engine import Issue, Lookups, Source, records_sheet
 from jinfu.core.models import EnterpriseProfile, Organization, Tag
+from jinfu.core.selectors import certified_enterprises
+from jinfu.listing import selectors as listing_selectors
+from jinfu.rules import ENTERPRISE_FIELDS, compile_rule
 
 from . import models as m
 from .connectors import rest
@@ -149,8 +153,10 @@ def pull_configured(source: str, user=None) -> m.SourceBatch:
 
 
 def _frame(qs, cols: list[str], rename: dict[str, str] | None = None) -> pl.DataFrame:
-    rows = list(qs.values_list(*cols))
-    names = [(rename or {}).get(c, c) for c in cols]
+    return _rows_frame(list(qs.values_list(*cols)), [(rename or {}).get(c, c) for c in cols])
+
+
+def _rows_frame(rows: list[tuple], names: list[str]) -> pl.DataFrame:
     if not rows:
         return pl.DataFrame(schema=names)
     return pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
@@ -161,8 +167,6 @@ def load_frames(org_ids: Iterable[int] | None = None) -> dict[str, pl.DataFrame]
 
     Self-reported statements are left out: features that rules and tags read (研发投入强度 …) come from
     authoritative data only (docs/features.md)."""
-    from jinfu.listing.featuresets import VERIFIED_SOURCES
-    from jinfu.listing.models import FinancialStatement
 
     def q(model, field="enterprise_id"):
         qs = model.objects.all()
@@ -179,19 +183,9 @@ def load_frames(org_ids: Iterable[int] | None = None) -> dict[str, pl.DataFrame]
         "abnormal": _frame(q(m.AbnormalListing), ["enterprise_id", "listed_on", "removed_on"], e),
         "ip": _frame(q(m.IPRecord), ["enterprise_id", "kind"], e),
         "environment": _frame(q(m.EnvironmentalRating), ["enterprise_id", "year", "rating"], e),
-        "financials": _frame(
-            q(FinancialStatement).filter(source__in=VERIFIED_SOURCES),
-            [
-                "enterprise_id",
-                "year",
-                "revenue",
-                "net_profit",
-                "total_assets",
-                "net_assets",
-                "rd_expense",
-                "operating_cash_flow",
-            ],
-            e,
+        "financials": _rows_frame(
+            listing_selectors.verified_statement_rows(org_ids),
+            ["org_id", *listing_selectors.STATEMENT_FEATURE_COLUMNS],
         ),
     }
 
@@ -225,7 +219,6 @@ def refresh_features(org_ids: Iterable[int] | None = None, *, today: dt.date | N
 
 def export_features(path: str) -> int:
     """Write the whole enterprise feature table (profile + credit columns) to Parquet."""
-    from jinfu.core.features import enterprise_features
 
     df = enterprise_features()
     df.write_parquet(path)
@@ -295,7 +288,6 @@ SEED_TAGS = [
 
 
 def seed_tag_rules() -> int:
-    from jinfu.rules import ENTERPRISE_FIELDS, compile_rule
 
     n = 0
     for code, name, text, mode, basis in SEED_TAGS:
@@ -315,9 +307,6 @@ def apply_tags(org_ids: Iterable[int] | None = None) -> dict[str, int]:
     with a live government certification (TagCertification) is never removed by a rule.
     Returns how many enterprises carry each tag after the run.
     """
-    from jinfu.core.features import enterprise_features
-    from jinfu.core.selectors import certified_enterprises
-    from jinfu.rules import ENTERPRISE_FIELDS, compile_rule
 
     df = enterprise_features(org_ids)
     if df.is_empty():

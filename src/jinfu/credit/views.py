@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from jinfu.core import exports
 from jinfu.core.errors import JinfuError
+from jinfu.core.web import page
 
 from . import exports as export_tables
 from . import selectors
@@ -19,14 +19,14 @@ def _error(request, exc: JinfuError):
     return render(request, "credit/error.html", {"error": exc}, status=exc.status)
 
 
-@login_required
+@page
 def own_profile(request):
     if not request.user.organization_id:
         raise Http404
     return enterprise_profile(request, request.user.organization_id)
 
 
-@login_required
+@page
 def enterprise_profile(request, enterprise_id: int):
     try:
         ctx = selectors.profile(request.user, enterprise_id)
@@ -35,7 +35,7 @@ def enterprise_profile(request, enterprise_id: int):
     return render(request, "credit/profile.html", ctx)
 
 
-@login_required
+@page
 def distribution(request):
     try:
         ctx = selectors.distributions(request.user)
@@ -46,7 +46,7 @@ def distribution(request):
     return render(request, "credit/distribution.html", ctx)
 
 
-@login_required
+@page
 def template(request, source: str):
     if source not in SOURCES:
         raise Http404

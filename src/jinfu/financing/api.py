@@ -10,7 +10,6 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from jinfu.core.web import RuleCheckOut, api_rule_check
-from jinfu.core.web import api_call as _call
 from jinfu.core.web import api_principal as _p
 
 from . import selectors, services
@@ -85,9 +84,9 @@ def create_product(request, payload: ProductIn):
     p = _p(request, "financing:write")
     data = payload.dict()
     publish = data.pop("publish")
-    product = _call(services.save_product, p, data)
+    product = services.save_product(p, data)
     if publish:
-        product = _call(services.set_product_status, p, product.pk, "published")
+        product = services.set_product_status(p, product.pk, "published")
     return 201, product
 
 
@@ -110,7 +109,7 @@ def match(request, category: str | None = None, limit: int = 20, near_misses: in
     p = _p(request, "financing:read")
     if not (1 <= limit <= 200 and 0 <= near_misses <= 100):
         raise HttpError(422, "limit 应在 1–200、near_misses 在 0–100 之间 / limit 1-200, near_misses 0-100")
-    data = _call(selectors.matches_for, p, category=category, limit=limit, near_misses=near_misses)
+    data = selectors.matches_for(p, category=category, limit=limit, near_misses=near_misses)
     return {
         "need": data["need"],
         "results": [
@@ -134,14 +133,14 @@ class DemandIn(Schema):
 @router.post("/demands", response={201: dict}, summary="发布融资需求 / publish a financing demand")
 def create_demand(request, payload: DemandIn):
     p = _p(request, "financing:write")
-    d = _call(services.create_demand, p, **payload.dict())
+    d = services.create_demand(p, **payload.dict())
     return 201, {"id": d.pk, "status": d.status, "expires_at": d.expires_at}
 
 
 @router.get("/demands/hall", summary="揭榜大厅（仅企业公开的字段）/ demand hall")
 def hall(request):
     p = _p(request, "financing:read")
-    rows = _call(selectors.demand_hall, p)
+    rows = selectors.demand_hall(p)
     return [
         {
             "id": r["demand"].pk,
@@ -160,7 +159,7 @@ def hall(request):
 @router.post("/demands/{demand_id}/claim", response={201: dict}, summary="揭榜 / claim a demand")
 def claim(request, demand_id: int):
     p = _p(request, "financing:write")
-    c = _call(services.claim_demand, p, demand_id)
+    c = services.claim_demand(p, demand_id)
     return 201, {"id": c.pk, "demand_id": demand_id, "expires_at": c.expires_at}
 
 
@@ -215,13 +214,13 @@ def applications(request, status: str | None = None):
 )
 def apply(request, payload: ApplyIn):
     p = _p(request, "financing:write")
-    return 201, _call(services.apply, p, **payload.dict())
+    return 201, services.apply(p, **payload.dict())
 
 
 @router.get("/applications/{app_id}", response=ApplicationOut, summary="申请详情 / an application")
 def application(request, app_id: int):
     p = _p(request, "financing:read")
-    return _call(selectors.get_application, p, app_id)
+    return selectors.get_application(p, app_id)
 
 
 class TransitionIn(Schema):
@@ -245,13 +244,13 @@ def transition(request, app_id: int, payload: TransitionIn):
     data = payload.dict()
     action = data.pop("action")
     expected = data.pop("expected_version")
-    return _call(services.transition, p, app_id, action, expected_version=expected, **data)
+    return services.transition(p, app_id, action, expected_version=expected, **data)
 
 
 @router.get("/applications/{app_id}/events", summary="办理时间线 / timeline")
 def events(request, app_id: int):
     p = _p(request, "financing:read")
-    app = _call(selectors.get_application, p, app_id)
+    app = selectors.get_application(p, app_id)
     return [
         {
             "from": e.from_status,
@@ -268,5 +267,5 @@ def events(request, app_id: int):
 @router.get("/kpis", summary="平台指标 / platform KPIs")
 def kpis(request, year: int | None = None, division: str | None = None):
     p = _p(request, "financing:read")
-    k = _call(selectors.kpis, p, year=year, division=division)
+    k = selectors.kpis(p, year=year, division=division)
     return {key: (float(v) if isinstance(v, Decimal) else v) for key, v in k.items()}

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from jinfu.core.features import enterprise_features
 from jinfu.core.models import Organization, Role
 from jinfu.core.principal import Principal
 
@@ -233,7 +234,6 @@ def build_financing_demo(seed: int = 20261122, stdout=None, enterprise_org=None)
             stats["products"] += 1
     if Application.objects.filter(is_synthetic=True).exists():
         return stats
-    from jinfu.core.features import enterprise_features
 
     feats = enterprise_features().to_dicts()
     rng.shuffle(feats)

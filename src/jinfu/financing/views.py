@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from jinfu.core import exports, workflow
 from jinfu.core.errors import Forbidden, JinfuError, TooManyRequests, ValidationFailed
+from jinfu.core.features import enterprise_features
 from jinfu.core.models import Role
 from jinfu.core.principal import as_principal
 from jinfu.core.views import _error
@@ -69,8 +70,6 @@ def product_detail(request, pk: int):
     product = selectors.get_product(request.user, pk)
     explanation = None
     if _role(request) == Role.ENTERPRISE:
-        from jinfu.core.features import enterprise_features
-
         from . import rulebook
 
         rows = enterprise_features([request.user.organization_id]).to_dicts()

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from ninja import Router, Schema
 
-from jinfu.core.web import api_call as _call
 from jinfu.core.web import api_principal as _p
 
 from . import engine, selectors, services
@@ -113,7 +112,7 @@ def standards(request):
 )
 def readiness(request, enterprise_id: int):
     p = _p(request, "listing:read")
-    data = _call(selectors.readiness, p, enterprise_id)
+    data = selectors.readiness(p, enterprise_id)
     return {
         "enterprise_id": enterprise_id,
         "fiscal_year": data["fiscal_year"],
@@ -130,31 +129,31 @@ def readiness(request, enterprise_id: int):
 )
 def statements(request, enterprise_id: int):
     p = _p(request, "listing:read")
-    return list(_call(selectors.statements, p, enterprise_id))
+    return list(selectors.statements(p, enterprise_id))
 
 
 @router.post("/statements", response={201: StatementOut}, summary="企业填报年度报表 / enter a statement")
 def save_statement(request, payload: StatementIn):
     p = _p(request, "listing:write")
-    return 201, _call(services.save_statement, p, payload.dict())
+    return 201, services.save_statement(p, payload.dict())
 
 
 @router.get("/reserve", summary="储备库（政府）/ the reserve")
 def reserve(request, tier: str | None = None, status: str | None = None, flagged: bool | None = None):
     p = _p(request, "listing:read")
-    return [_entry(e) for e in _call(selectors.reserve_entries, p, tier=tier, status=status, flagged=flagged)]
+    return [_entry(e) for e in selectors.reserve_entries(p, tier=tier, status=status, flagged=flagged)]
 
 
 @router.post("/reserve", response={201: dict}, summary="提名入库 / nominate")
 def nominate(request, payload: NominateIn):
     p = _p(request, "listing:write")
-    return 201, _entry(_call(services.nominate, p, payload.enterprise_id, payload.tier, payload.reason))
+    return 201, _entry(services.nominate(p, payload.enterprise_id, payload.tier, payload.reason))
 
 
 @router.post("/reserve/{entry_id}/decide", summary="审核/移出 / approve, reject, remove")
 def decide(request, entry_id: int, payload: DecideIn):
     p = _p(request, "listing:write")
-    return _entry(_call(services.decide, p, entry_id, payload.action, payload.note))
+    return _entry(services.decide(p, entry_id, payload.action, payload.note))
 
 
 @router.get("/milestones/{enterprise_id}", summary="上市进程节点 / milestones")
@@ -168,7 +167,7 @@ def milestones(request, enterprise_id: int):
             "policy_tag": m.policy_tag,
             "is_synthetic": m.is_synthetic,
         }
-        for m in _call(selectors.milestones, p, enterprise_id)
+        for m in selectors.milestones(p, enterprise_id)
     ]
 
 
@@ -177,8 +176,7 @@ def milestones(request, enterprise_id: int):
 )
 def record_milestone(request, enterprise_id: int, payload: MilestoneIn):
     p = _p(request, "listing:write")
-    m = _call(
-        services.record_milestone,
+    m = services.record_milestone(
         p,
         enterprise_id,
         payload.stage,
@@ -192,4 +190,4 @@ def record_milestone(request, enterprise_id: int, payload: MilestoneIn):
 @router.get("/funnel", summary="上市培育漏斗（政府）/ pipeline funnel")
 def funnel(request):
     p = _p(request, "listing:read")
-    return _call(selectors.funnel, p)
+    return selectors.funnel(p)

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import polars as pl
+
 from jinfu.core import featureregistry as registry
-from jinfu.core.featureregistry import FactValue, FeatureSet
+from jinfu.core.featureregistry import FeatureSet
+
+from .models import FinancialStatement
 
 VERIFIED_SOURCES = ("audited", "import", "synthetic")
 
@@ -20,19 +24,19 @@ def statement_source(source: str, audited: bool) -> str:
     return "statements_import" if source == "import" else source
 
 
-def statement_facts(org_ids, today: dt.date):
-    from .models import FinancialStatement
-
+def statement_facts(org_ids, today: dt.date) -> pl.LazyFrame:
     qs = FinancialStatement.objects.filter(year__lte=today.year - 1, source__in=VERIFIED_SOURCES)
     if org_ids is not None:
         qs = qs.filter(enterprise_id__in=org_ids)
+    rows = []
     for pk, year, source, audited, revenue, assets in qs.values_list(
         "enterprise_id", "year", "source", "audited", "revenue", "total_assets"
     ):
         src, as_of = statement_source(source, audited), dt.date(year, 12, 31)
-        yield FactValue(pk, "revenue", float(revenue), src, as_of)
+        rows.append((pk, "revenue", float(revenue), src, as_of))
         if assets is not None:
-            yield FactValue(pk, "total_assets", float(assets), src, as_of)
+            rows.append((pk, "total_assets", float(assets), src, as_of))
+    return registry.fact_frame(rows)
 
 
 def register_listing_sets() -> None:

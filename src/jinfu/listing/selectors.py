@@ -24,6 +24,7 @@ from jinfu.core.principal import Principal, as_principal
 from jinfu.core.selectors import check_enterprise_access, enterprise_figures
 
 from . import engine
+from .featuresets import VERIFIED_SOURCES
 from .models import STAGE_ORDER, FinancialStatement, ListingProfile, Milestone, ReserveEntry, Tier
 
 FS_FIELDS = (
@@ -119,6 +120,27 @@ _FS_SCHEMA = {
 
 def _f(v):
     return float(v) if v is not None else None
+
+
+STATEMENT_FEATURE_COLUMNS = (
+    "year",
+    "revenue",
+    "net_profit",
+    "total_assets",
+    "net_assets",
+    "rd_expense",
+    "operating_cash_flow",
+)
+
+
+def verified_statement_rows(org_ids=None) -> list[tuple]:
+    """``(enterprise_id, *STATEMENT_FEATURE_COLUMNS)`` of the statements the feature table may read: not
+    self-reported (featuresets.VERIFIED_SOURCES). For the feature pipeline (no principal: what a rule
+    reads, never shown as such)."""
+    qs = FinancialStatement.objects.filter(source__in=VERIFIED_SOURCES)
+    if org_ids is not None:
+        qs = qs.filter(enterprise_id__in=list(org_ids))
+    return list(qs.values_list("enterprise_id", *STATEMENT_FEATURE_COLUMNS))
 
 
 def listing_frame(org_ids=None, *, as_of_year: int | None = None) -> pl.DataFrame:

@@ -11,7 +11,6 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from jinfu.core.web import RuleCheckOut, api_rule_check
-from jinfu.core.web import api_call as _call
 from jinfu.core.web import api_principal as _p
 
 from . import selectors, services
@@ -119,13 +118,13 @@ def policies(request, q: str | None = None, tag: str | None = None):
 
 @router.get("/policies/{pk}", response=PolicyOut, summary="政策详情 / one policy")
 def policy(request, pk: int):
-    return _call(selectors.get_policy, _p(request, "policy:read"), pk)
+    return selectors.get_policy(_p(request, "policy:read"), pk)
 
 
 @router.get("/mine", summary="本企业可享受的政策、测算金额、理由与差距 / my eligible policies")
 def mine(request):
     p = _p(request, "policy:read")
-    data = _call(selectors.my_policies, p)
+    data = selectors.my_policies(p)
 
     def clause(c):
         return {
@@ -159,14 +158,13 @@ def mine(request):
 
 @router.get("/claims", response=list[ClaimOut], summary="兑现申请（企业仅见本企业） / claims")
 def claims(request, status: str | None = None):
-    return list(_call(selectors.claims_for, _p(request, "policy:read"), status=status)[:500])
+    return list(selectors.claims_for(_p(request, "policy:read"), status=status)[:500])
 
 
 @router.post("/claims", response={201: ClaimOut}, summary="申报或确认享受 / claim or confirm an item")
 def create_claim(request, payload: ClaimIn):
     p = _p(request, "policy:write")
-    c = _call(
-        services.submit_claim,
+    c = services.submit_claim(
         p,
         payload.item_id,
         declared=payload.declared,
@@ -180,8 +178,7 @@ def create_claim(request, payload: ClaimIn):
 def decide(request, pk: int, payload: DecisionIn):
     p = _p(request, "policy:write")
     if payload.action == "approve":
-        return _call(
-            services.approve,
+        return services.approve(
             p,
             pk,
             amount=payload.amount,
@@ -189,23 +186,23 @@ def decide(request, pk: int, payload: DecisionIn):
             expected_version=payload.expected_version,
         )
     if payload.action == "reject":
-        return _call(services.reject, p, pk, note=payload.note, expected_version=payload.expected_version)
+        return services.reject(p, pk, note=payload.note, expected_version=payload.expected_version)
     if payload.action == "pay":
-        _call(services.pay, p, pk, voucher=payload.voucher, expected_version=payload.expected_version)
-        return _call(selectors.get_claim, p, pk)
+        services.pay(p, pk, voucher=payload.voucher, expected_version=payload.expected_version)
+        return selectors.get_claim(p, pk)
     if payload.action == "withdraw":
-        return _call(services.withdraw, p, pk)
+        return services.withdraw(p, pk)
     raise HttpError(422, f"未知操作 {payload.action} / unknown action")
 
 
 @router.get("/ledger", response=list[PayoutOut], summary="拨付台账 / payout ledger")
 def ledger(request, period: str | None = None):
-    return list(_call(selectors.ledger, _p(request, "policy:read"), period=period))
+    return list(selectors.ledger(_p(request, "policy:read"), period=period))
 
 
 @router.post("/items/{pk}/push", summary="主动推送 / run the proactive push for an item")
 def push(request, pk: int):
-    runs = _call(services.run_push, _p(request, "policy:write"), pk)
+    runs = services.run_push(_p(request, "policy:write"), pk)
     return [
         {
             "item_id": r.item_id,

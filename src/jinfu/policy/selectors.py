@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from jinfu.core.errors import Forbidden, NotFound
 from jinfu.core.features import enterprise_features
-from jinfu.core.models import Role
+from jinfu.core.models import Division, Role
 from jinfu.core.principal import as_principal
 
 from . import engine
@@ -213,7 +213,6 @@ def budgets(actor, *, period: str | None = None):
 
 def dashboard(actor, *, period: str | None = None) -> dict:
     """Payouts by policy, district and period (for the ECharts dashboard)."""
-    from jinfu.core.models import Division
 
     qs = ledger(actor, period=period)
     by_policy = list(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from jinfu.core import exports
 from jinfu.core.errors import Forbidden, JinfuError, TooManyRequests
+from jinfu.core.features import enterprise_features
 from jinfu.core.models import Division, Role
 from jinfu.core.principal import as_principal
 from jinfu.core.views import _error
@@ -67,8 +67,6 @@ def policy_detail(request, pk: int):
     items = list(policy.items.all())
     assessments = {}
     if _p(request).role == Role.ENTERPRISE:
-        from jinfu.core.features import enterprise_features
-
         rows = enterprise_features([request.user.organization_id]).to_dicts()
         row = rows[0] if rows else {}
         for it in items:
@@ -107,7 +105,6 @@ def claim(request, pk: int):
         else:
             messages.success(request, _("已提交，请在“我的兑现”中查看进度"))
             return redirect("policy:claim-detail", pk=c.pk)
-    from jinfu.core.features import enterprise_features
 
     rows = enterprise_features([request.user.organization_id]).to_dicts()
     a = engine.assess(rows[0] if rows else {}, item.eligibility_rule, item.benefit_formula, item.cap)
@@ -377,7 +374,7 @@ def item_edit(request, policy_pk: int, pk: int | None = None):
     )
 
 
-@login_required
+@page
 @require_POST
 def rule_check(request):
     """htmx: validate the eligibility rule and benefit formula as the officer types; preview the count and

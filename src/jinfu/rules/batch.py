@@ -11,8 +11,9 @@ one Polars ``select``.
 Spark: the same function runs per partition. A driver would do::
 
     schema = "matrix binary"  # or one boolean column per product
+    CATALOG = ENTERPRISE_FIELDS.snapshot()  # on the driver (Django set up): a fixed, picklable catalog
     def per_partition(batches):  # Iterator[pyarrow.RecordBatch]
-        rules = [compile_rule(t, ENTERPRISE_FIELDS) for t in RULE_TEXTS]  # broadcast the texts
+        rules = [compile_rule(t, CATALOG) for t in RULE_TEXTS]  # broadcast the texts and the catalog
         for rb in batches:
             df = pl.from_arrow(rb)
             packed = eligibility_packed(rules, df)  # (n_rules, ceil(n/8)) uint8
@@ -30,6 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 from sqlglot import exp
+
+from jinfu.core.featureregistry import POLARS_TYPES
 
 from .compile import is_literal, literal_value
 from .rule import Rule
@@ -167,15 +170,6 @@ def _fast(node: exp.Expression, frame: _Frame) -> np.ndarray | None:
     return out
 
 
-_POLARS_TYPES = {
-    "number": pl.Float64,
-    "integer": pl.Int64,
-    "string": pl.Utf8,
-    "boolean": pl.Boolean,
-    "date": pl.Date,
-}
-
-
 def _clause_bits(rules: Sequence[Rule], df: pl.DataFrame) -> tuple[dict[str, np.ndarray], list[list[str]]]:
     if not rules:
         return {}, []
@@ -209,7 +203,7 @@ def _clause_bits(rules: Sequence[Rule], df: pl.DataFrame) -> tuple[dict[str, np.
         # Give it the catalog's type so every clause yields one value per row.
         nulls = [c for c in used if src.schema[c] == pl.Null]
         if nulls:
-            src = src.with_columns([pl.col(c).cast(_POLARS_TYPES[catalog[c].type]) for c in nulls])
+            src = src.with_columns([pl.col(c).cast(POLARS_TYPES[catalog[c].type]) for c in nulls])
         exprs = []
         for i, (_key, node) in enumerate(slow):
             e = to_polars(node, catalog)

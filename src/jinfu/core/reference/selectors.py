@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from jinfu.core.models import Division, Industry, Zone
+from jinfu.core.models import Division, EnterpriseProfile, Industry, Zone
 
 # Municipality pseudo-levels in GB/T 2260 (500100 市辖区, 500200 县): not part of a human-readable full name.
 _PSEUDO_PREFECTURES = {"市辖区", "县"}
@@ -55,8 +55,6 @@ def rule_value_labels() -> dict[str, dict[str, str]]:
     explanations show 制造业 rather than C. Read once per process (reference data changes by release)."""
     global _VALUE_LABELS
     if _VALUE_LABELS is None or not _VALUE_LABELS["industry_section"]:
-        from jinfu.core.models import EnterpriseProfile
-
         by_level: dict[str, dict[str, str]] = {}
         for code, name, level in Industry.objects.values_list("code", "name", "level"):
             by_level.setdefault(level, {})[code] = name

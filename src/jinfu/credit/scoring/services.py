@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from jinfu.core.audit import record_event
 from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
+from jinfu.core.features import enterprise_features
 from jinfu.core.models import Notification, Organization, Role, User
 from jinfu.core.principal import as_principal
 
@@ -36,7 +37,6 @@ def _require_admin(actor):
 
 def feature_frame(org_ids=None) -> pl.DataFrame:
     """org_id, uscc and the scorecard :data:`engine.FEATURES` columns (null where the table lacks one)."""
-    from jinfu.core.features import enterprise_features
 
     df = enterprise_features(org_ids)
     missing = [f for f in engine.FEATURES if f not in df.columns]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jinfu.core.errors import JinfuError
+from jinfu.core.web import page
 
 from . import selectors, services
 
@@ -16,7 +16,7 @@ def _error(request, exc: JinfuError):
     return render(request, "credit/error.html", {"error": exc}, status=exc.status)
 
 
-@login_required
+@page
 def model_list(request):
     try:
         rows = selectors.models_for(request.user)
@@ -25,7 +25,7 @@ def model_list(request):
     return render(request, "credit/scoring/models.html", {"rows": rows})
 
 
-@login_required
+@page
 def model_report(request, pk: int):
     try:
         ctx = selectors.model_report(request.user, pk)
@@ -34,7 +34,7 @@ def model_report(request, pk: int):
     return render(request, "credit/scoring/report.html", ctx)
 
 
-@login_required
+@page
 @require_POST
 def retrain(request):
     try:
@@ -45,7 +45,7 @@ def retrain(request):
     return redirect("credit:credit_scoring:report", pk=model.pk)
 
 
-@login_required
+@page
 @require_POST
 def activate(request, pk: int):
     try:
@@ -57,7 +57,7 @@ def activate(request, pk: int):
     return redirect("credit:credit_scoring:models")
 
 
-@login_required
+@page
 @require_POST
 def retire(request, pk: int):
     try:

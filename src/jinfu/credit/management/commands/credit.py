@@ -2,6 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from jinfu.credit import services
+
 
 class Command(BaseCommand):
     help = "企业画像与信用 / credit: export-features PATH, refresh, apply-tags, seed-tags, import SOURCE FILE, pull SOURCE"
@@ -14,7 +16,6 @@ class Command(BaseCommand):
         parser.add_argument("--source-system", default="文件导入")
 
     def handle(self, verb, *args, **opts):
-        from jinfu.credit import services
 
         if verb == "export-features":
             if not args:
