@@ -429,7 +429,7 @@ def notifications(request):
     return render(request, "core/notifications.html", {"page": _page(request, qs, 30)})
 
 
-@login_required
+@page
 @require_POST
 def tour_dismiss(request):
     """Close the first-login tour for good (the help centre reopens it): 204 for the script, a redirect back
