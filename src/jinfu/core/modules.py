@@ -76,6 +76,8 @@ class ModuleContract:
     # 数据大屏 panels: callables taking the Principal, returning a core.screen.Panel or None (no data / not
     # for this reader); core/screen.py shows those that answer, in their order
     screen_panels: tuple[str, ...] = ()
+    # API key scopes of the module's endpoints: ("green:read", "读取… / read …"); core/apikeys.py offers them
+    api_scopes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -137,6 +139,11 @@ def schedules() -> list[Schedule]:
 
 def screen_panels() -> list[str]:
     return [path for _, c in contracts() for path in c.screen_panels]
+
+
+def module_api_scopes() -> dict[str, str]:
+    """scope → description, of every installed module (core/apikeys.py adds the kernel's own)."""
+    return {scope: text for _, c in contracts() for scope, text in c.api_scopes}
 
 
 def reference_loaders() -> list[str]:

@@ -10,6 +10,12 @@ class CreditConfig(AppConfig):
     verbose_name = _("企业画像与信用")
     default_auto_field = "django.db.models.BigAutoField"
     contract = ModuleContract(
+        api_scopes=(
+            (
+                "credit:read",
+                "读取企业画像（授权范围内的信用数据来源记录、特征与标签）与分布 / read enterprise credit profiles under a live grant and distributions",
+            ),
+        ),
         url_prefix="credit/",
         urls="jinfu.credit.urls",
         api_prefix="/credit/",
