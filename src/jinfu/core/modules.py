@@ -76,6 +76,8 @@ class ModuleContract:
     # 数据大屏 panels: callables taking the Principal, returning a core.screen.Panel or None (no data / not
     # for this reader); core/screen.py shows those that answer, in their order
     screen_panels: tuple[str, ...] = ()
+    # submodules besides engine.py that import no Django (checked by make lint): ("features", "scoring.rules")
+    pure_modules: tuple[str, ...] = ()
     # API key scopes of the module's endpoints: ("green:read", "读取… / read …"); core/apikeys.py offers them
     api_scopes: tuple[tuple[str, str], ...] = ()
 

@@ -161,8 +161,7 @@ def load_frames(org_ids: Iterable[int] | None = None) -> dict[str, pl.DataFrame]
 
     Self-reported statements are left out: features that rules and tags read (研发投入强度 …) come from
     authoritative data only (docs/features.md)."""
-    from jinfu.listing.featuresets import VERIFIED_SOURCES
-    from jinfu.listing.models import FinancialStatement
+    from jinfu.listing.selectors import verified_statements
 
     def q(model, field="enterprise_id"):
         qs = model.objects.all()
@@ -180,7 +179,7 @@ def load_frames(org_ids: Iterable[int] | None = None) -> dict[str, pl.DataFrame]
         "ip": _frame(q(m.IPRecord), ["enterprise_id", "kind"], e),
         "environment": _frame(q(m.EnvironmentalRating), ["enterprise_id", "year", "rating"], e),
         "financials": _frame(
-            q(FinancialStatement).filter(source__in=VERIFIED_SOURCES),
+            verified_statements(org_ids),
             [
                 "enterprise_id",
                 "year",
