@@ -72,3 +72,24 @@ def test_api_key_scopes_come_from_the_module_contracts(db, make_user):
         organization=make_user("institution").organization, name="k", scopes=["risk:read"]
     )
     assert key.scopes == ["risk:read"]
+
+
+@pytest.mark.parametrize(
+    ("role", "own", "shown"),
+    [
+        ("institution", False, True),
+        ("admin", False, True),
+        ("enterprise", True, True),
+        ("enterprise", False, False),
+    ]
+    + [("government", False, False), ("regulator", False, False)],
+)
+def test_a_module_link_on_an_enterprise_page_follows_its_declaration(client, make_user, role, own, shown):
+    """The credit profile link on an enterprise's page comes from credit's contract (OrgLink), not from core's
+    template, and shows to the roles it names and to the enterprise itself."""
+    ent = make_user("enterprise")
+    reader = ent if own else make_user(role)
+    client.force_login(reader)
+    page = client.get(reverse("org-detail", args=[ent.organization_id])).content.decode()
+    href = reverse("credit:enterprise_profile", args=[ent.organization_id])
+    assert (f'href="{href}"' in page) is shown, (role, own)

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from jinfu.core.modules import MenuEntry, ModuleContract, Schedule
+from jinfu.core.modules import MenuEntry, ModuleContract, OrgLink, Schedule
 
 
 class CreditConfig(AppConfig):
@@ -11,6 +11,15 @@ class CreditConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     contract = ModuleContract(
         pure_modules=("features",),  # import no Django (make lint)
+        org_links=(
+            OrgLink(
+                "credit:enterprise_profile",
+                _("企业画像（按授权查看信用数据）"),
+                ("institution", "admin"),
+                own=True,
+                data_link="credit-profile",
+            ),
+        ),
         api_scopes=(
             (
                 "credit:read",
