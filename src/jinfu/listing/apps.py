@@ -30,6 +30,7 @@ class ListingConfig(AppConfig):
         ),
         demo="jinfu.listing.demo:demo_step",
         demo_order=40,
+        importers=("jinfu.listing.imports:IMPORTERS",),  # annual statements (docs/imports.md)
     )
 
     def ready(self):
