@@ -139,3 +139,34 @@ def test_the_real_tree_declares_its_modules_and_pure_submodules():
     found = declared_modules(Path(jinfu.__file__).parent)
     assert {"brain", "financing", "policy", "listing", "credit", "risk", "green"} <= set(found)
     assert found["risk"] == ("reference", "imports") and found["credit"] == ("features",)
+
+
+def _real_contract() -> ModuleContractLint:
+    import tomllib
+
+    config = tomllib.loads((Path(jinfu.__file__).parents[2] / "pyproject.toml").read_text())["tool"][
+        "importlinter"
+    ]
+    (options,) = [c for c in config["contracts"] if c["type"] == "jinfu_modules"]
+    assert config["contract_types"] == ["jinfu_modules: jinfu.core.lint_contracts.ModuleContractLint"]
+    options = {k: v for k, v in options.items() if k not in ("name", "type")}
+    return ModuleContractLint(
+        name="pyproject", session_options={"root_packages": ["jinfu"]}, contract_options=options
+    )
+
+
+@pytest.mark.parametrize(
+    ("importer", "imported", "rule"),
+    [
+        ("jinfu.core.models", "jinfu.risk.models", "kernel"),
+        ("jinfu.green.engine", "django.db", "pure"),
+        ("jinfu.risk.services", "jinfu.green.models", "boundary"),
+    ],
+)
+def test_the_configured_contract_keeps_the_real_tree_and_catches_an_added_import(importer, imported, rule):
+    contract = _real_contract()
+    graph_ = grimp.build_graph("jinfu", include_external_packages=True)
+    assert contract.check(graph_, verbose=False).kept
+    graph_.add_import(importer=importer, imported=imported)
+    result = contract.check(graph_, verbose=False)
+    assert not result.kept and {v.rule for v in result.metadata["violations"]} == {rule}
