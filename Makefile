@@ -83,17 +83,8 @@ BENCH_PRODUCTS ?= 1000
 # Spark vs Polars at city scale: a stated share of 3.7 M enterprises, times scaled linearly (docs/benchmarks.md)
 SPARK_FRACTION ?= 0.1
 bench: install
-	$(BIN)/python bench/import_bench.py --rows 100000
-	$(BIN)/python -u bench/import_memory_bench.py --mb 200 --goal-mb 600
-	$(BIN)/python bench/pages_bench.py
-	$(BIN)/python -u bench/rules_eligibility_bench.py --enterprises $(BENCH_ENTERPRISES) --products $(BENCH_PRODUCTS)
-	$(BIN)/python -u bench/matching_bench.py --enterprises $(BENCH_ENTERPRISES) --products $(BENCH_PRODUCTS)
-	$(BIN)/python -u bench/online_match_bench.py --products $(BENCH_PRODUCTS) --clients 20
-	$(BIN)/python -u bench/feature_refresh_bench.py --enterprises $(BENCH_ENTERPRISES)
-	$(BIN)/python -u bench/scoring_bench.py --enterprises $(BENCH_ENTERPRISES)
-	$(BIN)/python -u bench/risk_bench.py --enterprises $(BENCH_ENTERPRISES) --edges $$(( $(BENCH_ENTERPRISES) * 3 )) --signals $$(( $(BENCH_ENTERPRISES) * 5 ))
-	$(BIN)/python -u bench/green_bench.py --projects 1000000
-	$(BIN)/python -u bench/spark_bench.py --enterprises 3700000 --products $(BENCH_PRODUCTS) --fraction $(SPARK_FRACTION) --partitions 4
+	@# every bench/*_bench.py declaring "# make bench N: ARGS" (bench/suite.py); a new one needs no line here
+	$(BIN)/python bench/suite.py --enterprises $(BENCH_ENTERPRISES) --products $(BENCH_PRODUCTS) --spark-fraction $(SPARK_FRACTION)
 	@echo "figures and machine: docs/benchmarks.md"
 
 messages: install

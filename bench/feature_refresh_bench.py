@@ -1,6 +1,7 @@
 """Feature-table refresh benchmark: generate source-record frames for N enterprises and time the pure
 credit feature derivation (jinfu.credit.features.derive). Prints
 `RESULT name=feature_refresh seconds=<s> peak_mb=<m>`."""
+# make bench 70: --enterprises {enterprises}
 
 from __future__ import annotations
 

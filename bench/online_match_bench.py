@@ -6,6 +6,7 @@ GET /api/v1/financing/match with an enterprise's API key. Prints p50/p95/p99 and
 
     .venv/bin/python bench/online_match_bench.py --products 1000 --clients 20 --requests 50
 """
+# make bench 60: --products {products} --clients 20
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ plan and task) with django.test.Client, and reads the ``Server-Timing: app;dur=â
 jinfu.core.middleware.ServerTimingMiddleware adds: time spent in Django, without the client's overhead.
 Each page is requested twice to warm up, then --requests times. Prints a table and ``RESULT`` lines.
 """
+# make bench 30:
 
 from __future__ import annotations
 

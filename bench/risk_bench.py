@@ -16,6 +16,7 @@ Edges: firms sit in rings of 16 (a ring shares legal representatives, addresses 
 random pairs inside a ring plus 2% random pairs across the city, so that the network has a giant component
 of small diameter as well as many small clusters.
 """
+# make bench 90: --enterprises {enterprises} --edges {enterprises*3} --signals {enterprises*5}
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ drawn from realistic templates, then times (a) shared-clause batch eligibility (
 (c) naive DuckDB, one query per rule, in the same run; (a) is checked against (b) and (c) on a sample.
 Prints a table and ``RESULT`` lines.
 """
+# make bench 40: --enterprises {enterprises} --products {products}
 
 from __future__ import annotations
 

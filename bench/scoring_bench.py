@@ -10,6 +10,7 @@ scores agree (|Δ| ≤ 0.05 points, score_frame rounds to 0.1), and prints
 ``RESULT name=scoring_batch seconds=<s> ratio_vs_optbinning=<x> peak_mb=<m>``.
 Peak memory is the process's max RSS (it includes the optbinning run and the input frames).
 """
+# make bench 80: --enterprises {enterprises}
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ partitions) gives the cluster estimate printed at the end: the number of executo
 nightly batch of --target-enterprises under --target-seconds. ``--fraction`` runs a stated share of N and
 scales the times linearly (the engines are linear in rows: every chunk is independent).
 """
+# make bench 110: --enterprises 3700000 --products {products} --fraction {spark_fraction} --partitions 4
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """Permission matrix: every page (from the URL conf) and every API operation (from the OpenAPI document),
 requested once by every role, own and other organization / jurisdiction, against a declared table.
 
-A route without an entry fails ``test_every_route_has_an_entry``: a new page or endpoint cannot ship
+Each module keeps its own entries in ``tests/<module>/matrix.py`` (its PAGES and API in the same format, and
+``setup(users, objects)`` returning the objects its URLs need); this file finds them and holds the kernel's
+and the older modules' entries. A route without an entry fails ``test_every_route_has_an_entry``: a new page or endpoint cannot ship
 without someone deciding, here, who may see it. Pages are requested with GET (POST-only pages answer 405
 to a signed-in user); API writes are sent an empty JSON body (a signed-in caller reaches validation, 422,
 only after authentication; anonymous callers get 401). The objects in the URLs belong to the "own" side:
@@ -21,6 +23,9 @@ namespace entry, checked on the admin index.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 from django.test import Client
@@ -137,37 +142,12 @@ PAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "credit:profile": ((), "302 200 200 404 404 404 404 404"),
     "credit:enterprise_profile": (('ent_org',), "302 200 403 200 403 403 403 200"),
     "credit:distribution": ((), "302 403 403 403 200 200 200 200"),
-    "green:mine": ((), "302 200 200 403 403 403 403 403"),
-    "green:import": ((), "302 405 405 405 405 405 405 405"),
-    "green:project": (('green_project',), "302 200 404 200 200 404 404 200"),
-    "green:decide": (('green_project',), "302 405 405 405 405 405 405 405"),
-    "green:tier": (('green_project',), "302 405 405 405 405 405 405 405"),
-    "green:claim": (('green_project',), "302 405 405 405 405 405 405 405"),
-    "green:loan": (('missing',), "302 405 405 405 405 405 405 405"),
-    "green:hall": ((), "302 403 403 200 403 403 403 403"),
-    "green:overview": ((), "302 403 403 403 200 200 403 200"),
-    "green:catalogues": ((), "302 200 200 200 200 200 200 200"),
     "credit:template": (('source',), "302 200 200 200 200 200 200 200"),
     "credit:credit_scoring:models": ((), "302 403 403 403 403 403 403 200"),
     "credit:credit_scoring:retrain": ((), "302 405 405 405 405 405 405 405"),
     "credit:credit_scoring:report": (('missing',), "302 403 403 403 403 403 403 404"),
     "credit:credit_scoring:activate": (('missing',), "302 405 405 405 405 405 405 405"),
     "credit:credit_scoring:retire": (('missing',), "302 405 405 405 405 405 405 405"),
-    "risk:overview": ((), "302 403 403 403 403 403 200 200"),
-    "risk:warnings": ((), "302 403 403 403 403 403 200 200"),
-    "risk:firm": (('ent_org',), "302 403 403 403 403 403 404 404"),
-    "risk:override": (('ent_org',), "302 403 403 403 403 403 405 405"),
-    "risk:clusters": ((), "302 403 403 403 403 403 200 200"),
-    "risk:imports": ((), "302 403 403 200 403 403 200 200"),
-    "risk:import_template": (('source',), "302 403 403 404 403 403 404 404"),
-    "risk:recompute": ((), "302 403 403 403 403 403 405 405"),
-    "risk:cases": ((), "302 403 403 403 403 403 200 200"),
-    "risk:case": (('missing',), "302 403 403 403 403 403 404 404"),
-    "risk:case_step": (('missing',), "302 403 403 403 403 403 405 405"),
-    "risk:case_open": (('ent_org',), "302 403 403 403 403 403 405 405"),
-    "risk:routing": ((), "302 403 403 403 403 403 200 200"),
-    "risk:tipoff": ((), "200 200 200 200 200 200 200 200"),
-    "risk:tipoff_status": ((), "200 200 200 200 200 200 200 200"),
 }
 API: dict[str, tuple[tuple[str, ...], str]] = {
     "GET /api/v1/codes/uscc/{code}": (('uscc',), "200 200 200 200 200 200 200 200"),
@@ -228,33 +208,7 @@ API: dict[str, tuple[tuple[str, ...], str]] = {
     "GET /api/v1/credit/score/{enterprise_id}": (('ent_org',), "401 200 403 200 403 403 403 200"),
     "GET /api/v1/credit/distribution": ((), "401 403 403 403 200 200 200 200"),
     "GET /api/v1/credit/sources": ((), "401 200 200 200 200 200 200 200"),
-    "GET /api/v1/risk/overview": ((), "401 403 403 403 403 403 200 200"),
-    "GET /api/v1/risk/warnings": ((), "401 403 403 403 403 403 200 200"),
-    "GET /api/v1/risk/firms/{enterprise_id}": (('ent_org',), "401 403 403 403 403 403 404 404"),
-    "POST /api/v1/risk/firms/{enterprise_id}/override": (('ent_org',), "401 422 422 422 422 422 422 422"),
-    "GET /api/v1/risk/clusters": ((), "401 403 403 403 403 403 200 200"),
-    "POST /api/v1/risk/imports/{kind}": (('source',), "401 422 422 422 422 422 422 422"),
-    "POST /api/v1/risk/recompute": ((), "401 403 403 403 403 403 200 200"),
-    "GET /api/v1/risk/cases": ((), "401 403 403 403 403 403 200 200"),
-    "GET /api/v1/risk/cases/{case_id}": (('missing',), "401 403 403 403 403 403 404 404"),
-    "POST /api/v1/risk/firms/{enterprise_id}/cases": (('ent_org',), "401 403 403 403 403 403 200 200"),
-    "POST /api/v1/risk/cases/{case_id}/step": (('missing',), "401 422 422 422 422 422 422 422"),
-    "GET /api/v1/risk/routing": ((), "401 403 403 403 403 403 200 200"),
-    "POST /api/v1/risk/tipoffs": ((), "422 422 422 422 422 422 422 422"),
-    "GET /api/v1/risk/tipoffs/{number}": (('uscc',), "404 404 404 404 404 404 404 404"),
     "GET /api/v1/me": ((), "401 200 200 200 200 200 200 200"),
-    "GET /api/v1/green/catalogues": ((), "401 200 200 200 200 200 200 200"),
-    "GET /api/v1/green/projects": ((), "401 200 200 200 200 200 200 200"),
-    "POST /api/v1/green/projects": ((), "401 422 422 422 422 422 422 422"),
-    "GET /api/v1/green/projects/{project_id}": (('green_project',), "401 200 404 200 200 404 404 200"),
-    "POST /api/v1/green/projects/{project_id}/decide": (('green_project',), "401 422 422 422 422 422 422 422"),
-    "POST /api/v1/green/projects/{project_id}/tier": (('green_project',), "401 422 422 422 422 422 422 422"),
-    "POST /api/v1/green/projects/{project_id}/claim": (('green_project',), "401 403 403 201 403 403 403 403"),
-    "POST /api/v1/green/loans/{loan_id}": (('missing',), "401 422 422 422 422 422 422 422"),
-    "GET /api/v1/green/loans": ((), "401 200 200 200 200 200 200 200"),
-    "GET /api/v1/green/products": ((), "401 200 200 200 200 200 200 200"),
-    "POST /api/v1/green/products": ((), "401 422 422 422 422 422 422 422"),
-    "GET /api/v1/green/projects/{project_id}/products": (('green_project',), "401 200 404 200 200 404 404 200"),
     "GET /api/v1/orgs": ((), "401 200 200 200 200 200 200 200"),
     "GET /api/v1/enterprises/{org_id}": (('ent_org',), "401 200 404 200 200 404 200 200"),
     "GET /api/v1/grants": ((), "401 200 200 200 200 200 200 200"),
@@ -264,6 +218,36 @@ API: dict[str, tuple[tuple[str, ...], str]] = {
 }
 # fmt: on
 NAMESPACES = {"admin": "302 302 302 302 302 302 302 200"}
+
+
+def module_matrices() -> dict[str, ModuleType]:
+    """tests/<module>/matrix.py of every module that keeps its entries in its own test folder."""
+    here = Path(__file__).resolve().parent
+    found = sorted(p.parent.name for p in here.glob("*/matrix.py"))
+    return {name: importlib.import_module(f"{__package__}.{name}.matrix") for name in found}
+
+
+def all_pages() -> dict[str, tuple[tuple[str, ...], str]]:
+    return {**PAGES, **{k: v for m in module_matrices().values() for k, v in m.PAGES.items()}}
+
+
+def all_api() -> dict[str, tuple[tuple[str, ...], str]]:
+    return {**API, **{k: v for m in module_matrices().values() for k, v in m.API.items()}}
+
+
+def test_module_matrices_hold_only_their_own_routes():
+    """A module's file declares its own pages (its URL namespace) and API operations (its prefix), none of
+    them also declared here or by another module."""
+    from jinfu.core.modules import contracts
+
+    prefixes = {label: c.api_prefix for label, c in contracts()}
+    seen = set(PAGES) | set(API)
+    assert {"risk", "green"} <= set(module_matrices())
+    for name, m in module_matrices().items():
+        assert m.PAGES and all(k.startswith(f"{name}:") for k in m.PAGES), name
+        assert all(k.split(" ", 1)[1].startswith(f"/api/v1{prefixes[name]}") for k in m.API), name
+        assert not (set(m.PAGES) | set(m.API)) & seen, name
+        seen |= set(m.PAGES) | set(m.API)
 
 
 # ---------------------------------------------------------------------------
@@ -293,6 +277,7 @@ def api_operations(client) -> list[tuple[str, str]]:
 
 
 def test_every_route_has_an_entry(client):
+    PAGES, API = all_pages(), all_api()  # the tables, with every module's entries
     pages, operations = page_names(), {f"{m} {p}" for m, p in api_operations(client)}
     namespaces = {kind for kind, _, _ in _walk(get_resolver().url_patterns) if kind != "page"}
     missing = [f"page {n}" for n in pages if n not in PAGES]
@@ -314,15 +299,12 @@ def _world(make_user) -> tuple[dict, dict]:
     from jinfu.core.models import Organization
     from jinfu.core.services import grant_access
     from jinfu.financing import services as financing
-    from jinfu.green import services as green
-    from jinfu.green.loader import load_catalogues
     from jinfu.policy import services as policy
 
     from .test_financing_workflow import apply_to, make_product
     from .test_policy_services import make_item, set_profile
 
     load_plans()
-    load_catalogues()
 
     def gov(division, name):
         return make_user(
@@ -370,11 +352,6 @@ def _world(make_user) -> tuple[dict, dict]:
     )
     key, _ = issue_key(organization=bank.organization, name="matrix", scopes=["orgs:read"], created_by=bank)
     attachment = _attachment(application, bank)
-    from .green.test_green_services import solar
-
-    green_project = green.submit_project(ent, solar())
-    green.decide(users["admin"], green_project.identifications.get().pk, confirm=True)
-    green.set_tier(users["admin"], green_project.pk, "pool", publish=True)
     objects = {
         "ent_org": ent.organization_id,
         "bank_org": bank.organization_id,
@@ -397,8 +374,11 @@ def _world(make_user) -> tuple[dict, dict]:
         "pdf": "docx",
         "source": "tax",
         "uscc": "91500000MA5U0000XX",
-        "green_project": green_project.pk,
     }
+    for module in module_matrices().values():
+        extra = module.setup(users, objects)
+        assert not set(extra) & set(objects), (module.__name__, set(extra) & set(objects))
+        objects.update(extra)
     return users, objects
 
 
@@ -449,6 +429,7 @@ def test_every_route_answers_every_role_as_declared(make_user, reference_data):
     users, objects = _world(make_user)
     clients = _clients(users)
     mismatches = []
+    PAGES, API = all_pages(), all_api()  # the tables, with every module's entries
     for name, (args, expected) in PAGES.items():
         url = _page_url(name, args, objects)
         got = " ".join(_outcome(clients[r].get(url)) for r in ROLES)

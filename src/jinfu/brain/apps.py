@@ -9,6 +9,10 @@ class BrainConfig(AppConfig):
     label = "brain"
     verbose_name = "金融产业大脑"
     contract = ModuleContract(
+        api_scopes=(
+            ("brain:read", "读取金融产业大脑规划、指标与分析 / read the finance brain"),
+            ("brain:write", "填报实际值、报送任务进展 / write actuals and task progress"),
+        ),
         url_prefix="brain/",
         urls="jinfu.brain.urls",
         api_prefix="/brain/",

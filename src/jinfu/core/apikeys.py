@@ -11,24 +11,20 @@ from ninja.security import HttpBearer, SessionAuth
 
 from .audit import record_event
 from .models import ApiKey, SecurityEvent
+from .modules import module_api_scopes
 
-# Scopes an API key can carry; each endpoint names the scope it needs.
-API_SCOPES = {
+# The kernel's scopes; each module declares its own in its contract (ModuleContract.api_scopes).
+CORE_SCOPES = {
     "orgs:read": "读取组织信息 / read organizations",
     "enterprise_data:read": "在授权范围内读取企业数据、查看授权与访问记录 / read enterprise data under a live grant, grants and access records",
     "imports:write": "提交导入任务 / submit imports",
-    "brain:read": "读取金融产业大脑规划、指标与分析 / read the finance brain",
-    "brain:write": "填报实际值、报送任务进展 / write actuals and task progress",
-    "financing:read": "读取产品、需求、申请队列与指标 / read products, demands, the queue and KPIs",
-    "financing:write": "发布产品、揭榜、办理申请 / publish products, claim demands, decide applications",
-    "policy:read": "读取政策库、可享政策、兑现申请与拨付台账 / read policies, eligible policies, claims and the payout ledger",
-    "policy:write": "申报/确认政策兑现、审核与拨付、主动推送 / claim policies, review and pay claims, run pushes",
-    "listing:read": "读取上市标准、准备度、储备库与上市进程 / read listing standards, readiness, reserve and milestones",
-    "listing:write": "填报报表、提名与审核储备库、登记上市进程 / enter statements, nominate and review, record milestones",
-    "green:read": "读取绿色目录、绿色项目库、识别结果与碳减排 / read green catalogues, the project pool, identifications and carbon",
-    "green:write": "提交绿色项目、认定、分层发布、认领与登记贷款 / submit, decide, tier, claim projects and record loans",
-    "credit:read": "读取企业画像（授权范围内的信用数据来源记录、特征与标签）与分布 / read enterprise credit profiles under a live grant and distributions",
 }
+
+
+def api_scopes() -> dict[str, str]:
+    """Scopes an API key can carry (the kernel's, then each installed module's); each endpoint names the
+    scope it needs."""
+    return {**CORE_SCOPES, **module_api_scopes()}
 
 
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
@@ -40,7 +36,7 @@ def _hash(key: str) -> str:
 
 def issue_key(*, organization, name: str, scopes: list[str], created_by=None, expires_at=None):
     """Create a key; returns (ApiKey, plaintext). The plaintext is shown once and never stored."""
-    unknown = sorted(set(scopes) - set(API_SCOPES))
+    unknown = sorted(set(scopes) - set(api_scopes()))
     if unknown:
         raise ValueError(f"未知的权限范围 / unknown scopes: {', '.join(unknown)}")
     prefix = secrets.token_hex(4)

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .apikeys import API_SCOPES
+from .apikeys import api_scopes
 from .models import Organization, Purpose, Scope
 from .text import char_label, invisible_chars
 
@@ -41,7 +41,7 @@ class GrantForm(forms.Form):
 class ApiKeyForm(forms.Form):
     name = forms.CharField(max_length=100, label=_("名称"), validators=[no_invisible_characters])
     scopes = forms.MultipleChoiceField(
-        choices=[(k, v) for k, v in API_SCOPES.items()], widget=forms.CheckboxSelectMultiple, label=_("权限")
+        choices=lambda: list(api_scopes().items()), widget=forms.CheckboxSelectMultiple, label=_("权限")
     )
     days = forms.IntegerField(min_value=1, max_value=730, initial=365, label=_("有效期（天）"))
 

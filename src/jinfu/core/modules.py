@@ -60,6 +60,20 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class OrgLink:
+    """A link a module adds to an organization's page (core/org_detail.html), reversed with the
+    organization's pk: shown to the listed roles ('admin' = operators) and, with ``own``, to the
+    organization's own users, on the pages of organizations of the listed kinds."""
+
+    url_name: str
+    label: Any
+    roles: tuple[str, ...]
+    kinds: tuple[str, ...] = ("enterprise",)
+    own: bool = False
+    data_link: str = ""  # a stable hook for browser tests
+
+
+@dataclass(frozen=True)
 class ModuleContract:
     url_prefix: str = ""  # "financing/" → the pages at /financing/
     urls: str = ""  # "jinfu.financing.urls"
@@ -76,6 +90,11 @@ class ModuleContract:
     # 数据大屏 panels: callables taking the Principal, returning a core.screen.Panel or None (no data / not
     # for this reader); core/screen.py shows those that answer, in their order
     screen_panels: tuple[str, ...] = ()
+    # submodules besides engine.py that import no Django (checked by make lint): ("features", "scoring.rules")
+    pure_modules: tuple[str, ...] = ()
+    org_links: tuple[OrgLink, ...] = ()  # links on an organization's page (core/org_detail.html)
+    # API key scopes of the module's endpoints: ("green:read", "读取… / read …"); core/apikeys.py offers them
+    api_scopes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -137,6 +156,22 @@ def schedules() -> list[Schedule]:
 
 def screen_panels() -> list[str]:
     return [path for _, c in contracts() for path in c.screen_panels]
+
+
+def org_links(*, role: str, own: bool, kind: str) -> list[OrgLink]:
+    """The modules' links on the page of an organization of ``kind`` for a reader of ``role`` (``own``: the
+    reader belongs to it)."""
+    return [
+        link
+        for _, c in contracts()
+        for link in c.org_links
+        if kind in link.kinds and (role in link.roles or (own and link.own))
+    ]
+
+
+def module_api_scopes() -> dict[str, str]:
+    """scope → description, of every installed module (core/apikeys.py adds the kernel's own)."""
+    return {scope: text for _, c in contracts() for scope, text in c.api_scopes}
 
 
 def reference_loaders() -> list[str]:

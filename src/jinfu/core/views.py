@@ -11,13 +11,14 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import export_tables, exports, selectors, services
+from . import export_tables, exports, modules, selectors, services
 from .apikeys import issue_key, revoke_key
 from .errors import JinfuError
 from .forms import ApiKeyForm, GrantForm, TagCertificationForm
@@ -137,10 +138,16 @@ def org_detail(request, pk: int):
     p = as_principal(request.user)
     can_edit = p.is_admin or (p.role == Role.ENTERPRISE and p.org_id == org.pk)
     can_certify = view is not None and services.can_certify_tags(request.user)
+    links = [
+        (reverse(link.url_name, args=[org.pk]), link.label, link.data_link)
+        for link in modules.org_links(
+            role="admin" if p.is_admin else p.role, own=p.org_id == org.pk, kind=org.kind
+        )
+    ]
     return render(
         request,
         "core/org_detail.html",
-        {"org": org, "view": view, "can_edit": can_edit, "can_certify": can_certify},
+        {"org": org, "view": view, "can_edit": can_edit, "can_certify": can_certify, "links": links},
     )
 
 

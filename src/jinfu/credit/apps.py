@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from jinfu.core.modules import MenuEntry, ModuleContract, Schedule
+from jinfu.core.modules import MenuEntry, ModuleContract, OrgLink, Schedule
 
 
 class CreditConfig(AppConfig):
@@ -10,6 +10,22 @@ class CreditConfig(AppConfig):
     verbose_name = _("企业画像与信用")
     default_auto_field = "django.db.models.BigAutoField"
     contract = ModuleContract(
+        pure_modules=("features",),  # import no Django (make lint)
+        org_links=(
+            OrgLink(
+                "credit:enterprise_profile",
+                _("企业画像（按授权查看信用数据）"),
+                ("institution", "admin"),
+                own=True,
+                data_link="credit-profile",
+            ),
+        ),
+        api_scopes=(
+            (
+                "credit:read",
+                "读取企业画像（授权范围内的信用数据来源记录、特征与标签）与分布 / read enterprise credit profiles under a live grant and distributions",
+            ),
+        ),
         url_prefix="credit/",
         urls="jinfu.credit.urls",
         api_prefix="/credit/",

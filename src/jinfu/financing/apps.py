@@ -11,6 +11,13 @@ class FinancingConfig(AppConfig):
     label = "financing"
     verbose_name = "融资服务"
     contract = ModuleContract(
+        api_scopes=(
+            ("financing:read", "读取产品、需求、申请队列与指标 / read products, demands, the queue and KPIs"),
+            (
+                "financing:write",
+                "发布产品、揭榜、办理申请 / publish products, claim demands, decide applications",
+            ),
+        ),
         url_prefix="financing/",
         urls="jinfu.financing.urls",
         api_prefix="/financing/",

@@ -9,6 +9,16 @@ class GreenConfig(AppConfig):
     label = "green"
     verbose_name = "绿色金融"
     contract = ModuleContract(
+        api_scopes=(
+            (
+                "green:read",
+                "读取绿色目录、绿色项目库、识别结果与碳减排 / read green catalogues, the project pool, identifications and carbon",
+            ),
+            (
+                "green:write",
+                "提交绿色项目、认定、分层发布、认领与登记贷款 / submit, decide, tier, claim projects and record loans",
+            ),
+        ),
         url_prefix="green/",
         urls="jinfu.green.urls",
         api_prefix="/green/",

@@ -9,6 +9,16 @@ class ListingConfig(AppConfig):
     label = "listing"
     verbose_name = "上市培育"
     contract = ModuleContract(
+        api_scopes=(
+            (
+                "listing:read",
+                "读取上市标准、准备度、储备库与上市进程 / read listing standards, readiness, reserve and milestones",
+            ),
+            (
+                "listing:write",
+                "填报报表、提名与审核储备库、登记上市进程 / enter statements, nominate and review, record milestones",
+            ),
+        ),
         url_prefix="listing/",
         urls="jinfu.listing.urls",
         api_prefix="/listing/",
@@ -20,6 +30,7 @@ class ListingConfig(AppConfig):
         ),
         demo="jinfu.listing.demo:demo_step",
         demo_order=40,
+        importers=("jinfu.listing.imports:IMPORTERS",),  # annual statements (docs/imports.md)
     )
 
     def ready(self):

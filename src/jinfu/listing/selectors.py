@@ -97,6 +97,14 @@ def statements(actor, enterprise_pk: int) -> QuerySet[FinancialStatement]:
     return FinancialStatement.objects.filter(enterprise=org).order_by("-year")
 
 
+def verified_statements(org_ids=None) -> QuerySet[FinancialStatement]:
+    """The statements that are not self-reported (audited, imported, synthetic) of the given enterprises
+    (all if None). A system read for the feature tables (credit/services.py: load_frames), which derive
+    features from authoritative data only; nothing here is shown to a reader as such."""
+    qs = FinancialStatement.objects.filter(source__in=VERIFIED_SOURCES)
+    return qs.filter(enterprise_id__in=list(org_ids)) if org_ids is not None else qs
+
+
 def profile_of(org: Organization) -> ListingProfile | None:
     return ListingProfile.objects.filter(enterprise=org).first()
 

@@ -15,10 +15,13 @@ from django.utils import timezone
 
 from jinfu.core import workflow
 from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
+from jinfu.core.imports import registry
+from jinfu.core.imports.engine import Issue, Lookups
 from jinfu.core.models import Organization, Role
 from jinfu.core.principal import Principal, as_principal
 
 from . import engine, selectors
+from .imports import STATEMENTS
 from .models import (
     STAGE_ORDER,
     FinancialStatement,
@@ -117,31 +120,48 @@ def clean_statement(data: dict, *, today: dt.date | None = None) -> dict:
     return out
 
 
-def _own_enterprise(actor, enterprise_pk: int | None) -> tuple[Principal, Organization]:
-    p = as_principal(actor)
+def _entry_refusal(p: Principal, enterprise_pk: int | None) -> Forbidden | None:
+    """Who enters an enterprise's statements and profile: the enterprise itself, or the platform operator
+    naming the enterprise. None when ``p`` may, else the refusal."""
     if p.role == Role.ENTERPRISE and p.organization is not None:
         if enterprise_pk not in (None, p.org_id):
-            raise Forbidden("只能填报本企业的数据", "You can only enter your own enterprise's data")
-        return p, p.organization
+            return Forbidden("只能填报本企业的数据", "You can only enter your own enterprise's data")
+        return None
     if p.is_admin and enterprise_pk is not None:
-        return p, selectors._enterprise(enterprise_pk)
-    raise Forbidden("只有企业本身可以填报财务报表", "Only the enterprise itself enters its statements")
+        return None
+    return Forbidden("只有企业本身可以填报财务报表", "Only the enterprise itself enters its statements")
 
 
-def save_statement(actor, data: dict, *, enterprise_pk: int | None = None) -> FinancialStatement:
-    """Create or replace the enterprise's statement for ``data['year']``."""
-    p, org = _own_enterprise(actor, enterprise_pk)
-    values = clean_statement(data)
-    source = data.get("source") or FinancialStatement.Source.SELF_REPORTED
+def _own_enterprise(actor, enterprise_pk: int | None) -> tuple[Principal, Organization]:
+    p = as_principal(actor)
+    refusal = _entry_refusal(p, enterprise_pk)
+    if refusal is not None:
+        raise refusal
+    if p.role == Role.ENTERPRISE and p.organization is not None:
+        return p, p.organization
+    return p, selectors._enterprise(enterprise_pk)
+
+
+def _statement_source(p: Principal, requested, audited) -> tuple[str, bool]:
+    """The source and audited flag recorded for a statement ``p`` enters (form or import)."""
+    source = requested or FinancialStatement.Source.SELF_REPORTED
     if source not in FinancialStatement.Source.values or source == FinancialStatement.Source.SYNTHETIC:
         raise ValidationFailed("来源无效", "invalid source", field="source")
     if not p.is_admin:
         # an enterprise's own entry is self-reported whatever it claims: only the operator (or an import)
         # records audited statements, which the feature table may rank above registration (docs/features.md)
         source = FinancialStatement.Source.SELF_REPORTED
-    audited = source != FinancialStatement.Source.SELF_REPORTED and (
-        bool(data.get("audited")) or source == FinancialStatement.Source.AUDITED
+    is_audited = source != FinancialStatement.Source.SELF_REPORTED and (
+        bool(audited) or source == FinancialStatement.Source.AUDITED
     )
+    return source, is_audited
+
+
+def save_statement(actor, data: dict, *, enterprise_pk: int | None = None) -> FinancialStatement:
+    """Create or replace the enterprise's statement for ``data['year']``."""
+    p, org = _own_enterprise(actor, enterprise_pk)
+    values = clean_statement(data)
+    source, audited = _statement_source(p, data.get("source"), data.get("audited"))
     with transaction.atomic():
         obj, _ = FinancialStatement.objects.update_or_create(
             enterprise=org,
@@ -155,6 +175,73 @@ def save_statement(actor, data: dict, *, enterprise_pk: int | None = None) -> Fi
             },
         )
     return obj
+
+
+# ---------------------------------------------------------------------------
+# Statements import (listing/imports.py): the form's checks, row by row, one transaction
+# ---------------------------------------------------------------------------
+
+
+def may_import_statements(p: Principal) -> bool:
+    """Who may import statements at all: an enterprise (its own rows) and the platform operator."""
+    return p.is_admin or (p.role == Role.ENTERPRISE and p.organization is not None)
+
+
+def _enterprises_by_uscc(usccs: set[str]) -> dict[str, dict]:
+    found = Organization.objects.filter(kind=Organization.Kind.ENTERPRISE, uscc__in=list(usccs))
+    return {u: {"id": pk} for u, pk in found.values_list("uscc", "pk")}
+
+
+def prepare_statement_import(p: Principal | None) -> Lookups:
+    """The row checks of the statement form (save_statement): the row's enterprise must be the importer's
+    own (or the importer the operator), then the form's field rules (clean_statement); the source is the
+    form's (an enterprise's rows are self-reported, the operator's are imports)."""
+    today = timezone.localdate()
+    fields = {c.field for c in STATEMENTS.columns}
+
+    def check_row(rec: dict, old: dict | None, _existing: dict) -> list[Issue]:
+        if old is None:
+            return [Issue("uscc", "enterprise.unknown")]
+        if p is None or _entry_refusal(p, old["id"]) is not None:  # no importer: nobody's own rows
+            own_kind = p is not None and p.role == Role.ENTERPRISE
+            return [Issue("uscc", "permission.own" if own_kind else "permission.statements")]
+        try:
+            values = clean_statement(rec, today=today)
+        except ValidationFailed as exc:
+            field = exc.field if exc.field in fields else "year"
+            return [Issue(field, "statement.invalid", base=(exc.message_zh, exc.message_en))]
+        source, audited = _statement_source(p, FinancialStatement.Source.IMPORT, rec.get("audited"))
+        rec["_statement"] = {**values, "enterprise_id": old["id"], "source": source, "audited": audited}
+        return []
+
+    return Lookups(today=today, load_existing=_enterprises_by_uscc, check_row=check_row)
+
+
+def apply_statements(records: list[dict], *, actor=None) -> dict:
+    """Write validated statements (inside the import's transaction): a statement for a year the enterprise
+    already has replaces it, as the form does."""
+    out = {"created": 0, "replaced": 0}
+    for rec in records:
+        values = dict(rec["_statement"])
+        enterprise_id, year = values.pop("enterprise_id"), values.pop("year")
+        _, created = FinancialStatement.objects.update_or_create(
+            enterprise_id=enterprise_id,
+            year=year,
+            defaults={**values, "is_synthetic": False, "created_by": actor},
+        )
+        out["created" if created else "replaced"] += 1
+    return out
+
+
+def import_statements(actor, data: bytes, filename: str, *, dry_run: bool = False) -> dict:
+    """Statements from .xlsx/.csv (columns in listing/imports.py): every row validated, all or nothing.
+    Returns {rows, created, replaced, problems}; with problems nothing is written."""
+    res = registry.dry_run(STATEMENTS, data, filename, actor=actor)
+    result = {"rows": res.total_rows, "created": 0, "replaced": 0, "problems": res.errors}
+    if res.errors or dry_run:
+        return result
+    result.update(registry.commit(STATEMENTS, res, actor=actor, event={"file": filename[:200]}))
+    return result
 
 
 def delete_statement(actor, pk: int) -> None:

@@ -11,6 +11,16 @@ class PolicyConfig(AppConfig):
     label = "policy"
     verbose_name = "政策兑现"
     contract = ModuleContract(
+        api_scopes=(
+            (
+                "policy:read",
+                "读取政策库、可享政策、兑现申请与拨付台账 / read policies, eligible policies, claims and the payout ledger",
+            ),
+            (
+                "policy:write",
+                "申报/确认政策兑现、审核与拨付、主动推送 / claim policies, review and pay claims, run pushes",
+            ),
+        ),
         url_prefix="policy/",
         urls="jinfu.policy.urls",
         api_prefix="/policy/",

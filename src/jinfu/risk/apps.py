@@ -10,6 +10,14 @@ class RiskConfig(AppConfig):
     verbose_name = _("风险监测预警")
     default_auto_field = "django.db.models.BigAutoField"
     contract = ModuleContract(
+        pure_modules=("reference", "imports"),  # import no Django (make lint)
+        api_scopes=(
+            (
+                "risk:read",
+                "读取涉众风险指数、预警、团伙与案件 / read risk indices, warnings, clusters and cases",
+            ),
+            ("risk:import", "导入风险信号 / import risk signals"),
+        ),
         url_prefix="risk/",
         urls="jinfu.risk.urls",
         api_prefix="/risk/",

@@ -1,0 +1,50 @@
+"""Green finance's entries in the permission matrix (tests/test_permission_matrix.py): its pages and API
+operations, requested by every role of the matrix, and the objects they need (a green project submitted by the
+matrix's enterprise, identified and published to the project pool by the operator)."""
+
+from __future__ import annotations
+
+# key: (URL arguments from the matrix's objects, expected outcome per role in the matrix's ROLES order:
+# anonymous enterprise enterprise_other institution government government_other regulator admin)
+# fmt: off
+PAGES: dict[str, tuple[tuple[str, ...], str]] = {
+    "green:mine": ((), "302 200 200 403 403 403 403 403"),
+    "green:import": ((), "302 405 405 405 405 405 405 405"),
+    "green:project": (('green_project',), "302 200 404 200 200 404 404 200"),
+    "green:decide": (('green_project',), "302 405 405 405 405 405 405 405"),
+    "green:tier": (('green_project',), "302 405 405 405 405 405 405 405"),
+    "green:claim": (('green_project',), "302 405 405 405 405 405 405 405"),
+    "green:loan": (('missing',), "302 405 405 405 405 405 405 405"),
+    "green:hall": ((), "302 403 403 200 403 403 403 403"),
+    "green:overview": ((), "302 403 403 403 200 200 403 200"),
+    "green:catalogues": ((), "302 200 200 200 200 200 200 200"),
+}
+API: dict[str, tuple[tuple[str, ...], str]] = {
+    "GET /api/v1/green/catalogues": ((), "401 200 200 200 200 200 200 200"),
+    "GET /api/v1/green/projects": ((), "401 200 200 200 200 200 200 200"),
+    "POST /api/v1/green/projects": ((), "401 422 422 422 422 422 422 422"),
+    "GET /api/v1/green/projects/{project_id}": (('green_project',), "401 200 404 200 200 404 404 200"),
+    "POST /api/v1/green/projects/{project_id}/decide": (('green_project',), "401 422 422 422 422 422 422 422"),
+    "POST /api/v1/green/projects/{project_id}/tier": (('green_project',), "401 422 422 422 422 422 422 422"),
+    "POST /api/v1/green/projects/{project_id}/claim": (('green_project',), "401 403 403 201 403 403 403 403"),
+    "POST /api/v1/green/loans/{loan_id}": (('missing',), "401 422 422 422 422 422 422 422"),
+    "GET /api/v1/green/loans": ((), "401 200 200 200 200 200 200 200"),
+    "GET /api/v1/green/products": ((), "401 200 200 200 200 200 200 200"),
+    "POST /api/v1/green/products": ((), "401 422 422 422 422 422 422 422"),
+    "GET /api/v1/green/projects/{project_id}/products": (('green_project',), "401 200 404 200 200 404 404 200"),
+}
+# fmt: on
+
+
+def setup(users: dict, objects: dict) -> dict:
+    """A published green project of the matrix's enterprise (``green_project``)."""
+    from jinfu.green import services as green
+    from jinfu.green.loader import load_catalogues
+
+    from .test_green_services import solar
+
+    load_catalogues()
+    project = green.submit_project(users["enterprise"], solar())
+    green.decide(users["admin"], project.identifications.get().pk, confirm=True)
+    green.set_tier(users["admin"], project.pk, "pool", publish=True)
+    return {"green_project": project.pk}
