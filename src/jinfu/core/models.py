@@ -760,4 +760,17 @@ class Attachment(models.Model):
         return self.original_name
 
 
+class DataVersion(models.Model):  # noqa: DJ008
+    """The current token of one data-version key (jinfu.core.dataversion): a table's (``table:…``), an
+    enterprise's features (``features:<id>``) or all features (``features``). A new random token replaces
+    the old one after every committed write, so a cached result keyed by tokens is never served stale."""
+
+    key = models.CharField(max_length=120, primary_key=True)
+    token = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("数据版本")
+        verbose_name_plural = _("数据版本")
+
+
 from .models_calendar import HolidayDay, HolidayNotice  # noqa: E402,F401  (working-day calendar tables)

@@ -96,6 +96,7 @@ def register_credit_sets() -> None:
             facts=social_insurance_facts,
             scope="credit_score",
             order=20,
+            sources=(("credit.FeatureSnapshot", "enterprise_id"),),
         )
     )
     registry.register(
@@ -107,5 +108,6 @@ def register_credit_sets() -> None:
             derive=derive_score,
             scope="credit_score",
             order=90,
+            sources=(("credit.ScorecardModel", ""),),
         )
     )
