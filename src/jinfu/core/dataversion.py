@@ -73,6 +73,13 @@ def watch(*labels: str) -> None:
         _tables = None
 
 
+def app_models(app_label: str) -> list[str]:
+    """The labels of an app's models, many-to-many tables included (to watch a whole module's data)."""
+    from django.apps import apps
+
+    return [m._meta.label for m in apps.get_app_config(app_label).get_models(include_auto_created=True)]
+
+
 def table_keys(*labels: str) -> list[str]:
     """The ``table:`` keys of watched models."""
     from django.apps import apps
