@@ -89,6 +89,9 @@ bench: install
 	$(BIN)/python -u bench/rules_eligibility_bench.py --enterprises $(BENCH_ENTERPRISES) --products $(BENCH_PRODUCTS)
 	$(BIN)/python -u bench/matching_bench.py --enterprises $(BENCH_ENTERPRISES) --products $(BENCH_PRODUCTS)
 	$(BIN)/python -u bench/online_match_bench.py --products $(BENCH_PRODUCTS) --clients 20
+	@# load: PostgreSQL when JINFU_BENCH_DATABASE_URL (a throwaway database) or DATABASE_URL is set, else SQLite
+	$(BIN)/python -u bench/load_bench.py --clients 50 --seconds 60
+	$(BIN)/python -u bench/load_bench.py --clients 20 --seconds 30 --only match
 	$(BIN)/python -u bench/feature_refresh_bench.py --enterprises $(BENCH_ENTERPRISES)
 	$(BIN)/python -u bench/scoring_bench.py --enterprises $(BENCH_ENTERPRISES)
 	$(BIN)/python -u bench/risk_bench.py --enterprises $(BENCH_ENTERPRISES) --edges $$(( $(BENCH_ENTERPRISES) * 3 )) --signals $$(( $(BENCH_ENTERPRISES) * 5 ))
