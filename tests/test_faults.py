@@ -1,0 +1,137 @@
+"""Fault tests: `kill -9` of a `jinfu batch score --to-db` run in the middle of its writes (real processes on
+a file SQLite database: a rerun completes without a duplicate row, and no batch is half-written), and the
+database becoming unreachable (the real driver failing to connect: a closed port on PostgreSQL, a path that
+does not exist on SQLite) — /healthz answers 503, pages a plain Chinese 503 page, the API a bilingual 503,
+and service comes back by itself when the database does."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+ROOT = Path(__file__).resolve().parents[1]
+ROWS, BATCH = 3000, 50
+
+SETUP = """
+import django
+django.setup()
+import polars as pl
+from django.core.management import call_command
+call_command("migrate", "--no-input", "-v", "0")
+from jinfu.core.models import Organization
+from jinfu.credit.scoring import engine as scoring
+from jinfu.credit.models_scoring import ScorecardModel
+rows, out = int(__import__("sys").argv[1]), __import__("sys").argv[2]
+orgs = Organization.objects.bulk_create(
+    Organization(name=f"企业{i}", kind="enterprise", uscc=f"91500000MA{i:08d}") for i in range(rows)
+)
+train = scoring.synthetic_features(2000, seed=3)
+card = scoring.train(train, scoring.latent_default_labels(train, seed=3), seed=3)
+ScorecardModel.objects.create(version="vf", points_table=card.points_table, status="active")
+ids = [o.pk for o in Organization.objects.order_by("pk")]
+scoring.synthetic_features(rows, seed=5).with_columns(pl.Series("org_id", ids)).write_parquet(out)
+"""
+
+
+def _env(tmp_path: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DATABASE_URL", "JINFU_TEST"))}
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        JINFU_DATA_DIR=str(tmp_path),
+        DJANGO_SETTINGS_MODULE="jinfu.settings",
+        PYTHONPATH=str(ROOT / "src"),
+        JINFU_BATCH_DB_ROWS=str(BATCH),
+        JINFU_LOG_LEVEL="ERROR",
+    )
+    return env
+
+
+def _records(db: Path) -> tuple[int, int]:
+    with contextlib.closing(sqlite3.connect(db, timeout=30)) as c:
+        return c.execute("SELECT COUNT(*), COUNT(DISTINCT enterprise_id) FROM credit_scorerecord").fetchone()
+
+
+@pytest.mark.slow
+def test_kill_9_during_batch_score_to_db_then_rerun_writes_each_row_once(tmp_path):
+    env = _env(tmp_path)
+    db, features = tmp_path / "db.sqlite3", tmp_path / "features.parquet"
+    subprocess.run([sys.executable, "-c", SETUP, str(ROWS), str(features)], env=env, check=True, timeout=240)
+    cmd = [sys.executable, "-m", "jinfu.cli", "batch", "score", "--input", str(features)]
+    cmd += ["--output", str(tmp_path / "scores.parquet"), "--to-db"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    written = 0
+    try:
+        while proc.poll() is None and not 0 < written < ROWS:
+            written = _records(db)[0]
+            time.sleep(0.005)
+        assert 0 < written < ROWS, "the run was not caught in the middle of its writes"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    partial = _records(db)[0]
+    assert 0 < partial < ROWS and partial % BATCH == 0  # whole batches only: nothing half-written
+    rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert f"written={ROWS}" in rerun.stdout
+    assert _records(db) == (ROWS, ROWS)  # every enterprise once: the rerun replaced the killed run's rows
+
+
+@contextlib.contextmanager
+def unreachable_database():
+    """Point the connection at a database that is not there (a closed port; a missing directory for
+    SQLite) so that the real driver fails to connect; the live connection is kept aside and put back."""
+    live = connection.connection
+    saved = dict(connection.settings_dict)
+    if connection.vendor == "postgresql":
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            closed_port = s.getsockname()[1]
+        connection.settings_dict.update(HOST="127.0.0.1", PORT=str(closed_port))
+    else:
+        connection.settings_dict["NAME"] = "/nonexistent-jinfu-dir/jinfu.sqlite3"
+    connection.connection = None
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)
+        connection.connection = live
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_database_unreachable_answers_503_and_service_recovers(make_user, reference_data):
+    client = Client(raise_request_exception=False)
+    client.force_login(make_user("government"))
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/financing/").status_code == 200
+    with unreachable_database():
+        health = client.get("/healthz")
+        assert health.status_code == 503 and health.json()["database"].startswith("error")
+        page = client.get("/financing/")
+        text = page.content.decode()
+        assert page.status_code == 503 and page["Retry-After"] == "30"
+        assert "服务暂时不可用" in text and "数据库暂时无法连接" in text and "Traceback" not in text
+        api = client.get("/api/v1/brain/plans")
+        assert api.status_code == 503, api.content[:300]
+        assert api["Content-Type"].startswith("application/json"), api.content.decode()[:600]
+        assert "数据库" in api.json()["message_zh"]
+    assert client.get("/healthz").status_code == 200  # back by itself: nothing restarted
+    page = client.get("/financing/")
+    assert page.status_code == 200 and "服务暂时不可用" not in page.content.decode()
