@@ -135,3 +135,85 @@ def test_database_unreachable_answers_503_and_service_recovers(make_user, refere
     assert client.get("/healthz").status_code == 200  # back by itself: nothing restarted
     page = client.get("/financing/")
     assert page.status_code == 200 and "服务暂时不可用" not in page.content.decode()
+
+
+IMPORT_CHILD = """
+import csv, io, json, sys
+import django
+django.setup()
+from jinfu.core.imports import services
+from jinfu.core.models import ImportJob, Organization, Role, User
+mode, arg = sys.argv[1], sys.argv[2]
+if mode == "setup":
+    sys.path.insert(0, sys.argv[3])
+    from django.core.management import call_command
+    from import_bench import HEADER, make_rows
+    from jinfu.core.models import Division, Industry
+    from jinfu.core.reference.loader import load_reference_data
+    call_command("migrate", "--no-input", "-v", "0")
+    load_reference_data()
+    admin = User.objects.create_user(username="ops", password="x" * 16, role=Role.ADMIN)
+    divisions = list(Division.objects.filter(code__startswith="5001").values_list("code", flat=True))
+    industries = list(Industry.objects.filter(level=Industry.Level.CLASS).values_list("code", flat=True))
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\\r\\n")
+    w.writerow(HEADER)
+    w.writerows(make_rows(int(arg), 7, divisions, industries))
+    job = services.create_job("enterprises", buf.getvalue().encode(), admin, commit=True, filename="e.csv")
+    print(job.pk)
+elif mode == "run":
+    services.run_job(int(arg))
+else:
+    if mode == "recover":
+        services.recover_interrupted_jobs()
+    else:
+        services.retry_job(ImportJob.objects.get(pk=int(arg)), User.objects.get(username="ops"))
+    job = ImportJob.objects.get(pk=int(arg))
+    orgs = Organization.objects.filter(kind="enterprise").count()
+    print(json.dumps({"status": job.status, "message": job.message, "orgs": orgs}))
+"""
+
+
+def _job(db: Path, pk: int) -> tuple[str, int]:
+    with contextlib.closing(sqlite3.connect(db, timeout=30)) as c:
+        return c.execute("SELECT status, processed_rows FROM core_importjob WHERE id = ?", (pk,)).fetchone()
+
+
+@pytest.mark.slow
+def test_kill_9_of_the_worker_mid_import_marks_the_job_failed_and_a_retry_completes(tmp_path):
+    import json
+
+    env = _env(tmp_path) | {"JINFU_IMPORT_SYNC_MAX_ROWS": "100000"}
+    db, rows = tmp_path / "db.sqlite3", 3000
+
+    def child(*args, check=True):
+        out = subprocess.run(
+            [sys.executable, "-c", IMPORT_CHILD, *map(str, args)], env=env, capture_output=True, text=True
+        )
+        assert out.returncode == 0 or not check, out.stderr[-2000:]
+        return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
+
+    pk = int(child("setup", rows, ROOT / "bench"))
+    worker = subprocess.Popen(
+        [sys.executable, "-c", IMPORT_CHILD, "run", str(pk)], env=env, stderr=subprocess.DEVNULL
+    )
+    try:
+        state = ("queued", 0)
+        while worker.poll() is None and not (
+            state[0] == "committing" or (state[0] == "validating" and state[1])
+        ):
+            state = _job(db, pk)
+            time.sleep(0.005)
+        assert state[0] in ("validating", "committing"), f"the import was not caught mid-run: {state}"
+        os.kill(worker.pid, signal.SIGKILL)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        worker.wait(timeout=30)
+    assert worker.returncode == -signal.SIGKILL
+    assert _job(db, pk)[0] in ("validating", "committing")  # left running by the dead process
+    after = json.loads(child("recover", pk))
+    assert after["status"] == "failed" and "中断" in after["message"]
+    assert after["orgs"] == 0  # nothing half-written: the commit is one transaction
+    retried = json.loads(child("retry", pk))
+    assert retried == {"status": "committed", "message": retried["message"], "orgs": rows}

@@ -681,6 +681,8 @@ class ImportJob(models.Model):
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="import_jobs")
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    #: "host:pid" of the process validating or committing the job (an interrupted job is found by it)
+    process = models.CharField(max_length=120, blank=True, default="")
 
     class Meta:
         verbose_name = _("导入任务")
