@@ -217,3 +217,115 @@ def test_kill_9_of_the_worker_mid_import_marks_the_job_failed_and_a_retry_comple
     assert after["orgs"] == 0  # nothing half-written: the commit is one transaction
     retried = json.loads(child("retry", pk))
     assert retried == {"status": "committed", "message": retried["message"], "orgs": rows}
+
+
+WEB_SETUP = """
+import json, sys
+sys.path.insert(0, sys.argv[2])
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", "--no-input", "-v", "0")
+from jinfu.core.reference.loader import load_reference_data
+load_reference_data()
+from jinfu.core.apikeys import issue_key
+from tests.conftest import create_user
+from tests.test_financing_workflow import apply_to, make_product
+bank = create_user("institution")
+product = make_product(bank)
+apps = [apply_to(create_user("enterprise"), product).pk for _ in range(int(sys.argv[1]))]
+_, key = issue_key(organization=bank.organization, name="fault", scopes=["financing:read", "financing:write"])
+print(json.dumps({"key": key, "apps": apps}))
+"""
+
+
+def _serve(env: dict, port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jinfu.cli", "serve", "--port", str(port), "--no-worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: kill -9 reaches gunicorn's master and workers
+    )
+    import http.client
+
+    for _ in range(600):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("jinfu serve did not start")
+
+
+def _accept(port: int, key: str, app_id: int) -> int:
+    import http.client
+    import json
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    body = json.dumps({"action": "accept"})
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    try:
+        conn.request("POST", f"/api/v1/financing/applications/{app_id}/transitions", body, headers)
+        return conn.getresponse().status
+    except (OSError, http.client.HTTPException):
+        return 0  # the server died under this request
+
+
+def _timeline(db: Path) -> dict[int, tuple[str, int]]:
+    with contextlib.closing(sqlite3.connect(db, timeout=30)) as c:
+        return {
+            pk: (status, accepted)
+            for pk, status, accepted in c.execute(
+                "SELECT a.id, a.status, (SELECT COUNT(*) FROM financing_applicationevent e "
+                "WHERE e.application_id = a.id AND e.to_status = 'accepted') FROM financing_application a"
+            )
+        }
+
+
+@pytest.mark.slow
+def test_kill_9_of_the_web_server_during_transitions_leaves_each_all_or_nothing(tmp_path):
+    """Transitions in flight when gunicorn is killed: every application is either accepted with exactly
+    one timeline row or untouched with none; after a restart the remaining transitions complete."""
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    env, db, n = _env(tmp_path), tmp_path / "db.sqlite3", 120
+    setup = subprocess.run(
+        [sys.executable, "-c", WEB_SETUP, str(n), str(ROOT)], env=env, capture_output=True, text=True
+    )
+    assert setup.returncode == 0, setup.stderr[-2000:]
+    world = json.loads(setup.stdout.strip().splitlines()[-1])
+    port = _free_port()
+    server = _serve(env, port)
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            futures = [pool.submit(_accept, port, world["key"], pk) for pk in world["apps"]]
+            while sum(f.done() for f in futures) < n // 4:
+                time.sleep(0.01)
+            os.killpg(server.pid, signal.SIGKILL)
+            statuses = [f.result() for f in futures]
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=30)
+    assert 0 < statuses.count(200) < n and 0 in statuses  # killed with transitions in flight
+    after = _timeline(db)
+    for status, accepted in after.values():
+        assert (status, accepted) in {("accepted", 1), ("submitted", 0)}  # all or nothing
+    server = _serve(env, port)
+    try:
+        left = [pk for pk, (status, _) in after.items() if status == "submitted"]
+        assert left and all(_accept(port, world["key"], pk) == 200 for pk in left)
+    finally:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=30)
+    assert set(_timeline(db).values()) == {("accepted", 1)}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
