@@ -128,6 +128,7 @@ def main() -> int:
         headers = {"Authorization": f"Bearer {key}"}
         lat: list[float] = []
         errors = []
+        cache = {"hit": 0, "miss": 0}
         lock = threading.Lock()
 
         def client(n_warm: int, n: int):
@@ -139,6 +140,10 @@ def main() -> int:
                 r = conn.getresponse()
                 body = r.read()
                 d = time.perf_counter() - s
+                state = r.getheader("X-Jinfu-Cache")
+                if state in cache and i >= n_warm:
+                    with lock:
+                        cache[state] += 1
                 if r.status != 200:
                     errors.append((r.status, body[:200]))
                 elif i >= n_warm:
@@ -165,9 +170,12 @@ def main() -> int:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{'clients':>8} {'requests':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>7}")
     print(f"{args.clients:>8} {len(lat):>9} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f} {len(lat) / wall:>7.1f}")
+    lookups = cache["hit"] + cache["miss"]
+    rate = cache["hit"] / lookups if lookups else 0.0
+    print(f"match cache hit rate (X-Jinfu-Cache, after warm-up): {rate:.1%} ({cache['hit']}/{lookups})")
     print(
         f"RESULT name=online_match seconds={p99 / 1000:.4f} p50_ms={p50:.1f} p99_ms={p99:.1f} "
-        f"products={args.products} clients={args.clients} peak_mb={peak:.0f}"
+        f"products={args.products} clients={args.clients} peak_mb={peak:.0f} cache_hit_rate={rate:.3f}"
     )
     return 0
 

@@ -49,11 +49,10 @@ def fill(args: str, values: dict[str, str]) -> str:
 
 
 def declared(folder: Path = HERE) -> list[Bench]:
-    """The benchmarks of ``folder`` that declare themselves, in run order."""
+    """The benchmarks of ``folder`` that declare themselves (a script may declare several runs), in run order."""
     found = []
     for script in sorted(folder.glob("*_bench.py")):
-        m = DECLARATION.search(script.read_text(encoding="utf-8")[:HEAD_CHARS])
-        if m:
+        for m in DECLARATION.finditer(script.read_text(encoding="utf-8")[:HEAD_CHARS]):
             found.append(Bench(script, int(m.group(1)) if m.group(1) else 10**6, m.group(2).strip()))
     return sorted(found, key=lambda b: (b.order, b.script.name))
 

@@ -91,6 +91,9 @@ def cmd_serve(args) -> int:
 
 def cmd_worker(args) -> int:
     _setup()
+    from jinfu.core.imports.services import recover_interrupted_jobs
+
+    recover_interrupted_jobs()  # import jobs a killed worker left running: failed, nothing written
     _manage("db_worker")
     return 0
 

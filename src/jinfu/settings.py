@@ -115,6 +115,7 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'jinfu.sqlite3'}",
         conn_max_age=60,
+        conn_health_checks=True,  # a connection broken by a database restart is replaced, not reused
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -5,10 +5,11 @@ from django.urls import include, path
 
 from jinfu.api import api
 from jinfu.core import observability, views, views_help, views_screen
-from jinfu.core.api_errors import not_found
+from jinfu.core.api_errors import not_found, server_error
 from jinfu.core.modules import contracts
 
 handler404 = not_found
+handler500 = server_error  # 503 with a plain page while the database is unreachable
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -7,6 +7,7 @@ Both engines call the job's same pure ``run``: there is no second implementation
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from .arrowschema import conform, spark_ddl, to_arrow
 from .registry import BatchJob
 
 CHUNK_ROWS = 200_000  # rows per call of ``run`` (Polars path and within a Spark partition)
-DB_BATCH_ROWS = 5_000  # rows per database transaction
+DB_BATCH_ROWS = int(os.environ.get("JINFU_BATCH_DB_ROWS", "5000"))  # rows per database transaction
 
 
 @dataclass

@@ -57,7 +57,10 @@ class BrainConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
+        from jinfu.core import dataversion
+
         from . import models
 
+        dataversion.watch(*dataversion.app_models("brain"), "core.Division", "core.Zone")  # overview cache
         for model in (models.Plan, models.Indicator, models.Task):
             auditlog.register(model)

@@ -9,6 +9,7 @@ import polars as pl
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from jinfu.core import dataversion
 from jinfu.core.errors import Forbidden, NotFound
 from jinfu.core.principal import as_principal
 
@@ -130,9 +131,20 @@ def evaluate_indicators(indicators: list[Indicator], as_of_year: int) -> dict[st
 
 
 def plans_overview(actor, as_of_year: int | None = None, *, code: str | None = None) -> list[dict]:
-    """The traffic-light grid: each plan (or the one with ``code``) with its indicators' statuses."""
+    """The traffic-light grid: each plan (or the one with ``code``) with its indicators' statuses, computed
+    once per change of the brain's data (jinfu.core.dataversion) for each kind of viewer: what a viewer may
+    see and edit depends only on being the operator, the role and the jurisdiction."""
     p = _require_view(actor)
     year = as_of_year or default_year()
+    keys = dataversion.table_keys(*dataversion.app_models("brain"), "core.Division", "core.Zone")
+    viewer = (p.is_admin, p.role, p.jurisdiction)
+    out, _hit = dataversion.cached(
+        "brain.plans_overview", keys, (viewer, year, code), lambda: _plans_overview(p, year, code)
+    )
+    return out
+
+
+def _plans_overview(p, year: int, code: str | None) -> list[dict]:
     qs = visible_plans(p).filter(code=code) if code else visible_plans(p)
     plans = list(
         qs.prefetch_related(

@@ -134,6 +134,49 @@ def install_error_handlers(api) -> None:
         return respond(request, 422, _body(422, "数值超出允许范围", "a number is out of range"))
 
 
+def server_error(request):
+    """handler500: when the database cannot be reached (stopped, network down) the answer is 503 with a
+    plain Chinese page (or the JSON error body under /api/), rendered without touching the database;
+    any other failure is Django's 500 page."""
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+    from django.http import HttpResponse
+    from django.template.loader import render_to_string
+    from django.views.defaults import server_error as default_server_error
+
+    exc = sys.exc_info()[1]
+    if not isinstance(exc, OperationalError | InterfaceError) or not _unreachable(exc):
+        return default_server_error(request)
+    if request.path == "/healthz":  # a middleware needed the database before the probe itself ran
+        body = {"status": "degraded", "database": f"error: {exc.__class__.__name__}"}
+        response = JsonResponse(body, status=503)
+    elif request.path.startswith("/api/"):
+        body = _body(503, "数据库暂时无法连接，请稍后重试", "database unavailable, retry later")
+        response = JsonResponse(body, status=503)
+    else:
+        response = HttpResponse(render_to_string("core/unavailable.html"), status=503)
+    response["Retry-After"] = "30"
+    return response
+
+
+def _unreachable(exc) -> bool:
+    """A connection failure, not a failing statement (which stays a 500 so that it is fixed)."""
+    from django.db import connection
+
+    text = str(exc).lower()
+    return connection.connection is None or any(
+        s in text
+        for s in (
+            "connect",
+            "unable to open database",
+            "server closed",
+            "terminating connection",
+            "no connection",
+        )
+    )
+
+
 def not_found(request, exception=None):
     """handler404: an unknown URL under /api/ answers with the JSON error body, pages with the 404 page
     (a path such as /api/v1/imports/-5/commit matches no route: ids are non-negative integers)."""

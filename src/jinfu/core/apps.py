@@ -88,6 +88,9 @@ class CoreConfig(AppConfig):
         from .observability import install_slow_query_log
 
         connection_created.connect(install_slow_query_log, dispatch_uid="jinfu-slow-query-log")
+        from . import dataversion
+
+        dataversion.connect()  # writes give cached results (match, dashboards) new data versions
         from .reference import workdays
         from .selectors_calendar import current_schedule
 

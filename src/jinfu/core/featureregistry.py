@@ -114,6 +114,10 @@ class FeatureSet:
     defaults: dict = field(default_factory=dict)  # the value of a column for an enterprise ``load`` omits
     scope: str = ""  # the consent scope an institution needs to read these columns
     order: int = 100  # loaders run in this order; derives run after every loader, in this order
+    #: the tables ``load``/``facts``/``prepare`` read: ("app_label.Model", path to the enterprise id on a row,
+    #: e.g. "enterprise_id" or "project.enterprise_id"; "" when a change concerns every enterprise). A write
+    #: to one of them makes cached results over the feature row stale (jinfu.core.dataversion).
+    sources: tuple[tuple[str, str], ...] = ()
 
 
 _SETS: dict[str, FeatureSet] = {}
@@ -167,6 +171,10 @@ def defaults() -> dict:
     for fs in feature_sets():
         out.update(fs.defaults)
     return out
+
+
+def sources() -> list[tuple[str, str]]:
+    return [src for fs in feature_sets() for src in fs.sources]
 
 
 def fields() -> list[Field]:

@@ -195,6 +195,13 @@ def register_core_sets() -> None:
             load=load_registration,
             scope="basic",
             order=0,
+            sources=(
+                ("core.EnterpriseProfile", "pk"),
+                ("core.Organization", "pk"),
+                ("core.EnterpriseProfile_tags", "enterpriseprofile_id"),
+                ("core.Tag", ""),
+                ("core.Industry", ""),
+            ),
         )
     )
 
@@ -267,3 +274,21 @@ def _apply_derived(rows: dict[int, dict], sets, cols) -> None:
         df = df.drop(list(fs.schema)).join(out, on="org_id", how="left", maintain_order="left")
         for r in out.iter_rows(named=True):
             rows[r["org_id"]].update(r)
+
+
+def features_keys(org_id: int | None) -> list[str]:
+    from . import dataversion
+
+    return dataversion.features_keys(org_id)
+
+
+def cached_feature_row(org_id: int) -> dict:
+    """feature_row, computed once per change of the enterprise's features (and per day: the row counts
+    years since establishment)."""
+    from . import dataversion
+
+    today = timezone.localdate()
+    row, _hit = dataversion.cached(
+        "features.row", features_keys(org_id), (org_id, today), lambda: feature_row(org_id, today=today)
+    )
+    return row

@@ -683,6 +683,8 @@ class ImportJob(models.Model):
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="import_jobs")
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    #: "host:pid" of the process validating or committing the job (an interrupted job is found by it)
+    process = models.CharField(max_length=120, blank=True, default="")
 
     class Meta:
         verbose_name = _("导入任务")
@@ -760,6 +762,19 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+class DataVersion(models.Model):  # noqa: DJ008
+    """The current token of one data-version key (jinfu.core.dataversion): a table's (``table:…``), an
+    enterprise's features (``features:<id>``) or all features (``features``). A new random token replaces
+    the old one after every committed write, so a cached result keyed by tokens is never served stale."""
+
+    key = models.CharField(max_length=120, primary_key=True)
+    token = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("数据版本")
+        verbose_name_plural = _("数据版本")
 
 
 from .models_calendar import HolidayDay, HolidayNotice  # noqa: E402,F401  (working-day calendar tables)

@@ -387,7 +387,8 @@ def _changed(wf: Workflow) -> Conflict:
 
 def _lock(wf: Workflow, obj):
     pk = getattr(obj, "pk", obj)
-    qs = wf.model.objects.select_for_update()
+    # lock the record's own row only: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join
+    qs = wf.model.objects.select_for_update(of=("self",))
     if wf.select_related:
         qs = qs.select_related(*wf.select_related)
     locked = qs.filter(pk=pk).first()

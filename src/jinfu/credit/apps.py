@@ -66,6 +66,11 @@ class CreditConfig(AppConfig):
         from .featuresets import register_credit_sets
 
         register_credit_sets()
+        from jinfu.core import dataversion
+
+        from .selectors import DISTRIBUTION_TABLES
+
+        dataversion.watch(*DISTRIBUTION_TABLES)  # the distribution page's cache
 
         from .scoring.batch import register_batch_jobs
 

@@ -234,6 +234,7 @@ def register_credit_sets() -> None:
             facts=social_insurance_facts,
             scope=SCOPE,
             order=20,
+            sources=(("credit.FeatureSnapshot", "enterprise_id"),),
         )
     )
     registry.register(
@@ -245,5 +246,6 @@ def register_credit_sets() -> None:
             derive=derive_score,
             scope=SCOPE,
             order=90,
+            sources=(("credit.ScorecardModel", ""),),
         )
     )

@@ -88,6 +88,9 @@ class ScoreRecord(models.Model):
     grade = models.CharField(_("等级"), max_length=8)
     reasons = models.JSONField(_("原因码"), default=list)
     scored_at = models.DateTimeField(_("评分时间"), default=timezone.now, db_index=True)
+    #: the scoring run that wrote the record (model and day, services.scoring_batch): a rerun of the same
+    #: run after a crash replaces its records instead of adding a second set
+    batch = models.CharField(_("评分批次"), max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("信用评分记录")

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from jinfu.core import dataversion
 from jinfu.core.errors import ConsentRequired, Forbidden, NotFound
 from jinfu.core.models import Division, Organization, Role
 from jinfu.core.principal import as_principal
@@ -166,12 +167,30 @@ def _credit(p, ent):
         return None
 
 
+#: what the distribution page reads: computed once per change of these tables and per jurisdiction
+DISTRIBUTION_TABLES = (
+    "credit.FeatureSnapshot",
+    "credit.SourceBatch",
+    "core.Organization",
+    "core.EnterpriseProfile",
+    "core.Division",
+    "core.Zone",
+    "core.Industry",
+)
+
+
 def distributions(actor) -> dict:
     """Counts by district and industry section over the asker's jurisdiction (government, regulator,
-    operator)."""
+    operator), computed once per data change (jinfu.core.dataversion) for each jurisdiction."""
     p = as_principal(actor)
     if not (p.is_admin or p.role in (Role.GOVERNMENT, Role.REGULATOR)):
         raise Forbidden("仅政府、监管用户和平台管理员可查看", "government, regulator or operator only")
+    keys = dataversion.table_keys(*DISTRIBUTION_TABLES)
+    ctx, _hit = dataversion.cached("credit.distribution", keys, p.jurisdiction, lambda: _distributions(p))
+    return ctx
+
+
+def _distributions(p) -> dict:
 
     snaps = m.FeatureSnapshot.objects.select_related("enterprise__enterprise__industry").filter(
         p.jurisdiction.q("enterprise__division", "enterprise__zone")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.http import HttpResponse
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
@@ -105,11 +106,14 @@ def check_rule(request, payload: RuleCheckIn):
 
 
 @router.get("/match", summary="为本企业匹配产品（含理由与不符合原因）/ match list for the asking enterprise")
-def match(request, category: str | None = None, limit: int = 20, near_misses: int = 10):
+def match(
+    request, response: HttpResponse, category: str | None = None, limit: int = 20, near_misses: int = 10
+):
     p = _p(request, "financing:read")
     if not (1 <= limit <= 200 and 0 <= near_misses <= 100):
         raise HttpError(422, "limit 应在 1–200、near_misses 在 0–100 之间 / limit 1-200, near_misses 0-100")
     data = selectors.matches_for(p, category=category, limit=limit, near_misses=near_misses)
+    response["X-Jinfu-Cache"] = "hit" if data["cache_hit"] else "miss"  # the load bench counts hits
     return {
         "need": data["need"],
         "results": [

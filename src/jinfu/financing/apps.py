@@ -92,6 +92,11 @@ class FinancingConfig(AppConfig):
         from .featuresets import register_financing_sets
 
         register_financing_sets()
+        from jinfu.core import dataversion
+
+        from .selectors import MATCH_TABLES
+
+        dataversion.watch(*MATCH_TABLES)  # the online match cache (selectors.matches_for)
 
         from .batch import register_batch_jobs
 

@@ -83,5 +83,6 @@ def register_financing_sets() -> None:
             defaults=DEFAULTS,
             scope="credit_score",
             order=30,
+            sources=(("financing.Application", "enterprise_id"),),
         )
     )

@@ -94,8 +94,11 @@ _CACHE: dict = {"key": None, "catalog": None}
 def match_catalog(products_qs) -> MatchCatalog:
     from django.db.models import Count, Max
 
+    from jinfu.core import dataversion
+
     state = products_qs.aggregate(n=Count("pk"), last=Max("updated_at"))
-    key = (state["n"], state["last"])
+    # the table's data version too: a QuerySet.update() leaves updated_at alone
+    key = (state["n"], state["last"], dataversion.tokens(dataversion.table_keys("financing.Product")))
     if _CACHE["key"] != key:
         _CACHE["catalog"] = MatchCatalog(
             products_qs.select_related("institution").order_by("rate_min", "name")

@@ -10,9 +10,10 @@ import polars as pl
 from django.db.models import Avg, Count, F, Q, Sum
 from django.utils import timezone
 
+from jinfu.core import dataversion
 from jinfu.core import jurisdiction as jur
 from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
-from jinfu.core.features import feature_row
+from jinfu.core.features import cached_feature_row, feature_row, features_keys
 from jinfu.core.models import Division, Grant, Organization, Role, Scope
 from jinfu.core.principal import as_principal
 from jinfu.core.reference.workdays import workdays_between
@@ -181,22 +182,41 @@ def matches_for(
             .first()
         )
     )
-    qs = Product.objects.filter(status=Product.Status.PUBLISHED)
-    cat = rulebook.match_catalog(qs)
-    row = feature_row(p.org_id)
+    row = cached_feature_row(p.org_id)
     need = _need(row, demand)
-    picked = [i for i, pr in enumerate(cat.products) if not category or pr.category == category]
     figures = enterprise_figures(p.org_id, row) if row else None
+    qs = Product.objects.filter(status=Product.Status.PUBLISHED)
+    keys = [*features_keys(p.org_id), *dataversion.table_keys(*MATCH_TABLES)]
+    parts = (p.org_id, timezone.localdate(), sorted(need.items()), category, limit, near_misses)
+    found, hit = dataversion.cached(
+        "financing.match", keys, parts, lambda: _match(qs, row, need, category, limit, near_misses)
+    )
+    cat = rulebook.match_catalog(qs)
+    if any(r["product_id"] not in cat.by_id for r in found["results"]):  # catalog moved on meanwhile
+        found, hit = _match(qs, row, need, category, limit, near_misses), False
+    results = [r | {"product": cat.by_id[r["product_id"]]} for r in found["results"]]
+    return {
+        "need": need,
+        "demand": demand,
+        "results": results,
+        "row": row,
+        "figures": figures,
+        "eligible_count": found["eligible_count"],
+        "total": found["total"],
+        "cache_hit": hit,
+    }
+
+
+#: what a match reads besides the enterprise's feature row: the catalog, and the names its explanations use
+MATCH_TABLES = ("financing.Product", "core.Industry", "core.Division", "core.Zone")
+
+
+def _match(qs, row: dict, need: dict, category, limit: int, near_misses: int) -> dict:
+    """The match computed (plain values: product ids, no model objects, so that it can be cached)."""
+    cat = rulebook.match_catalog(qs)
+    picked = [i for i, pr in enumerate(cat.products) if not category or pr.category == category]
     if not picked:
-        return {
-            "need": need,
-            "demand": demand,
-            "results": [],
-            "row": row,
-            "figures": figures,
-            "eligible_count": 0,
-            "total": 0,
-        }
+        return {"results": [], "eligible_count": 0, "total": 0}
     flags, failed = cat.evaluate(row)
     frame = _frame_for(cat, picked)
     misses = sorted((i for i in picked if not flags[i]), key=lambda i: (failed[i], i))[:near_misses]
@@ -207,13 +227,8 @@ def matches_for(
     ranked_rows = ranked.to_dicts()
     eligible = [r for r in ranked_rows if r["eligible"]]
     rest = sorted((r for r in ranked_rows if not r["eligible"]), key=lambda r: len(r["failed_clauses"]))
-    results = [r | {"product": cat.by_id[r["product_id"]]} for r in eligible + rest]
     return {
-        "need": need,
-        "demand": demand,
-        "results": results,
-        "row": row,
-        "figures": figures,
+        "results": eligible + rest,
         "eligible_count": sum(1 for i in picked if flags[i]),
         "total": len(picked),
     }

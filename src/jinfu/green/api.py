@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from ninja import Router, Schema
 
-from jinfu.core.web import api_call as _call
 from jinfu.core.web import api_principal as _p
 
 from . import engine, selectors, services
@@ -179,40 +178,40 @@ def projects(request):
 @router.get("/projects/{project_id}", response=ProjectOut, summary="绿色项目详情 / one project")
 def project(request, project_id: int):
     p = _p(request, "green:read")
-    return _project(_call(selectors.get_project, p, project_id))
+    return _project(selectors.get_project(p, project_id))
 
 
 @router.post("/projects", response={201: ProjectOut}, summary="企业提交绿色项目 / submit a project")
 def submit(request, payload: ProjectIn):
     p = _p(request, "green:write")
-    return 201, _project(_call(services.submit_project, p, payload.dict()))
+    return 201, _project(services.submit_project(p, payload.dict()))
 
 
 @router.post("/projects/{project_id}/decide", response=ProjectOut, summary="认定（确认/驳回）/ decide")
 def decide(request, project_id: int, payload: DecideIn):
     p = _p(request, "green:write")
-    obj = _call(selectors.get_project, p, project_id)
+    obj = selectors.get_project(p, project_id)
     ident = selectors.latest_identification(obj)
-    _call(services.decide, p, ident.pk if ident else 0, confirm=payload.confirm, reason=payload.reason)
+    services.decide(p, ident.pk if ident else 0, confirm=payload.confirm, reason=payload.reason)
     return _project(selectors.get_project(p, project_id))
 
 
 @router.post("/projects/{project_id}/tier", response=ProjectOut, summary="分层与发布 / tier and publish")
 def tier(request, project_id: int, payload: TierIn):
     p = _p(request, "green:write")
-    return _project(_call(services.set_tier, p, project_id, payload.tier, publish=payload.publish))
+    return _project(services.set_tier(p, project_id, payload.tier, publish=payload.publish))
 
 
 @router.post("/projects/{project_id}/claim", response={201: LoanOut}, summary="金融机构认领 / claim")
 def claim(request, project_id: int):
     p = _p(request, "green:write")
-    return 201, _loan(_call(services.claim, p, project_id))
+    return 201, _loan(services.claim(p, project_id))
 
 
 @router.post("/loans/{loan_id}", response=LoanOut, summary="登记贷款 / record the loan")
 def record_loan(request, loan_id: int, payload: LoanIn):
     p = _p(request, "green:write")
-    return _loan(_call(services.record_loan, p, loan_id, amount=payload.amount))
+    return _loan(services.record_loan(p, loan_id, amount=payload.amount))
 
 
 @router.get("/loans", response=list[LoanOut], summary="绿色贷款及其碳减排 / loans and their carbon")
@@ -252,7 +251,7 @@ def products(request):
 )
 def save_product(request, payload: ProductIn):
     p = _p(request, "green:write")
-    return 201, _call(services.save_product, p, payload.dict())
+    return 201, services.save_product(p, payload.dict())
 
 
 @router.get(
@@ -262,5 +261,5 @@ def save_product(request, payload: ProductIn):
 )
 def matched(request, project_id: int):
     p = _p(request, "green:read")
-    project = _call(selectors.get_project, p, project_id)
+    project = selectors.get_project(p, project_id)
     return selectors.matched_products(p, project)

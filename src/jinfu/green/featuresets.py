@@ -63,5 +63,10 @@ def register_green_sets() -> None:
             load=load_green,
             defaults={"green_certified": False, "green_category": None},
             order=60,
+            sources=(
+                ("green.Identification", "project.enterprise_id"),
+                ("green.GreenProject", "enterprise_id"),
+                ("green.CatalogueItem", ""),
+            ),
         )
     )

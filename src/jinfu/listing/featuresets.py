@@ -40,4 +40,12 @@ def statement_facts(org_ids, today: dt.date) -> pl.LazyFrame:
 
 
 def register_listing_sets() -> None:
-    registry.register(FeatureSet(name="listing_statements", schema={}, facts=statement_facts, order=40))
+    registry.register(
+        FeatureSet(
+            name="listing_statements",
+            schema={},
+            facts=statement_facts,
+            order=40,
+            sources=(("listing.FinancialStatement", "enterprise_id"),),
+        )
+    )

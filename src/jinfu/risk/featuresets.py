@@ -56,5 +56,13 @@ def load_risk(org_ids, today: dt.date) -> dict[int, dict]:
 
 def register_risk_set() -> None:
     registry.register(
-        FeatureSet(name="risk", schema=RISK_SCHEMA, fields=FIELDS, load=load_risk, scope=SCOPE, order=95)
+        FeatureSet(
+            name="risk",
+            schema=RISK_SCHEMA,
+            fields=FIELDS,
+            load=load_risk,
+            scope=SCOPE,
+            order=95,
+            sources=(("risk.RiskScore", "enterprise_id"),),
+        )
     )

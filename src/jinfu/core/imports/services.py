@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -940,7 +942,8 @@ def run_job(job_id: int, *, on_progress: Callable[[ImportJob], None] | None = No
     with job.file.open("rb") as fh:
         job.total_rows = engine.estimate_rows(fh, job.original_name, read_limits())
     job.processed_rows = 0
-    job.save(update_fields=["status", "total_rows", "processed_rows"])
+    job.process = this_process()
+    job.save(update_fields=["status", "total_rows", "processed_rows", "process"])
     try:
         res = _validate_file(
             job, job_principal(job), _progress_cb(job, on_progress), keep_records=job.commit_requested
@@ -996,7 +999,7 @@ def commit_job(job: ImportJob, user=None, *, _validated: engine.Result | None = 
     p = as_principal(user) if user is not None else job_principal(job)
     _require(p, job.kind)
     updated = ImportJob.objects.filter(pk=job.pk, status__in=[ImportJob.Status.VALIDATED]).update(
-        status=ImportJob.Status.COMMITTING, processed_rows=0
+        status=ImportJob.Status.COMMITTING, processed_rows=0, process=this_process()
     )
     if not updated:
         job.refresh_from_db()
@@ -1038,6 +1041,64 @@ def commit_job(job: ImportJob, user=None, *, _validated: engine.Result | None = 
     job.finished_at = timezone.now()
     job.save()
     return job
+
+
+INTERRUPTED = (
+    "中断：处理进程在运行中退出，未写入任何数据，请重试 / "
+    "interrupted: the worker process died mid-run; nothing was written, retry the job"
+)
+
+
+def this_process() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(process: str) -> bool:
+    host, _, pid = process.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine's process: not ours to judge
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover_interrupted_jobs() -> list[int]:
+    """Jobs left validating or committing by a process of this host that no longer exists (kill -9, power
+    loss) are marked failed. The commit is one transaction, so such a job wrote nothing; ``retry_job`` runs
+    it again. Called when a worker starts (``jinfu worker``); the conditional UPDATE makes one process do it."""
+    out = []
+    busy = [ImportJob.Status.VALIDATING, ImportJob.Status.COMMITTING]
+    for pk, process in ImportJob.objects.filter(status__in=busy).values_list("pk", "process"):
+        if process and not _alive(process):
+            done = ImportJob.objects.filter(pk=pk, status__in=busy, process=process).update(
+                status=ImportJob.Status.FAILED, message=INTERRUPTED, finished_at=timezone.now()
+            )
+            if done:
+                log.warning("import job %s was interrupted (process %s gone): marked failed", pk, process)
+                out.append(pk)
+    return out
+
+
+def retry_job(job: ImportJob, user) -> ImportJob:
+    """Run a failed job again from its stored file (validation, then the commit when it was requested)."""
+    p = as_principal(user)
+    _require(p, job.kind)
+    reset = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(
+        status=ImportJob.Status.QUEUED, processed_rows=0, errors=[], message="", finished_at=None, process=""
+    )
+    if not reset:
+        job.refresh_from_db()
+        raise ValidationFailed(
+            f"当前状态（{job.get_status_display()}）不能重试",
+            f"a job in status '{job.status}' cannot be retried",
+            code="import.state",
+        )
+    job.refresh_from_db()
+    return submit_job(job)
 
 
 def request_commit(job: ImportJob, user) -> ImportJob:

@@ -53,6 +53,7 @@ def prepare() -> dict:
         "version": model.version,
         "points_table": model.points_table,
         "grade_bands": model.grade_bands,
+        "batch": services.scoring_batch(model),
     }
 
 
@@ -64,7 +65,7 @@ def write(context: dict, out: pl.DataFrame) -> int:
 
     model = ScorecardModel.objects.get(pk=context["model_id"])
     with transaction.atomic():
-        return services.store_scores(model, out)
+        return services.store_scores(model, out, batch=context.get("batch", ""))
 
 
 def register_batch_jobs() -> None:

@@ -258,8 +258,14 @@ def score_enterprise(org: Organization, model: ScorecardModel | None = None) -> 
     )
 
 
+def scoring_batch(model: ScorecardModel) -> str:
+    """The identity of today's scoring run with ``model``: one set of records per model and day."""
+    return f"score:{model.pk}:{timezone.localdate().isoformat()}"
+
+
 def score_all(model: ScorecardModel | None = None, batch_size: int = 5000) -> int:
-    """Batch scoring of every enterprise with the active model (engine.score_frame); returns the count."""
+    """Batch scoring of every enterprise with the active model (engine.score_frame); returns the count.
+    One transaction per ``batch_size`` rows; a rerun the same day replaces the day's records."""
     model = model or _require_active()
     df = feature_frame()
     if df.height == 0:
@@ -268,13 +274,20 @@ def score_all(model: ScorecardModel | None = None, batch_size: int = 5000) -> in
     out = out.with_columns(df["org_id"])
     total = 0
     for offset in range(0, out.height, batch_size):
-        total += store_scores(model, out.slice(offset, batch_size))
+        with transaction.atomic():
+            total += store_scores(model, out.slice(offset, batch_size), batch=scoring_batch(model))
     return total
 
 
-def store_scores(model: ScorecardModel, out: pl.DataFrame, now=None) -> int:
-    """Write ScoreRecords from score_frame output plus ``org_id`` (one bulk insert)."""
+def store_scores(model: ScorecardModel, out: pl.DataFrame, now=None, *, batch: str = "") -> int:
+    """Write ScoreRecords from score_frame output plus ``org_id`` (one bulk insert). With a ``batch``,
+    the records the same batch already wrote for these enterprises are replaced (idempotent rerun); call it
+    inside a transaction so that the replacement is all or nothing."""
     now = now or timezone.now()
+    if batch:
+        ScoreRecord.objects.filter(
+            model=model, batch=batch, enterprise_id__in=out["org_id"].to_list()
+        ).delete()
     n_reasons = sum(1 for c in out.columns if c.startswith("reason_"))
     buf = []
     for r in out.iter_rows(named=True):
@@ -297,6 +310,7 @@ def store_scores(model: ScorecardModel, out: pl.DataFrame, now=None) -> int:
                 grade=r["grade"],
                 reasons=reasons,
                 scored_at=now,
+                batch=batch,
             )
         )
     ScoreRecord.objects.bulk_create(buf)
