@@ -12,8 +12,15 @@ import pytest
 from jinfu.core.imports import engine, registry
 from jinfu.core.modules import contracts
 from jinfu.credit.imports import BY_SOURCE
+from jinfu.risk.imports import BY_KIND as RISK_KINDS
 
-MODULE_IMPORTERS = ["enterprises", "institutions", "brain.actuals", *(f"credit.{k}" for k in BY_SOURCE)]
+MODULE_IMPORTERS = [
+    "enterprises",
+    "institutions",
+    "brain.actuals",
+    *(f"credit.{k}" for k in BY_SOURCE),
+    *(f"risk.{k}" for k in RISK_KINDS),
+]
 PROBLEM_KEYS = {"row", "column", "field", "value", "rule", "message_zh", "message_en"}
 
 

@@ -19,6 +19,7 @@ class RiskConfig(AppConfig):
             MenuEntry("risk:warnings", _("预警名单"), ("regulator", "admin"), order=46),
             MenuEntry("risk:cases", _("风险案件"), ("regulator", "admin"), order=47),
         ),
+        importers=("jinfu.risk.imports:IMPORTERS",),
         demo="jinfu.risk.demo:demo_step",
         demo_order=60,
         cli=("jinfu.risk.cli:add_verbs",),
