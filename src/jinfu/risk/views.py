@@ -8,11 +8,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from jinfu.core import exports
 from jinfu.core.errors import ValidationFailed
 from jinfu.core.principal import as_principal
 from jinfu.core.web import page
 
 from . import cases, engine, imports, selectors, services
+from . import exports as export_tables
 from .models import Case, RoutingRule
 
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -46,6 +48,9 @@ def overview(request):
 @page(guard=_analyst, guard_message="风险监测仅对监管部门开放 / regulators only")
 def warning_list(request):
     f = {k: request.GET.get(k, "").strip()[:100] for k in ("colour", "division", "street", "q")}
+    if exports.requested(request):
+        rows = selectors.warnings(request.user, **f, limit=exports.MAX_ROWS)["rows"]
+        return exports.respond(request, export_tables.WARNINGS, rows)
     data = selectors.warnings(request.user, **f)
     return render(
         request,
@@ -145,6 +150,9 @@ def recompute(request):
 
 @page(guard=_analyst, guard_message="案件仅对监管部门开放 / regulators only")
 def case_board(request):
+    if exports.requested(request):
+        data = cases.board(request.user, open_limit=exports.MAX_ROWS, closed_limit=exports.MAX_ROWS)
+        return exports.respond(request, export_tables.CASES, data["open"] + data["closed"])
     return render(request, "risk/cases.html", cases.board(request.user))
 
 
