@@ -426,6 +426,127 @@ def case_step(request, case_id: int, body: CaseStepIn):
     return _case_detail(p, c)
 
 
+class TaskOut(Schema):
+    id: int
+    party: str
+    party_label: str
+    office: str
+    title: str
+    due: dt.date
+    status: str
+    overdue: bool
+    reply: str
+    done_at: dt.datetime | None
+    is_synthetic: bool
+
+
+class NoteOut(Schema):
+    id: int
+    task_id: int | None
+    text: str
+    author_org: str
+    created_at: dt.datetime
+
+
+class CollaborationOut(Schema):
+    tasks: list[TaskOut]
+    notes: list[NoteOut]
+
+
+class TaskIn(Schema):
+    party: str
+    title: str
+    workdays: int = 5
+
+
+class ReplyIn(Schema):
+    reply: str
+
+
+class NoteIn(Schema):
+    text: str
+    task_id: int | None = None
+
+
+def _collaboration(p, case_id: int) -> dict:
+    from . import collaboration
+
+    b = collaboration.board(p, case_id)
+    return {
+        "tasks": [
+            {
+                "id": t.pk,
+                "party": t.party,
+                "party_label": t.get_party_display(),
+                "office": t.office,
+                "title": t.title,
+                "due": t.due,
+                "status": t.status,
+                "overdue": t.overdue,
+                "reply": t.reply,
+                "done_at": t.done_at,
+                "is_synthetic": t.is_synthetic,
+            }
+            for t in b["tasks"]
+        ],
+        "notes": [
+            {
+                "id": n.pk,
+                "task_id": n.task_id,
+                "text": n.text,
+                "author_org": n.author_org.name if n.author_org else "平台管理员",
+                "created_at": n.created_at,
+            }
+            for n in b["notes"]
+        ],
+    }
+
+
+@router.get(
+    "/cases/{case_id}/collaboration",
+    response=CollaborationOut,
+    summary="三方联动：案件的协作任务与备注 / a case's tasks and notes",
+)
+def case_collaboration(request, case_id: int):
+    p = _p(request)
+    return _collaboration(p, case_id)
+
+
+@router.post(
+    "/cases/{case_id}/tasks",
+    response=CollaborationOut,
+    summary="交办行业主管部门或街镇（承办单位由分派规则确定）/ assign a task",
+)
+def case_task_add(request, case_id: int, body: TaskIn):
+    from . import collaboration
+
+    p = api_principal(request, "risk:write")
+    collaboration.add_task(p, case_id, party=body.party, title=body.title, workdays_due=body.workdays)
+    return _collaboration(p, case_id)
+
+
+@router.post(
+    "/cases/{case_id}/tasks/{task_id}/done",
+    response=CollaborationOut,
+    summary="记录承办单位的办理结果并办结任务 / complete a task",
+)
+def case_task_done(request, case_id: int, task_id: int, body: ReplyIn):
+    from . import collaboration
+
+    p = api_principal(request, "risk:write")
+    collaboration.complete_task(p, case_id, task_id, reply=body.reply)
+    return _collaboration(p, case_id)
+
+
+@router.post("/cases/{case_id}/notes", response=CollaborationOut, summary="案件备注 / add a note")
+def case_note_add(request, case_id: int, body: NoteIn):
+    from . import collaboration
+
+    p = api_principal(request, "risk:write")
+    collaboration.add_note(p, case_id, text=body.text, task_pk=body.task_id)
+    return _collaboration(p, case_id)
+
+
 @router.get("/routing", response=list[RoutingRuleOut], summary="案件分派规则 / routing table")
 def routing_get(request):
     from .models import RoutingRule

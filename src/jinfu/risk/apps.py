@@ -1,7 +1,9 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from jinfu.core.modules import MenuEntry, ModuleContract
+from jinfu.core.modules import AttachmentOwner, MenuEntry, ModuleContract
+
+from .attachments import KINDS as ATTACHMENT_KINDS
 
 
 class RiskConfig(AppConfig):
@@ -20,6 +22,18 @@ class RiskConfig(AppConfig):
             MenuEntry("risk:cases", _("风险案件"), ("regulator", "admin"), order=47),
         ),
         importers=("jinfu.risk.imports:IMPORTERS",),
+        attachment_owners=(
+            AttachmentOwner(
+                model="risk.case",
+                label=_("涉众风险案件"),
+                kinds=ATTACHMENT_KINDS,
+                parent="jinfu.risk.attachments:parent",
+                uploads="jinfu.risk.attachments:uploads",
+                read_scope="risk:read",
+                write_scope="risk:write",
+                url_name="risk:case",
+            ),
+        ),
         demo="jinfu.risk.demo:demo_step",
         demo_order=60,
         cli=("jinfu.risk.cli:add_verbs",),
@@ -38,5 +52,7 @@ class RiskConfig(AppConfig):
             models.Case,
             models.RoutingRule,
             models.TipOff,
+            models.CaseTask,
+            models.CaseNote,
         ):
             auditlog.register(model)

@@ -333,6 +333,68 @@ class CaseEvent(models.Model):
         return f"{self.case_id} {self.from_status}→{self.to_status}"
 
 
+class CaseTask(models.Model):
+    """Three-party collaboration (三方联动): a task of a case for the 行业主管部门 or the 街镇 office the routing
+    named, with a due date in working days; the case's regulators record its reply and close it."""
+
+    class Party(models.TextChoices):
+        INDUSTRY = "industry", _("行业主管部门")
+        STREET = "street", _("街镇")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("办理中")
+        DONE = "done", _("已办结")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    party = models.CharField(_("协作方"), max_length=16, choices=Party.choices)
+    office = models.CharField(_("承办单位"), max_length=200)
+    title = models.CharField(_("任务"), max_length=200)
+    due = models.DateField(_("办理时限"))
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    reply = models.CharField(_("办理结果"), max_length=1000, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("交办时间"), auto_now_add=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    done_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    is_synthetic = models.BooleanField(_("示例数据"), default=False)
+
+    class Meta:
+        verbose_name = _("案件协作任务")
+        verbose_name_plural = _("案件协作任务")
+        ordering = ["due", "pk"]
+
+    def __str__(self):
+        return f"{self.case_id} {self.office} {self.title}"
+
+
+class CaseNote(models.Model):
+    """A note on a case (a call with the street grid, the industry office's finding), optionally on a task."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    task = models.ForeignKey(CaseTask, null=True, blank=True, on_delete=models.CASCADE, related_name="notes")
+    text = models.CharField(_("内容"), max_length=1000)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_org = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+    is_synthetic = models.BooleanField(_("示例数据"), default=False)
+
+    class Meta:
+        verbose_name = _("案件备注")
+        verbose_name_plural = _("案件备注")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.case_id} {self.text[:20]}"
+
+
 class TipOff(models.Model):
     """A public tip-off (举报): no login; the acknowledgement number is unguessable and shows only the status."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -13,7 +14,7 @@ from jinfu.core.errors import ValidationFailed
 from jinfu.core.principal import as_principal
 from jinfu.core.web import page
 
-from . import cases, engine, imports, selectors, services
+from . import cases, collaboration, engine, imports, selectors, services
 from . import exports as export_tables
 from .models import Case, RoutingRule
 
@@ -165,8 +166,11 @@ def case_open(request, enterprise_id: int):
 
 def _case_ctx(request, case, **extra):
     from jinfu.core import workflow
+    from jinfu.core.views_attachments import panel
 
     return {
+        "attachments": panel(request, "risk.case", case),
+        "collab": collaboration.board(request.user, case.pk),
         "case": case,
         "events": list(case.events.select_related("actor")),
         "actions": workflow.allowed(cases.CASES, case, request.user),
@@ -206,6 +210,68 @@ def case_step(request, case_id: int):
         )
     messages.success(request, "已办理")
     return redirect("risk:case", case_id=case_id)
+
+
+def _collab_post(request, case_id: int, write, done: str):
+    """Run one collaboration write; on a refusal show the case page again with the message (4xx)."""
+    from jinfu.core.errors import Conflict
+
+    try:
+        write()
+    except (ValidationFailed, Conflict) as exc:
+        case = cases.get_case(request.user, case_id)
+        ctx = _case_ctx(request, case, collab_error=exc, collab_form=request.POST.dict())
+        return render(request, "risk/case.html", ctx, status=exc.status)
+    messages.success(request, done)
+    return redirect(reverse("risk:case", args=[case_id]) + "#collaboration")
+
+
+@page(guard=_analyst, guard_message="案件仅对监管部门开放 / regulators only")
+@require_POST
+def case_task_add(request, case_id: int):
+    post = request.POST
+    return _collab_post(
+        request,
+        case_id,
+        lambda: collaboration.add_task(
+            request.user,
+            case_id,
+            party=post.get("party", ""),
+            title=post.get("title", ""),
+            workdays_due=post.get("workdays", collaboration.DEFAULT_WORKDAYS),
+        ),
+        "任务已交办",
+    )
+
+
+@page(guard=_analyst, guard_message="案件仅对监管部门开放 / regulators only")
+@require_POST
+def case_task_done(request, case_id: int, task_id: int):
+    return _collab_post(
+        request,
+        case_id,
+        lambda: collaboration.complete_task(
+            request.user, case_id, task_id, reply=request.POST.get("reply", "")
+        ),
+        "任务已办结",
+    )
+
+
+@page(guard=_analyst, guard_message="案件仅对监管部门开放 / regulators only")
+@require_POST
+def case_note_add(request, case_id: int):
+    task = request.POST.get("task", "")
+    return _collab_post(
+        request,
+        case_id,
+        lambda: collaboration.add_note(
+            request.user,
+            case_id,
+            text=request.POST.get("text", ""),
+            task_pk=int(task) if task.isdigit() else None,
+        ),
+        "备注已记录",
+    )
 
 
 @page(guard=_analyst, guard_message="仅对监管部门开放 / regulators only")
