@@ -20,6 +20,7 @@ MODULE_IMPORTERS = [
     "brain.actuals",
     *(f"credit.{k}" for k in BY_SOURCE),
     *(f"risk.{k}" for k in RISK_KINDS),
+    "risk.org_reports",
 ]
 PROBLEM_KEYS = {"row", "column", "field", "value", "rule", "message_zh", "message_en"}
 

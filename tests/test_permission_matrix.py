@@ -166,6 +166,9 @@ PAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "risk:case_task_done": (('missing', 'missing'), "302 403 403 403 403 403 405 405"),
     "risk:case_note_add": (('missing',), "302 403 403 403 403 403 405 405"),
     "risk:routing": ((), "302 403 403 403 403 403 200 200"),
+    "risk:local_finance": ((), "302 403 403 403 403 403 200 200"),
+    "risk:local_finance_org": (('missing',), "302 403 403 403 403 403 404 404"),
+    "risk:local_finance_address": (('missing',), "302 403 403 403 403 403 405 405"),
     "risk:tipoff": ((), "200 200 200 200 200 200 200 200"),
     "risk:tipoff_status": ((), "200 200 200 200 200 200 200 200"),
 }
@@ -244,6 +247,8 @@ API: dict[str, tuple[tuple[str, ...], str]] = {
     "POST /api/v1/risk/cases/{case_id}/tasks/{task_id}/done": (('missing', 'missing'), "401 422 422 422 422 422 422 422"),
     "POST /api/v1/risk/cases/{case_id}/notes": (('missing',), "401 422 422 422 422 422 422 422"),
     "GET /api/v1/risk/routing": ((), "401 403 403 403 403 403 200 200"),
+    "GET /api/v1/risk/local-finance": ((), "401 403 403 403 403 403 200 200"),
+    "GET /api/v1/risk/local-finance/{org_id}": (('missing',), "401 403 403 403 403 403 404 404"),
     "POST /api/v1/risk/tipoffs": ((), "422 422 422 422 422 422 422 422"),
     "GET /api/v1/risk/tipoffs/{number}": (('uscc',), "404 404 404 404 404 404 404 404"),
     "GET /api/v1/me": ((), "401 200 200 200 200 200 200 200"),

@@ -263,6 +263,7 @@ def test_signal_files_go_through_the_importer_registry(regulator):
         "risk.complaint",
         "risk.hotline",
         "risk.bank_alert",
+        "risk.org_reports",
     }
     mine, other = _ent(), _ent(division="500105", address="重庆市江北区观音桥街道1号")
     head = ["统一社会信用代码", "类型", "内容", "日期"]

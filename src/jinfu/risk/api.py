@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 from jinfu.core.errors import Forbidden, ValidationFailed
 from jinfu.core.web import api_principal
 
-from . import cases, engine, selectors, services
+from . import cases, engine, selectors, services, supervision
 
 router = Router(tags=["risk 风险监测预警"])
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -274,9 +274,12 @@ def import_file(
     p = api_principal(request, "risk:import")
     if file.size and file.size > MAX_UPLOAD:
         raise ValidationFailed("文件超过 20 MB", "the file is larger than 20 MB", field="file")
-    res = services.import_signals(
-        p, kind, file.read(MAX_UPLOAD + 1), file.name or "", source=source, commit=commit
-    )
+    if kind == "org_reports":
+        res = supervision.import_reports(p, file.read(MAX_UPLOAD + 1), file.name or "", commit=commit)
+    else:
+        res = services.import_signals(
+            p, kind, file.read(MAX_UPLOAD + 1), file.name or "", source=source, commit=commit
+        )
     return (200 if res["ok"] else 422), res
 
 
@@ -591,3 +594,133 @@ def tipoff_get(request, number: str):
     from jinfu.core.audit import client_ip
 
     return {"number": number, "status": cases.tipoff_status(number, ip=client_ip(request))}
+
+
+# ---------------------------------------------------------------------------
+# Local financial organization supervision
+# ---------------------------------------------------------------------------
+
+
+class LocalOrgOut(Schema):
+    id: int
+    name: str
+    uscc: str | None
+    kind: str
+    kind_label: str
+    period_end: dt.date | None
+    grade: str
+    score: int
+    status: str
+    status_label: str
+    flags: list[str]
+    breaches: list[str]
+    warnings: list[str]
+    is_synthetic: bool
+
+
+class LocalBoardOut(Schema):
+    version: str
+    total: int
+    warned: int
+    missing: int
+    shell: int
+    by_grade: dict[str, int]
+    rows: list[LocalOrgOut]
+
+
+class RatioOut(Schema):
+    rule: str
+    label: str
+    value: float | None
+    bound: float
+    side: str
+    breach: bool
+    source: str
+    quote: str
+    verified: str
+
+
+class LocalOrgDetailOut(LocalOrgOut):
+    licence_number: str
+    registered_capital: float
+    paid_in_capital: float
+    serves_small_micro: bool
+    dimensions: dict[str, int]
+    ratios: list[RatioOut]
+
+
+def _local_row(r: dict) -> dict:
+    o = r["org"]
+    return {
+        "id": o.pk,
+        "name": o.organization.name,
+        "uscc": o.organization.uscc,
+        "kind": o.kind,
+        "kind_label": o.get_kind_display(),
+        "period_end": r["period_end"],
+        "grade": r["grade"],
+        "score": r["score"],
+        "status": r["status"],
+        "status_label": r["status_label"],
+        "flags": r["flags"],
+        "breaches": r["breaches"],
+        "warnings": r["warnings"],
+        "is_synthetic": o.is_synthetic,
+    }
+
+
+@router.get(
+    "/local-finance",
+    response=LocalBoardOut,
+    summary="地方金融组织：监管指标、分类评级、空壳/失联识别 / local financial organizations",
+)
+def local_finance(request, kind: str = "", status: str = "", grade: str = ""):
+    b = supervision.board(_p(request), kind=kind, status=status, grade=grade)
+    return {
+        "version": b["version"],
+        **{k: v for k, v in b["counts"].items()},
+        "rows": [_local_row(r) for r in b["rows"]],
+    }
+
+
+@router.get(
+    "/local-finance/{org_id}",
+    response=LocalOrgDetailOut,
+    summary="地方金融组织详情：各项指标的计算与依据 / one organization with its ratios and sources",
+)
+def local_finance_org(request, org_id: int):
+    d = supervision.detail(_p(request), org_id)
+    a, o = d["assessment"], d["org"]
+    row = {
+        "org": o,
+        "period_end": a["period_end"],
+        "grade": a["grade"],
+        "score": a["score"],
+        "status": a["status"],
+        "status_label": d["status_label"],
+        "flags": d["flags"],
+        "breaches": [c["rule"].label for c in d["checks"] if c["breach"]],
+        "warnings": d["warnings"],
+    }
+    return {
+        **_local_row(row),
+        "licence_number": o.licence_number,
+        "registered_capital": float(o.registered_capital),
+        "paid_in_capital": float(o.paid_in_capital),
+        "serves_small_micro": o.serves_small_micro,
+        "dimensions": {label: pts for label, pts in d["dimensions"]},
+        "ratios": [
+            {
+                "rule": c["rule"].id,
+                "label": c["rule"].label,
+                "value": c["value"],
+                "bound": c["bound"],
+                "side": c["side"],
+                "breach": c["breach"],
+                "source": c["rule"].source,
+                "quote": c["rule"].quote,
+                "verified": c["rule"].verified,
+            }
+            for c in d["checks"]
+        ],
+    }

@@ -20,6 +20,7 @@ class RiskConfig(AppConfig):
             MenuEntry("risk:overview", _("风险监测"), ("regulator", "admin"), order=45),
             MenuEntry("risk:warnings", _("预警名单"), ("regulator", "admin"), order=46),
             MenuEntry("risk:cases", _("风险案件"), ("regulator", "admin"), order=47),
+            MenuEntry("risk:local_finance", _("地方金融组织"), ("regulator", "admin"), order=48),
         ),
         importers=("jinfu.risk.imports:IMPORTERS",),
         attachment_owners=(
@@ -54,5 +55,7 @@ class RiskConfig(AppConfig):
             models.TipOff,
             models.CaseTask,
             models.CaseNote,
+            models.LocalFinanceOrg,
+            models.OrgReport,
         ):
             auditlog.register(model)

@@ -248,7 +248,102 @@ def template_csv(kind: str) -> bytes:
     import csv
     import io
 
-    cols = COLUMNS[kind]
+    cols = COLUMNS[kind] if kind in COLUMNS else REPORT_COLUMNS
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows([[c.label_zh for c in cols], [c.example for c in cols]])
     return buf.getvalue().encode("utf-8-sig")
+
+
+# ---------------------------------------------------------------------------
+# Local financial organizations' periodic reports (risk.supervision)
+# ---------------------------------------------------------------------------
+
+
+def _amount(field_name: str, zh: str, en: str, required: bool = False, example: str = "", **kw) -> Column:
+    return Column(field_name, zh, en, "decimal", required, min=0, max=1e9, example=example, **kw)
+
+
+REPORT_COLUMNS = (
+    Column(
+        "org_uscc",
+        "统一社会信用代码",
+        "USCC",
+        "uscc_ref",
+        True,
+        aliases=("uscc", "信用代码"),
+        example="91500103MA5U7K3X2B",
+        rules=(
+            (
+                "risk.unknown_org",
+                "不是本辖区登记的地方金融组织（或不是您本机构）",
+                "not a local financial organization you may report for",
+            ),
+        ),
+    ),
+    Column("period_end", "报告期末", "Period end", "date", True, aliases=("报告期",), example="2026-03-31"),
+    _amount(
+        "net_assets",
+        "净资产（万元）",
+        "Net assets (10k CNY)",
+        True,
+        "12000",
+        aliases=("净资产",),
+        rules=(("risk.net_above_total", "净资产不能大于资产总额", "net assets exceed total assets"),),
+    ),
+    _amount(
+        "total_assets", "资产总额（万元）", "Total assets (10k CNY)", True, "30000", aliases=("资产总额",)
+    ),
+    _amount(
+        "paid_in_capital",
+        "实缴资本（万元）",
+        "Paid-in capital (10k CNY)",
+        True,
+        "10000",
+        aliases=("实缴资本",),
+    ),
+    _amount("guarantee_balance", "担保责任余额（万元）", "Guarantee balance", example="90000"),
+    _amount("loan_balance", "贷款余额（万元）", "Loan balance"),
+    _amount("top_client_balance", "最大单一客户余额（万元）", "Largest single client"),
+    _amount(
+        "top_client_group_balance",
+        "最大单一客户及其关联方余额（万元）",
+        "Largest client with related parties",
+    ),
+    _amount("nonstandard_funding", "非标准化融资余额（万元）", "Non-standard funding"),
+    _amount("standard_funding", "标准化融资余额（万元）", "Standardised funding"),
+    _amount("lease_assets", "融资租赁和其他租赁资产（万元）", "Lease assets"),
+    _amount("cash_and_treasuries", "现金、银行存款和国债（万元）", "Cash, deposits and treasuries"),
+    Column(
+        "small_micro_share",
+        "小微和三农业务占比（%）",
+        "Small/micro and agricultural share (%)",
+        "decimal",
+        min=0,
+        max=100,
+        example="65",
+    ),
+    _amount("tax_paid", "本期纳税（万元）", "Tax paid in the period", example="120"),
+    Column(
+        "insured_staff",
+        "社保缴纳人数",
+        "Staff with social insurance",
+        "int",
+        min=0,
+        max=100_000,
+        example="18",
+    ),
+)
+
+ORG_REPORTS = Importer(
+    "risk.org_reports",
+    "地方金融组织报表",
+    "Local financial organization reports",
+    REPORT_COLUMNS,
+    unique=("org_uscc", "period_end"),
+    duplicate_rule="risk.duplicate_period",
+    rules=(("risk.duplicate_period", "同一机构同一报告期重复", "same organization and period twice"),),
+    prepare="jinfu.risk.supervision:prepare_reports",
+    apply="jinfu.risk.supervision:apply_reports",
+    can_import="jinfu.risk.supervision:can_import_reports",
+)
+IMPORTERS = (*IMPORTERS, ORG_REPORTS)

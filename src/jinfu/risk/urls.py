@@ -20,6 +20,9 @@ urlpatterns = [
     path("cases/<int:case_id>/notes/", views.case_note_add, name="case_note_add"),
     path("firms/<int:enterprise_id>/open-case/", views.case_open, name="case_open"),
     path("routing/", views.routing, name="routing"),
+    path("local-finance/", views.local_finance, name="local_finance"),
+    path("local-finance/<int:org_id>/", views.local_finance_org, name="local_finance_org"),
+    path("local-finance/<int:org_id>/address/", views.local_finance_address, name="local_finance_address"),
     path("tipoff/", views.tipoff, name="tipoff"),
     path("tipoff/status/", views.tipoff_status, name="tipoff_status"),
 ]

@@ -14,11 +14,12 @@ from jinfu.core.errors import ValidationFailed
 from jinfu.core.principal import as_principal
 from jinfu.core.web import page
 
-from . import cases, collaboration, engine, imports, selectors, services
+from . import cases, collaboration, engine, imports, selectors, services, supervision
 from . import exports as export_tables
 from .models import Case, RoutingRule
 
 MAX_UPLOAD = 20 * 1024 * 1024
+REPORTS_KIND = "org_reports"
 
 
 def _analyst(user) -> bool:
@@ -94,13 +95,29 @@ def cluster_list(request):
 
 def _may_import_any(user) -> bool:
     p = as_principal(user)
-    return any(services.may_import(p, k) for k in imports.COLUMNS)
+    return any(services.may_import(p, k) for k in imports.COLUMNS) or supervision.can_import_reports(p)
+
+
+def _import_kinds(p) -> list[tuple[str, str]]:
+    kinds = [(k, imports.KIND_LABELS[k]) for k in imports.COLUMNS if services.may_import(p, k)]
+    if supervision.can_import_reports(p):
+        kinds.append((REPORTS_KIND, imports.ORG_REPORTS.label_zh))
+    return kinds
+
+
+def _run_import(request, kind: str, upload) -> dict:
+    commit = request.POST.get("dry_run") != "1"
+    if kind == REPORTS_KIND:
+        return supervision.import_reports(request.user, upload.read(), upload.name, commit=commit)
+    return services.import_signals(
+        request.user, kind, upload.read(), upload.name, source=request.POST.get("source", ""), commit=commit
+    )
 
 
 @page(guard=_may_import_any, guard_message="无权导入风险信号 / not allowed")
 def import_page(request):
     p = as_principal(request.user)
-    kinds = [(k, imports.KIND_LABELS[k]) for k in imports.COLUMNS if services.may_import(p, k)]
+    kinds = _import_kinds(p)
     ctx = {"kinds": kinds, "kind": request.POST.get("kind", kinds[0][0] if kinds else ""), "result": None}
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -109,14 +126,7 @@ def import_page(request):
         elif upload.size > MAX_UPLOAD:
             ctx["error"] = "文件超过 20 MB"
         else:
-            ctx["result"] = services.import_signals(
-                request.user,
-                ctx["kind"],
-                upload.read(),
-                upload.name,
-                source=request.POST.get("source", ""),
-                commit=request.POST.get("dry_run") != "1",
-            )
+            ctx["result"] = _run_import(request, ctx["kind"], upload)
     return render(
         request,
         "risk/imports.html",
@@ -127,7 +137,7 @@ def import_page(request):
 
 @page(guard=_may_import_any, guard_message="无权导入风险信号 / not allowed")
 def import_template(request, kind: str):
-    if kind not in imports.COLUMNS:
+    if kind not in imports.COLUMNS and kind != REPORTS_KIND:
         raise Http404
     resp = HttpResponse(imports.template_csv(kind), content_type="text/csv; charset=utf-8")
     resp["Content-Disposition"] = f'attachment; filename="risk-{kind}.csv"'
@@ -330,3 +340,47 @@ def tipoff_status(request):
             ctx["error"] = exc
             return render(request, "risk/tipoff_status.html", ctx, status=exc.status)
     return render(request, "risk/tipoff_status.html", ctx)
+
+
+# ---------------------------------------------------------------------------
+# Local financial organization supervision
+# ---------------------------------------------------------------------------
+
+
+def _supervisor(user) -> bool:
+    return supervision.may_supervise(as_principal(user))
+
+
+@page(guard=_supervisor, guard_message="地方金融组织监管仅对监管部门开放 / regulators only")
+def local_finance(request):
+    from .models import LocalFinanceOrg
+
+    f = {k: request.GET.get(k, "").strip()[:20] for k in ("kind", "status", "grade")}
+    data = supervision.board(request.user, **f)
+    return render(
+        request,
+        "risk/local_finance.html",
+        {
+            **data,
+            "filters": f,
+            "kinds": LocalFinanceOrg.Kind.choices,
+            "grades": [g for _t, g in supervision.params().grades],
+        },
+    )
+
+
+@page(guard=_supervisor, guard_message="地方金融组织监管仅对监管部门开放 / regulators only")
+def local_finance_org(request, org_id: int):
+    return render(request, "risk/local_finance_org.html", supervision.detail(request.user, org_id))
+
+
+@page(guard=_supervisor, guard_message="地方金融组织监管仅对监管部门开放 / regulators only")
+@require_POST
+def local_finance_address(request, org_id: int):
+    reachable = request.POST.get("reachable")
+    if reachable not in ("1", "0"):
+        messages.error(request, "请选择核查结果")
+    else:
+        supervision.set_address_check(request.user, org_id, reachable == "1")
+        messages.success(request, "地址核查结果已记录")
+    return redirect("risk:local_finance_org", org_id=org_id)
