@@ -12,6 +12,7 @@ import pytest
 from jinfu.core.imports import engine, registry
 from jinfu.core.modules import contracts
 from jinfu.credit.imports import BY_SOURCE
+from jinfu.risk.imports import BY_KIND as RISK_KINDS
 
 MODULE_IMPORTERS = [
     "enterprises",
@@ -19,6 +20,8 @@ MODULE_IMPORTERS = [
     "brain.actuals",
     *(f"credit.{k}" for k in BY_SOURCE),
     "listing.statements",
+    *(f"risk.{k}" for k in RISK_KINDS),
+    "risk.org_reports",
 ]
 PROBLEM_KEYS = {"row", "column", "field", "value", "rule", "message_zh", "message_en"}
 

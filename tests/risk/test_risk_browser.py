@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from jinfu.core.models import Organization
-from jinfu.risk import services
+from jinfu.risk import cases, services
 
 from .test_services import _ring
 
@@ -26,6 +26,9 @@ def test_regulator_works_a_red_warning_into_a_closed_case(live_app, page, screen
         kind=Organization.Kind.GOVERNMENT, name="渝中区处非办", division_id="500103"
     )
     regulator = make_user("regulator", org=org)
+    cases.replace_routing(
+        regulator, [{"kind": "街镇", "match": "解放碑街道", "target": "解放碑街道网格", "forward_to": ""}]
+    )
     firms = _ring(regulator)
     services.recompute()
     _login(page, live_app, regulator)
@@ -57,6 +60,15 @@ def test_regulator_works_a_red_warning_into_a_closed_case(live_app, page, screen
     form.locator("input[name=reason]").fill("约谈法定代表人，责令停止宣传")
     form.locator("button").click()
     assert page.locator("[data-status]").get_attribute("data-status") == "handling"
+    task = page.locator("[data-form=task-add]")  # three-party collaboration: the street grid checks the site
+    task.locator("select[name=party]").select_option("street")
+    task.locator("input[name=title]").fill("上门核实经营场所")
+    task.locator("button").click()
+    assert "解放碑街道网格" in page.locator("[data-table=case-tasks]").inner_text()
+    done = page.locator("[data-form=task-done]")
+    done.locator("input[name=reply]").fill("场所已停止宣传，现场无集资活动")
+    done.locator("button").click()
+    assert "已办结" in page.locator("[data-table=case-tasks]").inner_text()
     page.locator("[data-action=close] button").click()
     assert page.locator("[data-status]").get_attribute("data-status") == "closed"
     assert page.locator("[data-outcome]").inner_text() == "约谈"

@@ -251,3 +251,35 @@ def test_demo_shows_every_colour_flagged_as_synthetic(regulator, client):
     assert Case.objects.count() == 4
     client.force_login(regulator)
     assert "示例数据" in client.get(reverse("risk:overview")).content.decode()
+
+
+def test_signal_files_go_through_the_importer_registry(regulator):
+    """Each signal file is a registered importer; its row checks are Issues, its commit the registry's."""
+    from jinfu.core.imports import registry
+
+    assert {k for k in registry.importers() if k.startswith("risk.")} == {
+        "risk.registration",
+        "risk.public_text",
+        "risk.complaint",
+        "risk.hotline",
+        "risk.bank_alert",
+        "risk.org_reports",
+    }
+    mine, other = _ent(), _ent(division="500105", address="重庆市江北区观音桥街道1号")
+    head = ["统一社会信用代码", "类型", "内容", "日期"]
+    imp = registry.get("risk.complaint")
+    res = registry.dry_run(
+        imp, _csv([head, [other.uscc, "投诉", "x", "2026-06-01"]]), "c.csv", actor=regulator
+    )
+    assert [(e["row"], e["field"], e["rule"]) for e in res.errors] == [
+        (2, "enterprise_uscc", "risk.unknown_enterprise")
+    ]
+    assert "不在您的辖区" in res.errors[0]["message_zh"] and res.errors[0]["message_en"]
+    res = services.import_signals(
+        regulator, "complaint", _csv([head, [mine.uscc, "投诉", "x", "2026-06-01"]]), "c.csv"
+    )
+    assert res["written"] == 1
+    ev = SecurityEvent.objects.get(kind="import")
+    assert (
+        ev.detail["import_kind"] == "risk.complaint" and ev.detail["batch"] == Signal.objects.get().batch_id
+    )

@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 from jinfu.core.errors import Forbidden, ValidationFailed
 from jinfu.core.web import api_principal
 
-from . import cases, engine, selectors, services
+from . import cases, engine, selectors, services, supervision
 
 router = Router(tags=["risk 风险监测预警"])
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -274,9 +274,12 @@ def import_file(
     p = api_principal(request, "risk:import")
     if file.size and file.size > MAX_UPLOAD:
         raise ValidationFailed("文件超过 20 MB", "the file is larger than 20 MB", field="file")
-    res = services.import_signals(
-        p, kind, file.read(MAX_UPLOAD + 1), file.name or "", source=source, commit=commit
-    )
+    if kind == "org_reports":
+        res = supervision.import_reports(p, file.read(MAX_UPLOAD + 1), file.name or "", commit=commit)
+    else:
+        res = services.import_signals(
+            p, kind, file.read(MAX_UPLOAD + 1), file.name or "", source=source, commit=commit
+        )
     return (200 if res["ok"] else 422), res
 
 
@@ -426,6 +429,127 @@ def case_step(request, case_id: int, body: CaseStepIn):
     return _case_detail(p, c)
 
 
+class TaskOut(Schema):
+    id: int
+    party: str
+    party_label: str
+    office: str
+    title: str
+    due: dt.date
+    status: str
+    overdue: bool
+    reply: str
+    done_at: dt.datetime | None
+    is_synthetic: bool
+
+
+class NoteOut(Schema):
+    id: int
+    task_id: int | None
+    text: str
+    author_org: str
+    created_at: dt.datetime
+
+
+class CollaborationOut(Schema):
+    tasks: list[TaskOut]
+    notes: list[NoteOut]
+
+
+class TaskIn(Schema):
+    party: str
+    title: str
+    workdays: int = 5
+
+
+class ReplyIn(Schema):
+    reply: str
+
+
+class NoteIn(Schema):
+    text: str
+    task_id: int | None = None
+
+
+def _collaboration(p, case_id: int) -> dict:
+    from . import collaboration
+
+    b = collaboration.board(p, case_id)
+    return {
+        "tasks": [
+            {
+                "id": t.pk,
+                "party": t.party,
+                "party_label": t.get_party_display(),
+                "office": t.office,
+                "title": t.title,
+                "due": t.due,
+                "status": t.status,
+                "overdue": t.overdue,
+                "reply": t.reply,
+                "done_at": t.done_at,
+                "is_synthetic": t.is_synthetic,
+            }
+            for t in b["tasks"]
+        ],
+        "notes": [
+            {
+                "id": n.pk,
+                "task_id": n.task_id,
+                "text": n.text,
+                "author_org": n.author_org.name if n.author_org else "平台管理员",
+                "created_at": n.created_at,
+            }
+            for n in b["notes"]
+        ],
+    }
+
+
+@router.get(
+    "/cases/{case_id}/collaboration",
+    response=CollaborationOut,
+    summary="三方联动：案件的协作任务与备注 / a case's tasks and notes",
+)
+def case_collaboration(request, case_id: int):
+    p = _p(request)
+    return _collaboration(p, case_id)
+
+
+@router.post(
+    "/cases/{case_id}/tasks",
+    response=CollaborationOut,
+    summary="交办行业主管部门或街镇（承办单位由分派规则确定）/ assign a task",
+)
+def case_task_add(request, case_id: int, body: TaskIn):
+    from . import collaboration
+
+    p = api_principal(request, "risk:write")
+    collaboration.add_task(p, case_id, party=body.party, title=body.title, workdays_due=body.workdays)
+    return _collaboration(p, case_id)
+
+
+@router.post(
+    "/cases/{case_id}/tasks/{task_id}/done",
+    response=CollaborationOut,
+    summary="记录承办单位的办理结果并办结任务 / complete a task",
+)
+def case_task_done(request, case_id: int, task_id: int, body: ReplyIn):
+    from . import collaboration
+
+    p = api_principal(request, "risk:write")
+    collaboration.complete_task(p, case_id, task_id, reply=body.reply)
+    return _collaboration(p, case_id)
+
+
+@router.post("/cases/{case_id}/notes", response=CollaborationOut, summary="案件备注 / add a note")
+def case_note_add(request, case_id: int, body: NoteIn):
+    from . import collaboration
+
+    p = api_principal(request, "risk:write")
+    collaboration.add_note(p, case_id, text=body.text, task_pk=body.task_id)
+    return _collaboration(p, case_id)
+
+
 @router.get("/routing", response=list[RoutingRuleOut], summary="案件分派规则 / routing table")
 def routing_get(request):
     from .models import RoutingRule
@@ -470,3 +594,133 @@ def tipoff_get(request, number: str):
     from jinfu.core.audit import client_ip
 
     return {"number": number, "status": cases.tipoff_status(number, ip=client_ip(request))}
+
+
+# ---------------------------------------------------------------------------
+# Local financial organization supervision
+# ---------------------------------------------------------------------------
+
+
+class LocalOrgOut(Schema):
+    id: int
+    name: str
+    uscc: str | None
+    kind: str
+    kind_label: str
+    period_end: dt.date | None
+    grade: str
+    score: int
+    status: str
+    status_label: str
+    flags: list[str]
+    breaches: list[str]
+    warnings: list[str]
+    is_synthetic: bool
+
+
+class LocalBoardOut(Schema):
+    version: str
+    total: int
+    warned: int
+    missing: int
+    shell: int
+    by_grade: dict[str, int]
+    rows: list[LocalOrgOut]
+
+
+class RatioOut(Schema):
+    rule: str
+    label: str
+    value: float | None
+    bound: float
+    side: str
+    breach: bool
+    source: str
+    quote: str
+    verified: str
+
+
+class LocalOrgDetailOut(LocalOrgOut):
+    licence_number: str
+    registered_capital: float
+    paid_in_capital: float
+    serves_small_micro: bool
+    dimensions: dict[str, int]
+    ratios: list[RatioOut]
+
+
+def _local_row(r: dict) -> dict:
+    o = r["org"]
+    return {
+        "id": o.pk,
+        "name": o.organization.name,
+        "uscc": o.organization.uscc,
+        "kind": o.kind,
+        "kind_label": o.get_kind_display(),
+        "period_end": r["period_end"],
+        "grade": r["grade"],
+        "score": r["score"],
+        "status": r["status"],
+        "status_label": r["status_label"],
+        "flags": r["flags"],
+        "breaches": r["breaches"],
+        "warnings": r["warnings"],
+        "is_synthetic": o.is_synthetic,
+    }
+
+
+@router.get(
+    "/local-finance",
+    response=LocalBoardOut,
+    summary="地方金融组织：监管指标、分类评级、空壳/失联识别 / local financial organizations",
+)
+def local_finance(request, kind: str = "", status: str = "", grade: str = ""):
+    b = supervision.board(_p(request), kind=kind, status=status, grade=grade)
+    return {
+        "version": b["version"],
+        **{k: v for k, v in b["counts"].items()},
+        "rows": [_local_row(r) for r in b["rows"]],
+    }
+
+
+@router.get(
+    "/local-finance/{org_id}",
+    response=LocalOrgDetailOut,
+    summary="地方金融组织详情：各项指标的计算与依据 / one organization with its ratios and sources",
+)
+def local_finance_org(request, org_id: int):
+    d = supervision.detail(_p(request), org_id)
+    a, o = d["assessment"], d["org"]
+    row = {
+        "org": o,
+        "period_end": a["period_end"],
+        "grade": a["grade"],
+        "score": a["score"],
+        "status": a["status"],
+        "status_label": d["status_label"],
+        "flags": d["flags"],
+        "breaches": [c["rule"].label for c in d["checks"] if c["breach"]],
+        "warnings": d["warnings"],
+    }
+    return {
+        **_local_row(row),
+        "licence_number": o.licence_number,
+        "registered_capital": float(o.registered_capital),
+        "paid_in_capital": float(o.paid_in_capital),
+        "serves_small_micro": o.serves_small_micro,
+        "dimensions": {label: pts for label, pts in d["dimensions"]},
+        "ratios": [
+            {
+                "rule": c["rule"].id,
+                "label": c["rule"].label,
+                "value": c["value"],
+                "bound": c["bound"],
+                "side": c["side"],
+                "breach": c["breach"],
+                "source": c["rule"].source,
+                "quote": c["rule"].quote,
+                "verified": c["rule"].verified,
+            }
+            for c in d["checks"]
+        ],
+    }

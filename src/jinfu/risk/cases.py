@@ -362,7 +362,7 @@ def get_case(actor, case_pk: int) -> Case:
     return case
 
 
-def board(actor):
+def board(actor, *, open_limit: int = 300, closed_limit: int = 100):
     """Open cases first by deadline (overdue first), then the closed ones; the actor's jurisdiction only."""
     p = as_principal(actor)
     if not (p.is_admin or p.role == Role.REGULATOR):
@@ -371,10 +371,10 @@ def board(actor):
     if not p.jurisdiction.citywide:
         qs = qs.filter(p.jurisdiction.q("division", None))
     today = timezone.localdate()
-    open_ = list(qs.exclude(status=Case.Status.CLOSED).order_by("stage_due", "created_at")[:300])
+    open_ = list(qs.exclude(status=Case.Status.CLOSED).order_by("stage_due", "created_at")[:open_limit])
     for c in open_:
         c.overdue = c.stage_due is not None and c.stage_due < today
-    closed = list(qs.filter(status=Case.Status.CLOSED).order_by("-created_at")[:100])
+    closed = list(qs.filter(status=Case.Status.CLOSED).order_by("-created_at")[:closed_limit])
     return {"open": open_, "closed": closed}
 
 

@@ -5,7 +5,10 @@ that make every colour show:
   complaints and a bank fund-flow alert — the loudest is red, the rest yellow, raised by the network;
 * a firm with 理财 in its business scope (《防范和处置非法集资条例》 Art. 9) advertising 8% — yellow;
 * a firm promoting 元宇宙 and 虚拟货币 with 12345 records — yellow;
-* ordinary marketing and a stray complaint on other firms — green.
+* ordinary marketing and a stray complaint on other firms — green;
+* five local financial organizations (地方金融组织): a guarantee firm at 12.5× leverage (over the 10× of
+  《融资担保公司监督管理条例》第十五条), a 失联 microloan company (no report, address unreachable), a 空壳 pawn shop
+  (no tax, no social insurance, no business), a leasing and a factoring company in order.
 
 Idempotent: signals are added once (a synthetic batch marks them); the index is recomputed every run.
 """
@@ -57,9 +60,10 @@ def build_risk_demo(seed: int, stdout=None) -> dict[str, int]:
             _signals(firms, random.Random(seed), timezone.localdate())
     counts = services.recompute()
     n_cases = _demo_cases()
+    n_local = _demo_local_finance(random.Random(seed))
     out(
         f"风险监测示例 risk demo: 红色 {counts['red']}，黄色 {counts['yellow']}，绿色 {counts['green']}；"
-        f"案件 cases {n_cases}\n"
+        f"案件 cases {n_cases}；地方金融组织 local finance orgs {n_local}\n"
     )
     return counts
 
@@ -99,6 +103,121 @@ def _demo_cases() -> int:
                 )
                 workflow.apply(cases.CASES, case.pk, action, op, note="示例数据", **params)
     return len(flagged)
+
+
+# name, kind, registry fields, latest report (万元) or None (never reported)
+LOCAL_ORGS = (
+    (
+        "重庆示例渝信融资担保有限公司",
+        "guarantee",
+        {"licence_number": "渝示例担保001", "serves_small_micro": False},
+        {
+            "net_assets": 10000,
+            "total_assets": 16000,
+            "paid_in_capital": 10000,
+            "guarantee_balance": 125000,
+            "top_client_balance": 800,
+            "top_client_group_balance": 1200,
+            "tax_paid": 160,
+            "insured_staff": 24,
+        },
+    ),
+    (
+        "重庆示例两江小额贷款有限公司",
+        "microloan",
+        {"licence_number": "渝示例小贷017", "address_reachable": False},
+        None,
+    ),
+    (
+        "重庆示例解放碑典当有限责任公司",
+        "pawn",
+        {"licence_number": "示例典当023"},
+        {
+            "net_assets": 1000,
+            "total_assets": 1000,
+            "paid_in_capital": 1000,
+            "loan_balance": 0,
+            "tax_paid": 0,
+            "insured_staff": 0,
+        },
+    ),
+    (
+        "重庆示例山城融资租赁有限公司",
+        "leasing",
+        {"licence_number": "示例租赁008"},
+        {
+            "net_assets": 30000,
+            "total_assets": 150000,
+            "paid_in_capital": 20000,
+            "lease_assets": 110000,
+            "cash_and_treasuries": 10000,
+            "tax_paid": 900,
+            "insured_staff": 45,
+            "small_micro_share": 55,
+        },
+    ),
+    (
+        "重庆示例朝天门商业保理有限公司",
+        "factoring",
+        {"licence_number": "示例保理012"},
+        {
+            "net_assets": 12000,
+            "total_assets": 40000,
+            "paid_in_capital": 10000,
+            "tax_paid": 210,
+            "insured_staff": 16,
+            "small_micro_share": 72,
+        },
+    ),
+)
+OFFICERS = [
+    {"name": "示例董事长", "role": "董事长"},
+    {"name": "示例总经理", "role": "总经理"},
+    {"name": "示例财务负责人", "role": "财务负责人"},
+]
+
+
+def _demo_local_finance(rng: random.Random) -> int:
+    """The local financial organizations of the demo district with their latest quarterly report (示例数据)."""
+    from jinfu.core.reference.uscc import generate_uscc
+
+    from . import supervision
+    from .models import LocalFinanceOrg, OrgReport
+
+    if LocalFinanceOrg.objects.filter(is_synthetic=True).exists():
+        return LocalFinanceOrg.objects.filter(is_synthetic=True).count()
+    today = timezone.localdate()
+    period = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1) - dt.timedelta(days=1)
+    with transaction.atomic():
+        batch = _batch(SignalBatch.Kind.ORG_REPORT)
+        for name, kind, fields, report in LOCAL_ORGS:
+            uscc = generate_uscc(DISTRICT, rng)
+            while Organization.objects.filter(uscc=uscc).exists():
+                uscc = generate_uscc(DISTRICT, rng)
+            org = Organization.objects.create(
+                kind=Organization.Kind.INSTITUTION,
+                name=name,
+                uscc=uscc,
+                division_id=DISTRICT,
+                address="重庆市渝中区解放碑街道示例路1号",
+                is_synthetic=True,
+            )
+            local = supervision.register(
+                org,
+                kind=kind,
+                registered_capital=report["paid_in_capital"] if report else 5000,
+                paid_in_capital=report["paid_in_capital"] if report else 5000,
+                officers=OFFICERS,
+                is_synthetic=True,
+                **fields,
+            )
+            if report:
+                OrgReport.objects.create(
+                    org=local, period_end=period, batch=batch, is_synthetic=True, **report
+                )
+        batch.rows = sum(1 for *_x, r in LOCAL_ORGS if r)
+        batch.save(update_fields=["rows"])
+    return len(LOCAL_ORGS)
 
 
 def _batch(kind: str) -> SignalBatch:

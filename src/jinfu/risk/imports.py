@@ -1,19 +1,16 @@
-"""The risk module's importers, declared with the kernel's Column API (core/imports/engine.py) and
-validated by the kernel's reader and row validator: five files, each row naming one enterprise (by USCC)
-or, for the banks' alerts, one account.
-
-Kept together here so that they port to the unified import framework (branch ``imp``) as declarations.
-Pure apart from nothing: no Django import; the lookups (known USCCs and accounts) come in as dicts.
+"""The risk module's importers (one per signal file), declared for the kernel's importer registry
+(core/imports/registry.py) and listed in ``RiskConfig.contract.importers``: each row names one enterprise (by
+USCC) or, for the banks' alerts, one account. The row checks (an enterprise unknown or outside the importer's
+reach, an account registered to no enterprise in reach) are the ``check_row`` Issues built by
+``risk.services.prepare_<kind>``; ``risk.services.apply_<kind>`` writes a clean file as one ``SignalBatch``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
-from jinfu.core.imports import engine as kernel
 from jinfu.core.imports.engine import Column
+from jinfu.core.imports.registry import Importer
 
 # Named enterprise_uscc (not uscc): a signal file has many rows per enterprise, and the kernel treats a
 # repeated ``uscc`` as a duplicate record.
@@ -25,6 +22,13 @@ USCC = Column(
     True,
     aliases=("uscc", "信用代码", "企业统一社会信用代码"),
     example="91500000202869177Y",
+    rules=(
+        (
+            "risk.unknown_enterprise",
+            "系统中没有该企业，或不在您的辖区",
+            "no such enterprise in your jurisdiction",
+        ),
+    ),
 )
 OCCURRED = Column(
     "occurred_on",
@@ -150,6 +154,13 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             max_length=40,
             aliases=("account", "对公账户"),
             example="",
+            rules=(
+                (
+                    "risk.unknown_account",
+                    "系统中没有该对公账户（请先报送账户所属企业）",
+                    "unknown account (not registered to any enterprise)",
+                ),
+            ),
         ),
         Column(
             "pattern",
@@ -197,85 +208,32 @@ KIND_LABELS = {
     "hotline": "12345 热线",
     "bank_alert": "银行资金预警",
 }
-_PREFIX = "risk_"
+KIND_LABELS_EN = {
+    "registration": "Registration and changes",
+    "public_text": "Marketing and public opinion",
+    "complaint": "Complaints and tip-offs",
+    "hotline": "12345 hotline",
+    "bank_alert": "Bank fund-flow alerts",
+}
+PREFIX = "risk."
 
 
-def spec(kind: str) -> kernel.ImportSpec:
-    """The kernel's declaration of one signal file. No unique key: a signal file has many rows per
-    enterprise (or account)."""
-    return kernel.ImportSpec(_PREFIX + kind, KIND_LABELS[kind], kind, COLUMNS[kind], unique=())
+def _importer(kind: str) -> Importer:
+    """One signal file. No unique key: a signal file has many rows per enterprise (or account)."""
+    return Importer(
+        PREFIX + kind,
+        KIND_LABELS[kind],
+        KIND_LABELS_EN[kind],
+        COLUMNS[kind],
+        unique=(),
+        prepare=f"jinfu.risk.services:prepare_{kind}",
+        apply=f"jinfu.risk.services:apply_{kind}",
+        can_import=f"jinfu.risk.services:can_import_{kind}",
+    )
 
 
-@dataclass
-class Checked:
-    kind: str
-    records: list[dict] = field(default_factory=list)  # each with org_id resolved
-    errors: list[dict] = field(default_factory=list)
-    total_rows: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and self.total_rows > 0
-
-
-def _header(cols, f: str) -> str:
-    return next((c.label_zh for c in cols if c.field == f), f)
-
-
-def validate(
-    kind: str,
-    data: bytes,
-    filename: str,
-    *,
-    usccs: dict[str, int],
-    accounts: dict[str, int],
-    today: dt.date,
-    read_limits=kernel.Limits,
-) -> Checked:
-    """Read and check a file; every problem names its row, column and value (the kernel's problem dict).
-    ``usccs``/``accounts``: the enterprises and accounts the importer may report on → enterprise id."""
-    if kind not in COLUMNS:
-        raise ValueError(kind)
-    lookups = kernel.Lookups(today=today)
-    res = kernel.validate_source(spec(kind), data, filename, lookups, limits=read_limits())
-    out = Checked(kind=kind, errors=list(res.errors), total_rows=res.total_rows)
-    cols = COLUMNS[kind]
-    for rec in res.records:
-        row = rec["_row"]
-        if kind == "bank_alert":
-            org = accounts.get(_norm_account(rec["account"]))
-            if org is None:
-                out.errors.append(
-                    kernel.problem(
-                        row,
-                        _header(cols, "account"),
-                        "account",
-                        rec["account"],
-                        "risk.unknown_account",
-                        base=(
-                            "系统中没有该对公账户（请先报送账户所属企业）",
-                            "unknown account (not registered to any enterprise)",
-                        ),
-                    )
-                )
-                continue
-        else:
-            org = usccs.get(rec["enterprise_uscc"])
-            if org is None:
-                out.errors.append(
-                    kernel.problem(
-                        row,
-                        _header(cols, "enterprise_uscc"),
-                        "enterprise_uscc",
-                        rec["enterprise_uscc"],
-                        "risk.unknown_enterprise",
-                        base=("系统中没有该企业，或不在您的辖区", "no such enterprise in your jurisdiction"),
-                    )
-                )
-                continue
-        out.records.append({**rec, "org_id": org})
-    out.errors.sort(key=lambda e: e["row"])
-    return out
+BY_KIND: dict[str, Importer] = {kind: _importer(kind) for kind in COLUMNS}
+IMPORTERS = tuple(BY_KIND.values())
 
 
 def _norm_account(v: Any) -> str:
@@ -290,7 +248,102 @@ def template_csv(kind: str) -> bytes:
     import csv
     import io
 
-    cols = COLUMNS[kind]
+    cols = COLUMNS[kind] if kind in COLUMNS else REPORT_COLUMNS
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows([[c.label_zh for c in cols], [c.example for c in cols]])
     return buf.getvalue().encode("utf-8-sig")
+
+
+# ---------------------------------------------------------------------------
+# Local financial organizations' periodic reports (risk.supervision)
+# ---------------------------------------------------------------------------
+
+
+def _amount(field_name: str, zh: str, en: str, required: bool = False, example: str = "", **kw) -> Column:
+    return Column(field_name, zh, en, "decimal", required, min=0, max=1e9, example=example, **kw)
+
+
+REPORT_COLUMNS = (
+    Column(
+        "org_uscc",
+        "统一社会信用代码",
+        "USCC",
+        "uscc_ref",
+        True,
+        aliases=("uscc", "信用代码"),
+        example="91500103MA5U7K3X2B",
+        rules=(
+            (
+                "risk.unknown_org",
+                "不是本辖区登记的地方金融组织（或不是您本机构）",
+                "not a local financial organization you may report for",
+            ),
+        ),
+    ),
+    Column("period_end", "报告期末", "Period end", "date", True, aliases=("报告期",), example="2026-03-31"),
+    _amount(
+        "net_assets",
+        "净资产（万元）",
+        "Net assets (10k CNY)",
+        True,
+        "12000",
+        aliases=("净资产",),
+        rules=(("risk.net_above_total", "净资产不能大于资产总额", "net assets exceed total assets"),),
+    ),
+    _amount(
+        "total_assets", "资产总额（万元）", "Total assets (10k CNY)", True, "30000", aliases=("资产总额",)
+    ),
+    _amount(
+        "paid_in_capital",
+        "实缴资本（万元）",
+        "Paid-in capital (10k CNY)",
+        True,
+        "10000",
+        aliases=("实缴资本",),
+    ),
+    _amount("guarantee_balance", "担保责任余额（万元）", "Guarantee balance", example="90000"),
+    _amount("loan_balance", "贷款余额（万元）", "Loan balance"),
+    _amount("top_client_balance", "最大单一客户余额（万元）", "Largest single client"),
+    _amount(
+        "top_client_group_balance",
+        "最大单一客户及其关联方余额（万元）",
+        "Largest client with related parties",
+    ),
+    _amount("nonstandard_funding", "非标准化融资余额（万元）", "Non-standard funding"),
+    _amount("standard_funding", "标准化融资余额（万元）", "Standardised funding"),
+    _amount("lease_assets", "融资租赁和其他租赁资产（万元）", "Lease assets"),
+    _amount("cash_and_treasuries", "现金、银行存款和国债（万元）", "Cash, deposits and treasuries"),
+    Column(
+        "small_micro_share",
+        "小微和三农业务占比（%）",
+        "Small/micro and agricultural share (%)",
+        "decimal",
+        min=0,
+        max=100,
+        example="65",
+    ),
+    _amount("tax_paid", "本期纳税（万元）", "Tax paid in the period", example="120"),
+    Column(
+        "insured_staff",
+        "社保缴纳人数",
+        "Staff with social insurance",
+        "int",
+        min=0,
+        max=100_000,
+        example="18",
+    ),
+)
+
+ORG_REPORTS = Importer(
+    "risk.org_reports",
+    "地方金融组织报表",
+    "Local financial organization reports",
+    REPORT_COLUMNS,
+    unique=("org_uscc", "period_end"),
+    duplicate_rule="risk.duplicate_period",
+    rules=(("risk.duplicate_period", "同一机构同一报告期重复", "same organization and period twice"),),
+    prepare="jinfu.risk.supervision:prepare_reports",
+    apply="jinfu.risk.supervision:apply_reports",
+    can_import="jinfu.risk.supervision:can_import_reports",
+)
+IMPORTERS = (*IMPORTERS, ORG_REPORTS)

@@ -23,6 +23,7 @@ class SignalBatch(models.Model):
         COMPLAINT = "complaint", _("投诉举报")
         HOTLINE = "hotline", _("12345 热线")
         BANK_ALERT = "bank_alert", _("银行资金预警")
+        ORG_REPORT = "org_report", _("地方金融组织报表")
 
     kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices)
     source = models.CharField(_("来源"), max_length=200)
@@ -333,6 +334,68 @@ class CaseEvent(models.Model):
         return f"{self.case_id} {self.from_status}→{self.to_status}"
 
 
+class CaseTask(models.Model):
+    """Three-party collaboration (三方联动): a task of a case for the 行业主管部门 or the 街镇 office the routing
+    named, with a due date in working days; the case's regulators record its reply and close it."""
+
+    class Party(models.TextChoices):
+        INDUSTRY = "industry", _("行业主管部门")
+        STREET = "street", _("街镇")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("办理中")
+        DONE = "done", _("已办结")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    party = models.CharField(_("协作方"), max_length=16, choices=Party.choices)
+    office = models.CharField(_("承办单位"), max_length=200)
+    title = models.CharField(_("任务"), max_length=200)
+    due = models.DateField(_("办理时限"))
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    reply = models.CharField(_("办理结果"), max_length=1000, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("交办时间"), auto_now_add=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    done_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    is_synthetic = models.BooleanField(_("示例数据"), default=False)
+
+    class Meta:
+        verbose_name = _("案件协作任务")
+        verbose_name_plural = _("案件协作任务")
+        ordering = ["due", "pk"]
+
+    def __str__(self):
+        return f"{self.case_id} {self.office} {self.title}"
+
+
+class CaseNote(models.Model):
+    """A note on a case (a call with the street grid, the industry office's finding), optionally on a task."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    task = models.ForeignKey(CaseTask, null=True, blank=True, on_delete=models.CASCADE, related_name="notes")
+    text = models.CharField(_("内容"), max_length=1000)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_org = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+    is_synthetic = models.BooleanField(_("示例数据"), default=False)
+
+    class Meta:
+        verbose_name = _("案件备注")
+        verbose_name_plural = _("案件备注")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.case_id} {self.text[:20]}"
+
+
 class TipOff(models.Model):
     """A public tip-off (举报): no login; the acknowledgement number is unguessable and shows only the status."""
 
@@ -353,3 +416,88 @@ class TipOff(models.Model):
 
     def __str__(self):
         return self.number
+
+
+class LocalFinanceOrg(models.Model):
+    """A local financial organization under the district's supervision (地方金融组织: 小额贷款、融资担保、典当、
+    融资租赁、商业保理). Name, USCC, division and address are the core Organization's; the licence, scope,
+    capital and officers are kept here."""
+
+    class Kind(models.TextChoices):
+        MICROLOAN = "microloan", _("小额贷款公司")
+        GUARANTEE = "guarantee", _("融资担保公司")
+        PAWN = "pawn", _("典当行")
+        LEASING = "leasing", _("融资租赁公司")
+        FACTORING = "factoring", _("商业保理公司")
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="local_finance", verbose_name=_("组织")
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, db_index=True)
+    licence_number = models.CharField(_("经营许可证编号"), max_length=64, blank=True)
+    licensed_on = models.DateField(_("许可日期"), null=True, blank=True)
+    business_scope = models.TextField(_("经营范围"), blank=True)
+    registered_capital = models.DecimalField(_("注册资本（万元）"), max_digits=14, decimal_places=2)
+    paid_in_capital = models.DecimalField(_("实缴资本（万元）"), max_digits=14, decimal_places=2)
+    paid_in_cash = models.BooleanField(_("实缴货币资本"), default=True)
+    serves_small_micro = models.BooleanField(_("主要为小微企业和三农服务"), default=False)
+    officers = models.JSONField(_("董监高"), default=list)  # [{"name": …, "role": …}]
+    address_reachable = models.BooleanField(_("经营地址可联系"), null=True, blank=True)
+    address_checked_on = models.DateField(_("地址核查日期"), null=True, blank=True)
+    is_synthetic = models.BooleanField(_("示例数据"), default=False)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("地方金融组织")
+        verbose_name_plural = _("地方金融组织")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.organization_id}"
+
+
+class OrgReport(models.Model):
+    """A periodic report (季报/年报) of a local financial organization; amounts in 万元. Which figures matter
+    depends on the kind (docs/risk.md); absent ones stay empty."""
+
+    org = models.ForeignKey(LocalFinanceOrg, on_delete=models.CASCADE, related_name="reports")
+    period_end = models.DateField(_("报告期末"))
+    net_assets = models.DecimalField(_("净资产"), max_digits=14, decimal_places=2)
+    total_assets = models.DecimalField(_("资产总额"), max_digits=14, decimal_places=2)
+    paid_in_capital = models.DecimalField(_("实缴资本"), max_digits=14, decimal_places=2)
+    guarantee_balance = models.DecimalField(_("担保责任余额"), max_digits=14, decimal_places=2, null=True)
+    loan_balance = models.DecimalField(_("贷款余额"), max_digits=14, decimal_places=2, null=True)
+    top_client_balance = models.DecimalField(
+        _("最大单一客户余额"), max_digits=14, decimal_places=2, null=True
+    )
+    top_client_group_balance = models.DecimalField(
+        _("最大单一客户及其关联方余额"), max_digits=14, decimal_places=2, null=True
+    )
+    nonstandard_funding = models.DecimalField(
+        _("非标准化融资余额"), max_digits=14, decimal_places=2, null=True
+    )
+    standard_funding = models.DecimalField(_("标准化融资余额"), max_digits=14, decimal_places=2, null=True)
+    lease_assets = models.DecimalField(
+        _("融资租赁和其他租赁资产"), max_digits=14, decimal_places=2, null=True
+    )
+    cash_and_treasuries = models.DecimalField(
+        _("现金、银行存款和国债"), max_digits=14, decimal_places=2, null=True
+    )
+    small_micro_share = models.DecimalField(
+        _("小微和三农业务占比（%）"), max_digits=5, decimal_places=2, null=True
+    )
+    tax_paid = models.DecimalField(_("本期纳税"), max_digits=14, decimal_places=2, null=True)
+    insured_staff = models.PositiveIntegerField(_("社保缴纳人数"), null=True)
+    batch = models.ForeignKey(SignalBatch, null=True, on_delete=models.SET_NULL, related_name="+")
+    is_synthetic = models.BooleanField(_("示例数据"), default=False)
+    created_at = models.DateTimeField(_("报送时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("地方金融组织报表")
+        verbose_name_plural = _("地方金融组织报表")
+        ordering = ["-period_end", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "period_end"], name="risk_orgreport_one_per_period")
+        ]
+
+    def __str__(self):
+        return f"{self.org_id} {self.period_end}"

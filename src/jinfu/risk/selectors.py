@@ -112,7 +112,11 @@ def top_signals(actor, limit: int = 10) -> list[dict]:
     return [{"word": w, "firms": n} for w, n in c.most_common(limit)]
 
 
-def warnings(actor, *, colour: str = "", division: str = "", street: str = "", q: str = "") -> dict:
+def warnings(
+    actor, *, colour: str = "", division: str = "", street: str = "", q: str = "", limit: int = MAX_LIST
+) -> dict:
+    """The warning list with the page's filters, highest index first (``limit`` rows; the Excel export asks
+    for the whole filtered list)."""
     qs = scores(actor)
     if colour in engine.COLOURS:
         qs = qs.filter(colour=colour)
@@ -124,9 +128,9 @@ def warnings(actor, *, colour: str = "", division: str = "", street: str = "", q
         qs = qs.filter(Q(enterprise__name__icontains=q) | Q(enterprise__uscc__iexact=q))
     total = qs.count()
     return {
-        "rows": list(qs.order_by("-index", "enterprise__name")[:MAX_LIST]),
+        "rows": list(qs.order_by("-index", "enterprise__name")[:limit]),
         "total": total,
-        "limit": MAX_LIST,
+        "limit": limit,
     }
 
 

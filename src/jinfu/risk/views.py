@@ -5,17 +5,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from jinfu.core import exports
 from jinfu.core.errors import ValidationFailed
 from jinfu.core.principal import as_principal
 from jinfu.core.web import page
 
-from . import cases, engine, imports, selectors, services
+from . import cases, collaboration, engine, imports, selectors, services, supervision
+from . import exports as export_tables
 from .models import Case, RoutingRule
 
 MAX_UPLOAD = 20 * 1024 * 1024
+REPORTS_KIND = "org_reports"
 
 
 def _analyst(user) -> bool:
@@ -46,6 +50,9 @@ def overview(request):
 @page(guard=_analyst, guard_message="风险监测仅对监管部门开放 / regulators only")
 def warning_list(request):
     f = {k: request.GET.get(k, "").strip()[:100] for k in ("colour", "division", "street", "q")}
+    if exports.requested(request):
+        rows = selectors.warnings(request.user, **f, limit=exports.MAX_ROWS)["rows"]
+        return exports.respond(request, export_tables.WARNINGS, rows)
     data = selectors.warnings(request.user, **f)
     return render(
         request,
@@ -88,13 +95,29 @@ def cluster_list(request):
 
 def _may_import_any(user) -> bool:
     p = as_principal(user)
-    return any(services.may_import(p, k) for k in imports.COLUMNS)
+    return any(services.may_import(p, k) for k in imports.COLUMNS) or supervision.can_import_reports(p)
+
+
+def _import_kinds(p) -> list[tuple[str, str]]:
+    kinds = [(k, imports.KIND_LABELS[k]) for k in imports.COLUMNS if services.may_import(p, k)]
+    if supervision.can_import_reports(p):
+        kinds.append((REPORTS_KIND, imports.ORG_REPORTS.label_zh))
+    return kinds
+
+
+def _run_import(request, kind: str, upload) -> dict:
+    commit = request.POST.get("dry_run") != "1"
+    if kind == REPORTS_KIND:
+        return supervision.import_reports(request.user, upload.read(), upload.name, commit=commit)
+    return services.import_signals(
+        request.user, kind, upload.read(), upload.name, source=request.POST.get("source", ""), commit=commit
+    )
 
 
 @page(guard=_may_import_any, guard_message="无权导入风险信号 / not allowed")
 def import_page(request):
     p = as_principal(request.user)
-    kinds = [(k, imports.KIND_LABELS[k]) for k in imports.COLUMNS if services.may_import(p, k)]
+    kinds = _import_kinds(p)
     ctx = {"kinds": kinds, "kind": request.POST.get("kind", kinds[0][0] if kinds else ""), "result": None}
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -103,14 +126,7 @@ def import_page(request):
         elif upload.size > MAX_UPLOAD:
             ctx["error"] = "文件超过 20 MB"
         else:
-            ctx["result"] = services.import_signals(
-                request.user,
-                ctx["kind"],
-                upload.read(),
-                upload.name,
-                source=request.POST.get("source", ""),
-                commit=request.POST.get("dry_run") != "1",
-            )
+            ctx["result"] = _run_import(request, ctx["kind"], upload)
     return render(
         request,
         "risk/imports.html",
@@ -121,7 +137,7 @@ def import_page(request):
 
 @page(guard=_may_import_any, guard_message="无权导入风险信号 / not allowed")
 def import_template(request, kind: str):
-    if kind not in imports.COLUMNS:
+    if kind not in imports.COLUMNS and kind != REPORTS_KIND:
         raise Http404
     resp = HttpResponse(imports.template_csv(kind), content_type="text/csv; charset=utf-8")
     resp["Content-Disposition"] = f'attachment; filename="risk-{kind}.csv"'
@@ -145,6 +161,9 @@ def recompute(request):
 
 @page(guard=_analyst, guard_message="案件仅对监管部门开放 / regulators only")
 def case_board(request):
+    if exports.requested(request):
+        data = cases.board(request.user, open_limit=exports.MAX_ROWS, closed_limit=exports.MAX_ROWS)
+        return exports.respond(request, export_tables.CASES, data["open"] + data["closed"])
     return render(request, "risk/cases.html", cases.board(request.user))
 
 
@@ -157,8 +176,11 @@ def case_open(request, enterprise_id: int):
 
 def _case_ctx(request, case, **extra):
     from jinfu.core import workflow
+    from jinfu.core.views_attachments import panel
 
     return {
+        "attachments": panel(request, "risk.case", case),
+        "collab": collaboration.board(request.user, case.pk),
         "case": case,
         "events": list(case.events.select_related("actor")),
         "actions": workflow.allowed(cases.CASES, case, request.user),
@@ -198,6 +220,68 @@ def case_step(request, case_id: int):
         )
     messages.success(request, "已办理")
     return redirect("risk:case", case_id=case_id)
+
+
+def _collab_post(request, case_id: int, write, done: str):
+    """Run one collaboration write; on a refusal show the case page again with the message (4xx)."""
+    from jinfu.core.errors import Conflict
+
+    try:
+        write()
+    except (ValidationFailed, Conflict) as exc:
+        case = cases.get_case(request.user, case_id)
+        ctx = _case_ctx(request, case, collab_error=exc, collab_form=request.POST.dict())
+        return render(request, "risk/case.html", ctx, status=exc.status)
+    messages.success(request, done)
+    return redirect(reverse("risk:case", args=[case_id]) + "#collaboration")
+
+
+@page(guard=_analyst, guard_message="案件仅对监管部门开放 / regulators only")
+@require_POST
+def case_task_add(request, case_id: int):
+    post = request.POST
+    return _collab_post(
+        request,
+        case_id,
+        lambda: collaboration.add_task(
+            request.user,
+            case_id,
+            party=post.get("party", ""),
+            title=post.get("title", ""),
+            workdays_due=post.get("workdays", collaboration.DEFAULT_WORKDAYS),
+        ),
+        "任务已交办",
+    )
+
+
+@page(guard=_analyst, guard_message="案件仅对监管部门开放 / regulators only")
+@require_POST
+def case_task_done(request, case_id: int, task_id: int):
+    return _collab_post(
+        request,
+        case_id,
+        lambda: collaboration.complete_task(
+            request.user, case_id, task_id, reply=request.POST.get("reply", "")
+        ),
+        "任务已办结",
+    )
+
+
+@page(guard=_analyst, guard_message="案件仅对监管部门开放 / regulators only")
+@require_POST
+def case_note_add(request, case_id: int):
+    task = request.POST.get("task", "")
+    return _collab_post(
+        request,
+        case_id,
+        lambda: collaboration.add_note(
+            request.user,
+            case_id,
+            text=request.POST.get("text", ""),
+            task_pk=int(task) if task.isdigit() else None,
+        ),
+        "备注已记录",
+    )
 
 
 @page(guard=_analyst, guard_message="仅对监管部门开放 / regulators only")
@@ -256,3 +340,47 @@ def tipoff_status(request):
             ctx["error"] = exc
             return render(request, "risk/tipoff_status.html", ctx, status=exc.status)
     return render(request, "risk/tipoff_status.html", ctx)
+
+
+# ---------------------------------------------------------------------------
+# Local financial organization supervision
+# ---------------------------------------------------------------------------
+
+
+def _supervisor(user) -> bool:
+    return supervision.may_supervise(as_principal(user))
+
+
+@page(guard=_supervisor, guard_message="地方金融组织监管仅对监管部门开放 / regulators only")
+def local_finance(request):
+    from .models import LocalFinanceOrg
+
+    f = {k: request.GET.get(k, "").strip()[:20] for k in ("kind", "status", "grade")}
+    data = supervision.board(request.user, **f)
+    return render(
+        request,
+        "risk/local_finance.html",
+        {
+            **data,
+            "filters": f,
+            "kinds": LocalFinanceOrg.Kind.choices,
+            "grades": [g for _t, g in supervision.params().grades],
+        },
+    )
+
+
+@page(guard=_supervisor, guard_message="地方金融组织监管仅对监管部门开放 / regulators only")
+def local_finance_org(request, org_id: int):
+    return render(request, "risk/local_finance_org.html", supervision.detail(request.user, org_id))
+
+
+@page(guard=_supervisor, guard_message="地方金融组织监管仅对监管部门开放 / regulators only")
+@require_POST
+def local_finance_address(request, org_id: int):
+    reachable = request.POST.get("reachable")
+    if reachable not in ("1", "0"):
+        messages.error(request, "请选择核查结果")
+    else:
+        supervision.set_address_check(request.user, org_id, reachable == "1")
+        messages.success(request, "地址核查结果已记录")
+    return redirect("risk:local_finance_org", org_id=org_id)
