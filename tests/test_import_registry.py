@@ -13,7 +13,13 @@ from jinfu.core.imports import engine, registry
 from jinfu.core.modules import contracts
 from jinfu.credit.imports import BY_SOURCE
 
-MODULE_IMPORTERS = ["enterprises", "institutions", "brain.actuals", *(f"credit.{k}" for k in BY_SOURCE)]
+MODULE_IMPORTERS = [
+    "enterprises",
+    "institutions",
+    "brain.actuals",
+    "green.projects",
+    *(f"credit.{k}" for k in BY_SOURCE),
+]
 PROBLEM_KEYS = {"row", "column", "field", "value", "rule", "message_zh", "message_en"}
 
 

@@ -21,6 +21,7 @@ class GreenConfig(AppConfig):
         demo="jinfu.green.demo:demo_step",
         demo_order=70,
         reference_loaders=("jinfu.green.loader:load_catalogues",),
+        importers=("jinfu.green.imports:IMPORTERS",),
     )
 
     def ready(self):

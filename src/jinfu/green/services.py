@@ -18,7 +18,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
-from jinfu.core.imports.engine import RULES, Lookups, RowValidator
+from jinfu.core.imports import registry
+from jinfu.core.imports.engine import RULES, Issue, Lookups, RowValidator
 from jinfu.core.models import Division, Industry, Organization, Role
 from jinfu.core.principal import Principal, as_principal
 
@@ -109,17 +110,62 @@ def submit_project(actor, data: dict) -> GreenProject:
         return _create(p, enterprise, rec)
 
 
-def import_projects(actor, data: bytes, filename: str) -> dict:
-    """An enterprise's project sheet: every row valid, or nothing written (the problems are returned)."""
+def can_import_projects(p: Principal) -> bool:
+    """Enterprises import their own projects; the platform operator imports for any enterprise."""
+    return p.is_admin or (p.role == Role.ENTERPRISE and p.organization is not None)
+
+
+def _enterprises_by_uscc(keys: set[str]) -> dict[str, dict]:
+    rows = Organization.objects.filter(kind=Organization.Kind.ENTERPRISE, uscc__in=keys)
+    return {uscc: {"id": pk} for pk, uscc in rows.values_list("pk", "uscc")}
+
+
+def prepare_project_import(p: Principal | None) -> Lookups:
+    """The registry's lookups for a project sheet: reference tables, the enterprises the file names and
+    the row checks the form applies (cross-field rules, catalogue items, whose project it is)."""
+    items = selectors.item_index()
+    as_enterprise = p is not None and p.role == Role.ENTERPRISE and p.organization is not None
+    own = p.organization.uscc if as_enterprise else None
+
+    def check_row(rec: dict, enterprise: dict | None, _existing: dict) -> list[Issue]:
+        issues = imports.row_issues(rec, items)
+        named = rec.get("enterprise_uscc")
+        if as_enterprise:
+            if named and named != own:
+                issues.append(Issue("enterprise_uscc", "green.enterprise_other"))
+        elif not named:
+            issues.append(Issue("enterprise_uscc", "green.enterprise_required"))
+        elif enterprise is None:
+            issues.append(Issue("enterprise_uscc", "green.enterprise_unknown"))
+        return issues
+
+    lk = _lookups()
+    lk.load_existing = _enterprises_by_uscc
+    lk.check_row = check_row
+    return lk
+
+
+def apply_project_import(records: list[dict], *, actor, **_context) -> dict:
+    """Write the clean records of a project sheet (inside the registry's transaction)."""
     p = as_principal(actor)
-    enterprise = _require_enterprise(p)
-    records, problems, total = imports.validate_rows(data, filename, _lookups(), selectors.item_index())
-    if problems or not records:
-        return {"created": 0, "rows": total, "problems": problems}
-    with transaction.atomic():
-        for rec in records:
-            _create(p, enterprise, rec)
-    return {"created": len(records), "rows": total, "problems": []}
+    if p.role == Role.ENTERPRISE:
+        owners = dict.fromkeys(range(len(records)), _require_enterprise(p))
+    else:
+        found = Organization.objects.in_bulk({r["enterprise_uscc"] for r in records}, field_name="uscc")
+        owners = {i: found[r["enterprise_uscc"]] for i, r in enumerate(records)}
+    for i, rec in enumerate(records):
+        _create(p, owners[i], rec)
+    return {"created": len(records)}
+
+
+def import_projects(actor, data: bytes, filename: str) -> dict:
+    """A project sheet through the kernel's import registry: every row valid, or nothing written (the
+    problems are returned)."""
+    result = registry.dry_run(imports.PROJECTS, data, filename, actor=actor)
+    if not result.ok or not result.records:
+        return {"created": 0, "rows": result.total_rows, "problems": result.errors}
+    out = registry.commit(imports.PROJECTS, result, actor=actor)
+    return {"created": out["created"], "rows": result.total_rows, "problems": []}
 
 
 def identify(actor, project: GreenProject, catalogue: str = selectors.LATEST) -> Identification:
