@@ -1,7 +1,9 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from jinfu.core.modules import MenuEntry, ModuleContract
+from jinfu.core.modules import AttachmentOwner, MenuEntry, ModuleContract
+
+from .attachments import KINDS as ATTACHMENT_KINDS
 
 
 class GreenConfig(AppConfig):
@@ -17,6 +19,18 @@ class GreenConfig(AppConfig):
             MenuEntry("green:mine", _("绿色项目"), ("enterprise",), order=50),
             MenuEntry("green:hall", _("绿色项目大厅"), ("institution",), order=50),
             MenuEntry("green:overview", _("绿色项目库"), ("government", "admin"), order=50),
+        ),
+        attachment_owners=(
+            AttachmentOwner(
+                model="green.greenproject",
+                label=_("绿色项目"),
+                kinds=ATTACHMENT_KINDS,
+                parent="jinfu.green.attachments:parent",
+                uploads="jinfu.green.attachments:uploads",
+                read_scope="green:read",
+                write_scope="green:write",
+                url_name="green:project",
+            ),
         ),
         demo="jinfu.green.demo:demo_step",
         demo_order=70,

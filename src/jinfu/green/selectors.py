@@ -52,6 +52,26 @@ def projects_for(actor) -> QuerySet[GreenProject]:
     return qs.none()
 
 
+FILTERS = ("q", "item", "tier", "division", "status")
+
+
+def filter_projects(qs: QuerySet[GreenProject], params) -> tuple[QuerySet[GreenProject], dict[str, str]]:
+    """A project list narrowed by the page's filters (name, catalogue item, tier, district, status); the
+    export reads the same query string, so it holds exactly the rows the page lists."""
+    f = {k: (params.get(k) or "").strip() for k in FILTERS}
+    if f["q"]:
+        qs = qs.filter(name__icontains=f["q"])
+    if f["item"]:
+        qs = qs.filter(item__code=f["item"], item__catalogue__code=LATEST)
+    if f["tier"]:
+        qs = qs.filter(tier="" if f["tier"] == "none" else f["tier"])
+    if f["division"]:
+        qs = qs.filter(division_id=f["division"])
+    if f["status"]:
+        qs = qs.filter(status=f["status"])
+    return qs, f
+
+
 def hall_for(actor) -> QuerySet[GreenProject]:
     """Published, confirmed projects an institution may claim."""
     return projects_for(actor).filter(status=GreenProject.Status.CONFIRMED, published=True)

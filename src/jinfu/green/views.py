@@ -8,13 +8,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jinfu.core import exports
 from jinfu.core.errors import JinfuError
 from jinfu.core.imports.engine import FileRejected
-from jinfu.core.models import Role
+from jinfu.core.models import Division, Role
 from jinfu.core.principal import as_principal
+from jinfu.core.views_attachments import panel as attachments_panel
 from jinfu.core.web import page
 
 from . import engine, imports, selectors, services
+from . import exports as export_tables
+from .models import GreenProject
 
 FORM_FIELDS = {c.field for c in imports.PROJECT_COLUMNS} - {"catalogue"}
 
@@ -118,8 +122,32 @@ def project(request, pk: int):
             and not claimed,
             "tiers": services.Tier.choices,
             "matched": selectors.matched_products(p, obj),
+            "attachments": _project_files(request, obj),
         },
     )
+
+
+def _project_files(request, obj) -> dict | None:
+    """The project's documents for its parties (enterprise, assessor, claiming institution); None for a
+    reader who sees the project but not its documents (an institution in the hall, a government office)."""
+    try:
+        return attachments_panel(request, "green.greenproject", obj)
+    except JinfuError:
+        return None
+
+
+def _filter_context(projects, filters: dict) -> dict:
+    return {
+        "projects": projects,
+        "filters": filters,
+        "q": filters["q"],
+        "item_choices": [(i.code, i.name) for i in selectors.catalogue_items().filter(level=1)],
+        "tier_choices": [*services.Tier.choices, ("none", _("未分层"))],
+        "status_choices": GreenProject.Status.choices,
+        "division_choices": Division.objects.filter(
+            pk__in=projects.order_by().values("division_id")
+        ).values_list("code", "name"),
+    }
 
 
 def _post(request, pk: int, call, ok: str):
@@ -197,16 +225,14 @@ def hall(request):
                 raise
             errors[exc.field if exc.field in ("name", "rule") else "general"] = exc.message_zh
             form = request.POST
-    q = (request.GET.get("q") or "").strip()
-    projects = selectors.hall_for(request.user)
-    if q:
-        projects = projects.filter(name__icontains=q)
+    projects, filters = selectors.filter_projects(selectors.hall_for(request.user), request.GET)
+    if exports.requested(request):
+        return exports.respond(request, export_tables.HALL, projects)
     return render(
         request,
         "green/hall.html",
         {
-            "projects": projects,
-            "q": q,
+            **_filter_context(projects, filters),
             "claimed": selectors.loans_for(request.user),
             "portfolio": selectors.portfolio_carbon(request.user),
             "products": selectors.products_for(request.user).filter(institution_id=p.org_id),
@@ -221,11 +247,19 @@ def overview(request):
     p = as_principal(request.user)
     if not (p.is_admin or p.role == Role.GOVERNMENT):
         return HttpResponseForbidden("只有政府部门与平台管理员查看绿色项目库 / government and operators only")
+    projects, filters = selectors.filter_projects(selectors.projects_for(request.user), request.GET)
+    if exports.requested(request):
+        return exports.respond(request, export_tables.POOL, projects)
     pending = selectors.projects_for(request.user).filter(identifications__decision="pending").distinct()
     return render(
         request,
         "green/overview.html",
-        {"summary": selectors.pool_summary(request.user), "pending": pending, "is_admin": p.is_admin},
+        {
+            **_filter_context(projects, filters),
+            "summary": selectors.pool_summary(request.user),
+            "pending": pending,
+            "is_admin": p.is_admin,
+        },
     )
 
 
