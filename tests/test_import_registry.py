@@ -18,6 +18,7 @@ MODULE_IMPORTERS = [
     "institutions",
     "brain.actuals",
     "green.projects",
+    "green.reports",
     *(f"credit.{k}" for k in BY_SOURCE),
 ]
 PROBLEM_KEYS = {"row", "column", "field", "value", "rule", "message_zh", "message_en"}

@@ -197,6 +197,19 @@ def decide(request, project_id: int, payload: DecideIn):
     return _project(selectors.get_project(p, project_id))
 
 
+class RevokeIn(Schema):
+    reason: str
+
+
+@router.post("/projects/{project_id}/revoke", response=ProjectOut, summary="撤销绿色认定 / revoke the label")
+def revoke(request, project_id: int, payload: RevokeIn):
+    p = _p(request, "green:write")
+    obj = _call(selectors.get_project, p, project_id)
+    ident = selectors.latest_identification(obj)
+    _call(services.revoke, p, ident.pk if ident else 0, reason=payload.reason)
+    return _project(selectors.get_project(p, project_id))
+
+
 @router.post("/projects/{project_id}/tier", response=ProjectOut, summary="分层与发布 / tier and publish")
 def tier(request, project_id: int, payload: TierIn):
     p = _p(request, "green:write")

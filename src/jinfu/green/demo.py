@@ -17,7 +17,7 @@ from jinfu.policy import services as policy_services
 
 from . import services
 from .loader import load_catalogues
-from .models import GreenLoan, GreenProduct, GreenProject
+from .models import GreenLoan, GreenProduct, GreenProject, GreenReport
 
 # (name, description, division, industry, item, investment, need, output kind, amount, unit, confirm, tier)
 POOL = (
@@ -219,6 +219,37 @@ def build_green_policy(*, stdout=None) -> bool:
     return True
 
 
+def build_green_reports(*, stdout=None, limit: int = 8) -> int:
+    """Synthetic quarterly figures (示例数据) of up to ``limit`` institutions for the last full quarter, so the
+    finance office's 绿色金融评价 page has something to rank. Deterministic: institution i's figures grow
+    with i, its risk share falls with i."""
+    today = timezone.localdate()
+    q = (today.month - 1) // 3  # the last full quarter
+    year, quarter = (today.year, q) if q else (today.year - 1, 4)
+    banks = Organization.objects.filter(kind=Organization.Kind.INSTITUTION).order_by("pk")[:limit]
+    made = 0
+    for i, bank in enumerate(banks, start=1):
+        total = Decimal(200000 + 50000 * i)
+        green = (total * Decimal(6 + i) / 100).quantize(Decimal("0.01"))
+        _r, created = GreenReport.objects.get_or_create(
+            institution=bank,
+            year=year,
+            quarter=quarter,
+            defaults={
+                "green_balance": green,
+                "prior_green_balance": (green / (1 + Decimal(i) * Decimal("0.04"))).quantize(Decimal("0.01")),
+                "total_balance": total,
+                "green_risk": (green * Decimal(12 - i) / 1000).quantize(Decimal("0.01")),
+                "is_synthetic": True,
+            },
+        )
+        made += created
+    if stdout is not None and made:
+        stdout.write(f"green: {made} synthetic institution reports (示例数据)\n")
+    return made
+
+
 def demo_step(ctx) -> None:
     build_green_demo(stdout=ctx.stdout, enterprise_org=ctx.orgs.get("enterprise"), bank=ctx.orgs.get("bank"))
     build_green_policy(stdout=ctx.stdout)
+    build_green_reports(stdout=ctx.stdout)

@@ -263,9 +263,114 @@ PROJECTS = Importer(
     apply="jinfu.green.services:apply_project_import",
     can_import="jinfu.green.services:can_import_projects",
 )
-IMPORTERS = (PROJECTS,)
 
 
 def row_issues(rec: dict, items: dict) -> list[Issue]:
     """check_project's findings as the kernel's row issues (the message replaces the rule's)."""
     return [Issue(fld, rule, base=(zh, en)) for fld, rule, zh, en in check_project(rec, items)]
+
+
+# --- institutions' quarterly green finance figures (绿色金融评价 inputs) ---------------------------------
+
+REPORT_COLUMNS: tuple[Column, ...] = (
+    Column("year", "年度", "Year", "int", True, min=2000, max=2100, example="2026"),
+    Column("quarter", "季度", "Quarter", "int", True, min=1, max=4, example="2"),
+    Column(
+        "green_balance",
+        "绿色金融业务总额（万元）",
+        "Green finance balance (10k CNY)",
+        "decimal",
+        True,
+        min=0,
+        max=1e10,
+        aliases=("绿色金融业务总额",),
+        example="120000",
+    ),
+    Column(
+        "prior_green_balance",
+        "上年同期绿色金融业务总额（万元）",
+        "Same quarter last year (10k CNY)",
+        "decimal",
+        True,
+        min=0,
+        max=1e10,
+        aliases=("上年同期绿色金融业务总额",),
+        example="100000",
+    ),
+    Column(
+        "total_balance",
+        "各项业务总额（万元）",
+        "Total balance (10k CNY)",
+        "decimal",
+        True,
+        min=0,
+        max=1e11,
+        aliases=("各项业务总额",),
+        example="1500000",
+    ),
+    Column(
+        "green_risk",
+        "绿色金融业务风险总额（万元）",
+        "Green finance at risk (10k CNY)",
+        "decimal",
+        True,
+        min=0,
+        max=1e10,
+        aliases=("绿色金融业务风险总额",),
+        example="600",
+    ),
+    Column(
+        "institution_uscc",
+        "机构统一社会信用代码",
+        "Institution USCC",
+        "uscc",
+        aliases=("统一社会信用代码", "uscc"),
+        doc="金融机构报送自己的数据时留空；平台运营人员导入时填写报送机构",
+        rules=(
+            (
+                "green.institution_required",
+                "平台导入须填写报送机构",
+                "the operator must name the institution",
+            ),
+            ("green.institution_unknown", "不是本平台已登记的金融机构", "not an institution on the platform"),
+            (
+                "green.institution_other",
+                "只能报送本机构的数据",
+                "an institution reports only its own figures",
+            ),
+        ),
+    ),
+)
+REPORT_LABELS = {c.field: (c.label_zh, c.label_en) for c in REPORT_COLUMNS}
+
+REPORTS = Importer(
+    "green.reports",
+    "绿色金融评价报送数据",
+    "Green finance evaluation figures",
+    REPORT_COLUMNS,
+    unique=(),
+    lookup_field="institution_uscc",
+    rules=(
+        ("green.green_balance", "报送数据不一致", "inconsistent figures"),
+        ("green.green_risk", "报送数据不一致", "inconsistent figures"),
+        ("green.prior_green_balance", "报送数据不正确", "invalid figure"),
+        ("green.total_balance", "报送数据不正确", "invalid figure"),
+        ("green.future_period", "报送期间晚于当前季度", "the period is after the current quarter"),
+    ),
+    prepare="jinfu.green.services:prepare_report_import",
+    apply="jinfu.green.services:apply_report_import",
+    can_import="jinfu.green.services:can_report",
+)
+IMPORTERS = (PROJECTS, REPORTS)
+
+
+def report_issues(rec: dict, today: dt.date) -> list[Issue]:
+    """The cross-field checks of one quarter's figures (the engine's) and the period not in the future."""
+    out = []
+    if (rec["year"], rec["quarter"]) > (today.year, (today.month - 1) // 3 + 1):
+        out.append(Issue("quarter", "green.future_period"))
+    try:
+        engine.check_report(rec)
+    except engine.GreenInputError as e:
+        out.append(Issue(e.field, f"green.{e.field}", base=(e.message_zh, e.message_en)))
+    return out
