@@ -206,3 +206,26 @@ def test_demo_reports_are_synthetic_and_rank(banks):
     assert [e.rank for e in results] == [1, 2]
     html = _client(banks["admin"]).get("/green/evaluation/").content.decode()
     assert "示例数据" in html
+
+
+@pytest.mark.django_db
+def test_api_reports_and_evaluation(banks):
+    import json
+
+    w = banks
+    bank = _client(w["bank"])
+    body = {k: v for k, v in _figures().items()}
+    resp = bank.post("/api/v1/green/reports", json.dumps(body), content_type="application/json")
+    assert resp.status_code == 201 and resp.json()["green_balance"] in ("3000", "3000.00", 3000)
+    bad = dict(body, green_risk="9000")
+    resp = bank.post("/api/v1/green/reports", json.dumps(bad), content_type="application/json")
+    assert resp.status_code == 422 and "风险总额" in json.dumps(resp.json(), ensure_ascii=False)
+    assert bank.get("/api/v1/green/evaluation?year=2026&quarter=1").status_code == 403
+    services.save_report(w["bank2"], _figures(green_balance="1000"))
+    rows = _client(w["gov"]).get("/api/v1/green/evaluation?year=2026&quarter=1").json()
+    assert [r["institution_id"] for r in rows] == [w["bank"].organization_id]
+    assert rows[0]["indicators"][0]["working"].startswith("绿色金融业务总额占比")
+    assert len(_client(w["admin"]).get("/api/v1/green/evaluation?year=2026&quarter=1").json()) == 2
+    assert [r["institution_id"] for r in bank.get("/api/v1/green/reports").json()] == [
+        w["bank"].organization_id
+    ]
