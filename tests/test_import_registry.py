@@ -22,6 +22,8 @@ MODULE_IMPORTERS = [
     "listing.statements",
     *(f"risk.{k}" for k in RISK_KINDS),
     "risk.org_reports",
+    "green.projects",
+    "green.reports",
 ]
 PROBLEM_KEYS = {"row", "column", "field", "value", "rule", "message_zh", "message_en"}
 

@@ -13,11 +13,16 @@ PAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "green:project": (('green_project',), "302 200 404 200 200 404 404 200"),
     "green:decide": (('green_project',), "302 405 405 405 405 405 405 405"),
     "green:tier": (('green_project',), "302 405 405 405 405 405 405 405"),
+    "green:revoke": (('green_project',), "302 405 405 405 405 405 405 405"),
     "green:claim": (('green_project',), "302 405 405 405 405 405 405 405"),
     "green:loan": (('missing',), "302 405 405 405 405 405 405 405"),
     "green:hall": ((), "302 403 403 200 403 403 403 403"),
     "green:overview": ((), "302 403 403 403 200 200 403 200"),
     "green:catalogues": ((), "302 200 200 200 200 200 200 200"),
+    "green:reports": ((), "302 403 403 200 403 403 403 403"),
+    "green:reports-import": ((), "302 405 405 405 405 405 405 405"),
+    "green:evaluation": ((), "302 403 403 403 200 200 403 200"),
+    "green:qualitative": (('missing',), "302 405 405 405 405 405 405 405"),
 }
 API: dict[str, tuple[tuple[str, ...], str]] = {
     "GET /api/v1/green/catalogues": ((), "401 200 200 200 200 200 200 200"),
@@ -26,11 +31,15 @@ API: dict[str, tuple[tuple[str, ...], str]] = {
     "GET /api/v1/green/projects/{project_id}": (('green_project',), "401 200 404 200 200 404 404 200"),
     "POST /api/v1/green/projects/{project_id}/decide": (('green_project',), "401 422 422 422 422 422 422 422"),
     "POST /api/v1/green/projects/{project_id}/tier": (('green_project',), "401 422 422 422 422 422 422 422"),
+    "POST /api/v1/green/projects/{project_id}/revoke": (('green_project',), "401 422 422 422 422 422 422 422"),
     "POST /api/v1/green/projects/{project_id}/claim": (('green_project',), "401 403 403 201 403 403 403 403"),
     "POST /api/v1/green/loans/{loan_id}": (('missing',), "401 422 422 422 422 422 422 422"),
     "GET /api/v1/green/loans": ((), "401 200 200 200 200 200 200 200"),
     "GET /api/v1/green/products": ((), "401 200 200 200 200 200 200 200"),
     "POST /api/v1/green/products": ((), "401 422 422 422 422 422 422 422"),
+    "GET /api/v1/green/reports": ((), "401 200 200 200 200 200 200 200"),
+    "POST /api/v1/green/reports": ((), "401 422 422 422 422 422 422 422"),
+    "GET /api/v1/green/evaluation": ((), "401 422 422 422 422 422 422 422"),
     "GET /api/v1/green/projects/{project_id}/products": (('green_project',), "401 200 404 200 200 404 404 200"),
 }
 # fmt: on

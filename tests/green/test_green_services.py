@@ -204,3 +204,43 @@ def test_products_match_projects_with_reasons(world):
     got = selectors.matched_products(world["ent"], project)
     assert [m["product"] for m in got] == [solar_loan, big]  # 2200 MWh × 0.2472 = 543.84 t ≥ 500
     assert "融资需求 ≤ 1000万元：满足，实际 800万元" in got[0]["reasons"]
+
+
+def test_import_goes_through_the_kernel_registry(world):
+    from jinfu.core.imports import registry
+    from jinfu.core.models import SecurityEvent
+
+    imp = registry.get("green.projects")
+    res = registry.dry_run(imp, _csv([GOOD]), "p.csv", actor=world["ent"])
+    assert res.ok and not GreenProject.objects.exists()  # a dry run writes nothing
+    assert registry.commit(imp, res, actor=world["ent"]) == {"created": 1}
+    assert GreenProject.objects.get().enterprise_id == world["ent"].organization_id
+    assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.IMPORT).exists()
+    with pytest.raises(Forbidden):
+        registry.dry_run(imp, _csv([GOOD]), "p.csv", actor=world["bank"])
+
+
+def _with_uscc(rows, uscc):
+    body = _csv(rows).decode().replace("排放因子年份\n", "排放因子年份,企业统一社会信用代码\n")
+    return body.replace("2023\n", f"2023,{uscc}\n").encode()
+
+
+def test_operator_import_names_the_enterprise_and_enterprises_only_their_own(world):
+    import random
+
+    from jinfu.core.reference.uscc import generate_uscc
+
+    ent, other = Organization.objects.get(pk=world["ent"].organization_id), world["ent2"].organization
+    rng = random.Random(7)
+    for org in (ent, other):
+        org.uscc = generate_uscc("500108", rng)
+        org.save(update_fields=["uscc"])
+    res = services.import_projects(world["admin"], _csv([GOOD]), "p.csv")
+    [p] = res["problems"]
+    assert p["rule"] == "green.enterprise_required" and p["column"] == "企业统一社会信用代码"
+    res = services.import_projects(world["ent"], _with_uscc([GOOD], other.uscc), "p.csv")
+    [p] = res["problems"]
+    assert p["rule"] == "green.enterprise_other" and p["row"] == 2 and "本企业" in p["message_zh"]
+    assert not GreenProject.objects.exists()
+    res = services.import_projects(world["admin"], _with_uscc([GOOD], ent.uscc), "p.csv")
+    assert res["created"] == 1 and GreenProject.objects.get().enterprise == ent

@@ -256,6 +256,21 @@ def violation_counts(org_ids=None) -> list[dict]:
     ]
 
 
+def penalty_records(org_ids, *, since=None) -> list[dict]:
+    """The administrative penalties of these enterprises (dated on or after ``since``): a batch input for
+    another module's own rule (the green module's risk warning reads the authority), no principal; what
+    reaches people is decided and filtered by that module."""
+    qs = m.PenaltyRecord.objects.filter(enterprise_id__in=list(org_ids))
+    if since is not None:
+        qs = qs.filter(date__gte=since)
+    return [
+        {"id": pk, "org_id": org, "date": d, "authority": a, "decision_no": no, "reason": r, "amount": amt}
+        for pk, org, d, a, no, r, amt in qs.order_by("date", "pk").values_list(
+            "pk", "enterprise_id", "date", "authority", "decision_no", "reason", "amount"
+        )
+    ]
+
+
 def violation_records(actor, enterprise_pk: int, limit: int = MAX_ROWS) -> list[dict]:
     """The penalty, court and abnormal-listing records behind those counts, for a regulator whose
     jurisdiction covers the enterprise (the platform operator too)."""

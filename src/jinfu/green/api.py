@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from ninja import Router, Schema
 
+from jinfu.core.errors import Forbidden
 from jinfu.core.web import api_principal as _p
 
 from . import engine, selectors, services
@@ -196,6 +197,19 @@ def decide(request, project_id: int, payload: DecideIn):
     return _project(selectors.get_project(p, project_id))
 
 
+class RevokeIn(Schema):
+    reason: str
+
+
+@router.post("/projects/{project_id}/revoke", response=ProjectOut, summary="撤销绿色认定 / revoke the label")
+def revoke(request, project_id: int, payload: RevokeIn):
+    p = _p(request, "green:write")
+    obj = selectors.get_project(p, project_id)
+    ident = selectors.latest_identification(obj)
+    services.revoke(p, ident.pk if ident else 0, reason=payload.reason)
+    return _project(selectors.get_project(p, project_id))
+
+
 @router.post("/projects/{project_id}/tier", response=ProjectOut, summary="分层与发布 / tier and publish")
 def tier(request, project_id: int, payload: TierIn):
     p = _p(request, "green:write")
@@ -263,3 +277,81 @@ def matched(request, project_id: int):
     p = _p(request, "green:read")
     project = selectors.get_project(p, project_id)
     return selectors.matched_products(p, project)
+
+
+class ReportIn(Schema):
+    year: int
+    quarter: int
+    green_balance: Decimal
+    prior_green_balance: Decimal
+    total_balance: Decimal
+    green_risk: Decimal
+
+
+class ReportOut(Schema):
+    id: int
+    institution_id: int
+    year: int
+    quarter: int
+    green_balance: Decimal
+    prior_green_balance: Decimal
+    total_balance: Decimal
+    green_risk: Decimal
+    is_synthetic: bool
+
+
+class IndicatorOut(Schema):
+    key: str
+    label: str
+    value: Decimal | None
+    score: Decimal
+    working: str
+
+
+class EvaluationOut(Schema):
+    rank: int
+    institution_id: int
+    institution: str
+    quantitative: Decimal
+    qualitative: Decimal | None
+    total: Decimal
+    working: str
+    indicators: list[IndicatorOut]
+    is_synthetic: bool
+
+
+@router.get("/reports", response=list[ReportOut], summary="绿色金融评价报送数据 / evaluation figures")
+def reports(request):
+    p = _p(request, "green:read")
+    return list(selectors.reports_for(p)[:500])
+
+
+@router.post("/reports", response={201: ReportOut}, summary="报送一个季度 / report a quarter")
+def report(request, payload: ReportIn):
+    p = _p(request, "green:write")
+    return 201, services.save_report(p, {k: str(v) for k, v in payload.dict().items()})
+
+
+@router.get(
+    "/evaluation", response=list[EvaluationOut], summary="绿色金融评价排名 / institutions' green evaluation"
+)
+def evaluation(request, year: int, quarter: int):
+    """The finance office's (or operator's) ranking of its jurisdiction's institutions for one quarter, each
+    score with its working; other callers get 403."""
+    p = _p(request, "green:read")
+    if not (p.is_admin or p.role == "government"):
+        raise Forbidden("只有政府部门与平台管理员查看绿色金融评价", "Government and operators only")
+    return [
+        {
+            "rank": e.rank,
+            "institution_id": e.institution.pk,
+            "institution": e.institution.name,
+            "quantitative": e.quantitative,
+            "qualitative": e.qualitative,
+            "total": e.total,
+            "working": e.working,
+            "indicators": [i.__dict__ for i in e.indicators],
+            "is_synthetic": e.row["report"].is_synthetic,
+        }
+        for e in selectors.evaluation(p, year, quarter)
+    ]

@@ -1,7 +1,9 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from jinfu.core.modules import MenuEntry, ModuleContract
+from jinfu.core.modules import AttachmentOwner, MenuEntry, ModuleContract, Schedule
+
+from .attachments import KINDS as ATTACHMENT_KINDS
 
 
 class GreenConfig(AppConfig):
@@ -27,10 +29,30 @@ class GreenConfig(AppConfig):
             MenuEntry("green:mine", _("绿色项目"), ("enterprise",), order=50),
             MenuEntry("green:hall", _("绿色项目大厅"), ("institution",), order=50),
             MenuEntry("green:overview", _("绿色项目库"), ("government", "admin"), order=50),
+            MenuEntry("green:reports", _("绿色金融评价报送"), ("institution",), order=51),
+            MenuEntry("green:evaluation", _("绿色金融评价"), ("government", "admin"), order=51),
+        ),
+        attachment_owners=(
+            AttachmentOwner(
+                model="green.greenproject",
+                label=_("绿色项目"),
+                kinds=ATTACHMENT_KINDS,
+                parent="jinfu.green.attachments:parent",
+                uploads="jinfu.green.attachments:uploads",
+                read_scope="green:read",
+                write_scope="green:write",
+                url_name="green:project",
+            ),
+        ),
+        schedules=(
+            Schedule(
+                "green.risk_scan", "30 * * * *", "jinfu.green.jobs:risk_scan", _("绿色贷款企业环境处罚预警")
+            ),
         ),
         demo="jinfu.green.demo:demo_step",
         demo_order=70,
         reference_loaders=("jinfu.green.loader:load_catalogues",),
+        importers=("jinfu.green.imports:IMPORTERS",),
     )
 
     def ready(self):

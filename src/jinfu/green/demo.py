@@ -12,10 +12,12 @@ from django.utils import timezone
 
 from jinfu.core.models import Division, Organization, Role
 from jinfu.core.principal import Principal
+from jinfu.policy import selectors as policy_selectors
+from jinfu.policy import services as policy_services
 
 from . import services
 from .loader import load_catalogues
-from .models import GreenLoan, GreenProduct, GreenProject
+from .models import GreenLoan, GreenProduct, GreenProject, GreenReport
 
 # (name, description, division, industry, item, investment, need, output kind, amount, unit, confirm, tier)
 POOL = (
@@ -166,5 +168,88 @@ def build_green_demo(*, stdout=None, enterprise_org=None, bank=None) -> int:
     return made
 
 
+GREEN_POLICY_CODE = "demo-green-loan-subsidy"
+GREEN_POLICY_NOTE = (
+    "示例数据：演示绿色政策如何使用绿色识别结果。申领条件“经认定的绿色企业”来自认定人员确认的绿色项目，"
+    "企业自报不算；贴息比例、单户上限与预算为演示设定，不来自任何政策文件。"
+)
+
+
+def build_green_policy(*, stdout=None) -> bool:
+    """A synthetic 绿色贷款贴息 policy written through the policy module's services: eligibility
+    ``green_certified = true`` (a confirmed identification, never self-declaration), benefit 30% of the
+    year's loan interest the enterprise declares, capped. Flagged 示例数据 on the policy and the item."""
+    if policy_selectors.code_taken(GREEN_POLICY_CODE):
+        return False
+    with transaction.atomic():
+        policy = policy_services.save_policy(
+            None,
+            {
+                "code": GREEN_POLICY_CODE,
+                "title": "绿色贷款贴息（示例）",
+                "issuer": "示例数据",
+                "summary": "对经认定的绿色企业的绿色贷款给予贴息（演示用）。",
+                "note": GREEN_POLICY_NOTE,
+                "is_synthetic": True,
+                "data_version": "demo",
+            },
+            system=True,
+        )
+        policy_services.save_item(
+            None,
+            policy.pk,
+            {
+                "title": "绿色贷款贴息（示例）",
+                "description": "经认定的绿色企业按年度贷款利息支出的 30% 申请贴息，单户上限 50 万元。",
+                "mode": "apply",
+                "eligibility_rule": "green_certified = true",
+                "benefit_formula": "declared_loan_interest * 0.3",
+                "cap": "50",
+                "annual_budget": "500",
+                "required_materials": ["绿色贷款合同", "利息支付凭证"],
+                "status": "open",
+                "rule_note": GREEN_POLICY_NOTE,
+                "is_synthetic": True,
+            },
+            system=True,
+        )
+        policy_services.publish_policy(Principal(organization=None, role=Role.ADMIN), policy.pk)
+    if stdout is not None:
+        stdout.write("green: synthetic policy 绿色贷款贴息 (示例数据)\n")
+    return True
+
+
+def build_green_reports(*, stdout=None, limit: int = 8) -> int:
+    """Synthetic quarterly figures (示例数据) of up to ``limit`` institutions for the last full quarter, so the
+    finance office's 绿色金融评价 page has something to rank. Deterministic: institution i's figures grow
+    with i, its risk share falls with i."""
+    today = timezone.localdate()
+    q = (today.month - 1) // 3  # the last full quarter
+    year, quarter = (today.year, q) if q else (today.year - 1, 4)
+    banks = Organization.objects.filter(kind=Organization.Kind.INSTITUTION).order_by("pk")[:limit]
+    made = 0
+    for i, bank in enumerate(banks, start=1):
+        total = Decimal(200000 + 50000 * i)
+        green = (total * Decimal(6 + i) / 100).quantize(Decimal("0.01"))
+        _r, created = GreenReport.objects.get_or_create(
+            institution=bank,
+            year=year,
+            quarter=quarter,
+            defaults={
+                "green_balance": green,
+                "prior_green_balance": (green / (1 + Decimal(i) * Decimal("0.04"))).quantize(Decimal("0.01")),
+                "total_balance": total,
+                "green_risk": (green * Decimal(12 - i) / 1000).quantize(Decimal("0.01")),
+                "is_synthetic": True,
+            },
+        )
+        made += created
+    if stdout is not None and made:
+        stdout.write(f"green: {made} synthetic institution reports (示例数据)\n")
+    return made
+
+
 def demo_step(ctx) -> None:
     build_green_demo(stdout=ctx.stdout, enterprise_org=ctx.orgs.get("enterprise"), bank=ctx.orgs.get("bank"))
+    build_green_policy(stdout=ctx.stdout)
+    build_green_reports(stdout=ctx.stdout)

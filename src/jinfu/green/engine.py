@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import yaml
@@ -389,3 +390,172 @@ def pcaf_financed(
         f"融资排放 = {n(share, 4)} × {n(emissions)} tCO2 = {n(value)} tCO2（PCAF 数据质量 {quality} 分，1 最好）"
     )
     return Figure(value, "tCO2", working)
+
+
+# ---------------------------------------------------------------------------
+# Institutions' green evaluation (绿色金融评价), after 《银行业金融机构绿色金融评价方案》 (银发〔2021〕142号)
+# ---------------------------------------------------------------------------
+# Verified (secondary sources, see docs/green.md): quantitative indicators weigh 80%, qualitative 20%; the
+# four quantitative indicators are 绿色金融业务总额占比, 绿色金融业务总额份额占比, 绿色金融业务总额同比增速
+# and 绿色金融业务风险总额占比; the qualitative part has three items (政策执行、制度制定及实施、支持绿色产业)
+# reported at 30% / 40% / 30%. NOT verified: the weight of each quantitative indicator within the 80% and
+# how the scheme turns an indicator value into a score. The platform therefore splits the 80% equally
+# (``QUANT_WEIGHTS``) and scores each indicator by its position between the lowest and highest value of
+# the institutions evaluated together (risk: lower is better) — both the platform's, labelled as such.
+
+QUANT_SHARE, QUAL_SHARE = Decimal("0.8"), Decimal("0.2")
+#: indicator → (label, better when higher)
+QUANT_INDICATORS: dict[str, tuple[str, bool]] = {
+    "share": ("绿色金融业务总额占比", True),
+    "market": ("绿色金融业务总额份额占比", True),
+    "growth": ("绿色金融业务总额同比增速", True),
+    "risk": ("绿色金融业务风险总额占比", False),
+}
+QUANT_WEIGHTS = {k: Decimal("0.25") for k in QUANT_INDICATORS}  # platform's assumption (equal split)
+QUAL_ITEMS: dict[str, tuple[str, Decimal]] = {
+    "qual_policy": ("执行国家及地方绿色金融政策情况", Decimal("0.3")),
+    "qual_system": ("机构绿色金融制度制定及实施情况", Decimal("0.4")),
+    "qual_support": ("金融支持绿色产业发展情况", Decimal("0.3")),
+}
+HUNDRED = Decimal(100)
+
+
+@dataclass
+class Indicator:
+    key: str
+    label: str
+    value: Decimal | None  # a ratio (0.12 = 12%)
+    score: Decimal
+    working: str
+
+
+@dataclass
+class Evaluation:
+    institution: Any
+    indicators: list[Indicator]
+    quantitative: Decimal  # 0–100
+    qualitative: Decimal | None  # 0–100, None until the finance office scored it
+    total: Decimal
+    working: str
+    rank: int = 0
+    row: dict = field(default_factory=dict)  # the report it was computed from
+
+
+def pct(x: Decimal | None) -> str:
+    return "—" if x is None else f"{n(x * HUNDRED)}%"
+
+
+def _ratio(num, den) -> Decimal | None:
+    den = Decimal(str(den))
+    return None if den <= 0 else Decimal(str(num)) / den
+
+
+def check_report(r: dict) -> None:
+    """One quarter's figures are consistent: none negative, green within total, risk within green."""
+    for k in ("green_balance", "prior_green_balance", "total_balance", "green_risk"):
+        if Decimal(str(r[k])) < 0:
+            raise GreenInputError(k, "报送数据不能为负数", f"{k} must not be negative")
+    if Decimal(str(r["green_balance"])) > Decimal(str(r["total_balance"])):
+        raise GreenInputError(
+            "green_balance", "绿色金融业务总额不能大于各项业务总额", "green balance exceeds the total balance"
+        )
+    if Decimal(str(r["green_risk"])) > Decimal(str(r["green_balance"])):
+        raise GreenInputError(
+            "green_risk", "风险总额不能大于绿色金融业务总额", "green risk exceeds the green balance"
+        )
+
+
+def _values(reports: list[dict]) -> list[dict[str, Decimal | None]]:
+    market = sum((Decimal(str(r["green_balance"])) for r in reports), Decimal(0))
+    out = []
+    for r in reports:
+        g = Decimal(str(r["green_balance"]))
+        prior = Decimal(str(r["prior_green_balance"]))
+        out.append(
+            {
+                "share": _ratio(g, r["total_balance"]),
+                "market": _ratio(g, market),
+                "growth": None if prior <= 0 else (g - prior) / prior,
+                "risk": _ratio(r["green_risk"], g),
+            }
+        )
+    return out
+
+
+def _score(key: str, value: Decimal | None, low: Decimal | None, high: Decimal | None) -> tuple[Decimal, str]:
+    label, higher = QUANT_INDICATORS[key]
+    if value is None:
+        return Decimal(0), "无法计算（分母为 0），计 0 分"
+    if low is None or high is None or high == low:
+        return HUNDRED, f"参评机构取值相同（{pct(value)}），计 100 分"
+    span = high - low
+    pos = (value - low) / span if higher else (high - value) / span
+    score = (pos * HUNDRED).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    formula = (
+        f"({pct(value)} − {pct(low)}) ÷ ({pct(high)} − {pct(low)})"
+        if higher
+        else (f"({pct(high)} − {pct(value)}) ÷ ({pct(high)} − {pct(low)})")
+    )
+    return score, f"参评机构最低 {pct(low)}、最高 {pct(high)}：{formula} × 100 = {n(score, 1)} 分"
+
+
+def evaluate(reports: list[dict]) -> list[Evaluation]:
+    """Evaluate the institutions that reported for one period together; ranked by total score. Each report:
+    institution, green_balance, prior_green_balance, total_balance, green_risk (万元), and the three
+    qualitative scores (0–100 or None). Every score carries its working."""
+    for r in reports:
+        check_report(r)
+    values = _values(reports)
+    bounds = {}
+    for key in QUANT_INDICATORS:
+        present = [v[key] for v in values if v[key] is not None]
+        bounds[key] = (min(present), max(present)) if present else (None, None)
+    market = sum((Decimal(str(r["green_balance"])) for r in reports), Decimal(0))
+    out = []
+    for r, v in zip(reports, values, strict=True):
+        inds = []
+        for key, (label, _higher) in QUANT_INDICATORS.items():
+            score, how = _score(key, v[key], *bounds[key])
+            inds.append(Indicator(key, label, v[key], score, f"{label} {_definition(key, r, market)}；{how}"))
+        quant = sum((QUANT_WEIGHTS[i.key] * i.score for i in inds), Decimal(0)).quantize(Decimal("0.1"))
+        qual = _qualitative(r)
+        total = QUANT_SHARE * quant + QUAL_SHARE * (qual if qual is not None else Decimal(0))
+        total = total.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        parts = " + ".join(f"{n(i.score, 1)} × {n(QUANT_WEIGHTS[i.key] * HUNDRED)}%" for i in inds)
+        qual_txt = f"定性 {n(qual, 1)} 分" if qual is not None else "定性尚未评定，按 0 分计"
+        working = (
+            f"定量 = {parts} = {n(quant, 1)} 分；{qual_txt}；"
+            f"总分 = {n(quant, 1)} × 80% + {n(qual or 0, 1)} × 20% = {n(total, 1)} 分"
+        )
+        out.append(Evaluation(r["institution"], inds, quant, qual, total, working, row=r))
+    out.sort(key=lambda e: -e.total)
+    for i, e in enumerate(out):
+        e.rank = i + 1 if i == 0 or e.total != out[i - 1].total else out[i - 1].rank
+    return out
+
+
+def _definition(key: str, r: dict, market: Decimal) -> str:
+    g = n(r["green_balance"])
+    if key == "share":
+        return f"= {g} ÷ {n(r['total_balance'])}（各项业务总额）= {pct(_ratio(r['green_balance'], r['total_balance']))}"
+    if key == "market":
+        return (
+            f"= {g} ÷ {n(market)}（参评机构绿色金融业务总额合计）= {pct(_ratio(r['green_balance'], market))}"
+        )
+    if key == "growth":
+        prior = Decimal(str(r["prior_green_balance"]))
+        if prior <= 0:
+            return "：上年同期为 0"
+        return (
+            f"= ({g} − {n(prior)}) ÷ {n(prior)} = {pct((Decimal(str(r['green_balance'])) - prior) / prior)}"
+        )
+    return f"= {n(r['green_risk'])} ÷ {g} = {pct(_ratio(r['green_risk'], r['green_balance']))}"
+
+
+def _qualitative(r: dict) -> Decimal | None:
+    scores = [r.get(k) for k in QUAL_ITEMS]
+    if any(s is None for s in scores):
+        return None
+    return sum(
+        (Decimal(str(s)) * w for s, (_label, w) in zip(scores, QUAL_ITEMS.values(), strict=True)), Decimal(0)
+    ).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)

@@ -3,7 +3,11 @@ the project's own cross-field checks, shared with the single-project form and th
 is valid or not in the same way wherever it comes from.
 
 A problem names the row, the column, the field and the rule, in Chinese and English
-(``core.imports.engine.problem``). The whole file is written or nothing is (services.import_projects).
+(``core.imports.engine.problem``). The file goes through the kernel's import registry (``PROJECTS``, listed
+in GreenConfig's contract): ``registry.dry_run`` validates, ``registry.commit`` writes every row or none.
+
+An enterprise imports its own projects (the column 企业统一社会信用代码 empty or its own); the platform
+operator imports for any registered enterprise, named by that column.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from jinfu.core.imports.engine import Column, Lookups, RowValidator, problem, read_sheet
+from jinfu.core.imports.engine import Column, Issue, RowValidator
+from jinfu.core.imports.registry import Importer
 
 from . import engine
 
@@ -216,52 +221,156 @@ def check_project(rec: dict, items: dict[tuple[str, str], Any]) -> list[tuple[st
     return out
 
 
-def validate_rows(
-    data: bytes, filename: str, lookups: Lookups, items: dict
-) -> tuple[list[dict], list[dict], int]:
-    """Read and validate a project sheet: (clean records, problems, data rows read)."""
-    sheet = read_sheet(data, filename)
-    headers = [h.strip() for h in sheet.headers]
-    index: dict[str, int] = {}
-    problems: list[dict] = []
-    for col in PROJECT_COLUMNS:
-        names = {col.field, col.label_zh, col.label_en, *col.aliases}
-        pos = next((i for i, h in enumerate(headers) if h in names), None)
-        if pos is not None:
-            index[col.field] = pos
-        elif col.required:
-            problems.append(problem(1, col.label_zh, col.field, "", "header.missing"))
-    if problems:
-        return [], problems, 0
-    validator = RowValidator(KIND, lookups)
-    records, rowno, total = [], 1, 0
-    for raw in sheet.rows:
-        rowno += 1
-        if not any(x is not None and str(x).strip() for x in raw):
-            continue
-        total += 1
-        rec: dict[str, Any] = {"_row": rowno}
-        row_problems = []
-        for col in PROJECT_COLUMNS:
-            if col.field not in index:
-                continue
-            pos = index[col.field]
-            cell = raw[pos] if pos < len(raw) else None
-            header = headers[pos]
-            if cell is None or not str(cell).strip():
-                if col.required:
-                    row_problems.append(problem(rowno, header, col.field, "", "required"))
-                continue
-            value, rule, zh, en = validator.parse(col, cell)
-            if rule:
-                row_problems.append(problem(rowno, header, col.field, cell, rule, zh, en))
-            else:
-                rec[col.field] = value
-        if not row_problems:
-            for fld, rule, zh, en in check_project(rec, items):
-                header = headers[index[fld]] if fld in index else LABELS.get(fld, (fld, fld))[0]
-                row_problems.append(problem(rowno, header, fld, rec.get(fld, ""), rule, base=(zh, en)))
-        problems.extend(row_problems)
-        if not row_problems:
-            records.append(rec)
-    return records, problems, total
+# --- the registry importer --------------------------------------------------------------------------
+
+ENTERPRISE_COLUMN = Column(
+    "enterprise_uscc",
+    "企业统一社会信用代码",
+    "Enterprise USCC",
+    "uscc",
+    aliases=("统一社会信用代码", "uscc"),
+    example="",
+    doc="企业导入自己的项目时留空；平台运营人员导入时填写项目所属企业",
+    rules=(
+        ("green.enterprise_required", "平台导入须填写项目所属企业", "the operator must name the enterprise"),
+        (
+            "green.enterprise_unknown",
+            "不是本平台已登记的企业",
+            "not an enterprise registered on the platform",
+        ),
+        ("green.enterprise_other", "只能导入本企业的项目", "an enterprise imports only its own projects"),
+    ),
+)
+GREEN_RULES = (
+    ("green.need_above_investment", "融资需求高于总投资", "financing need exceeds total investment"),
+    ("green.unknown_item", "目录中没有该条目", "unknown catalogue item"),
+    ("green.output_kind", "产出类型不正确", "invalid output kind"),
+    ("green.annual_output", "预期年产出不正确", "invalid annual output"),
+    ("green.output_unit", "产出单位不正确", "wrong output unit"),
+    ("green.grid", "没有该电网区域的排放因子", "no emission factor for this grid"),
+    ("green.factor_year", "该年份没有排放因子", "no emission factor for this year"),
+)
+
+PROJECTS = Importer(
+    "green.projects",
+    "绿色项目",
+    "Green projects",
+    (*PROJECT_COLUMNS, ENTERPRISE_COLUMN),
+    unique=(),
+    lookup_field="enterprise_uscc",
+    rules=GREEN_RULES,
+    prepare="jinfu.green.services:prepare_project_import",
+    apply="jinfu.green.services:apply_project_import",
+    can_import="jinfu.green.services:can_import_projects",
+)
+
+
+def row_issues(rec: dict, items: dict) -> list[Issue]:
+    """check_project's findings as the kernel's row issues (the message replaces the rule's)."""
+    return [Issue(fld, rule, base=(zh, en)) for fld, rule, zh, en in check_project(rec, items)]
+
+
+# --- institutions' quarterly green finance figures (绿色金融评价 inputs) ---------------------------------
+
+REPORT_COLUMNS: tuple[Column, ...] = (
+    Column("year", "年度", "Year", "int", True, min=2000, max=2100, example="2026"),
+    Column("quarter", "季度", "Quarter", "int", True, min=1, max=4, example="2"),
+    Column(
+        "green_balance",
+        "绿色金融业务总额（万元）",
+        "Green finance balance (10k CNY)",
+        "decimal",
+        True,
+        min=0,
+        max=1e10,
+        aliases=("绿色金融业务总额",),
+        example="120000",
+    ),
+    Column(
+        "prior_green_balance",
+        "上年同期绿色金融业务总额（万元）",
+        "Same quarter last year (10k CNY)",
+        "decimal",
+        True,
+        min=0,
+        max=1e10,
+        aliases=("上年同期绿色金融业务总额",),
+        example="100000",
+    ),
+    Column(
+        "total_balance",
+        "各项业务总额（万元）",
+        "Total balance (10k CNY)",
+        "decimal",
+        True,
+        min=0,
+        max=1e11,
+        aliases=("各项业务总额",),
+        example="1500000",
+    ),
+    Column(
+        "green_risk",
+        "绿色金融业务风险总额（万元）",
+        "Green finance at risk (10k CNY)",
+        "decimal",
+        True,
+        min=0,
+        max=1e10,
+        aliases=("绿色金融业务风险总额",),
+        example="600",
+    ),
+    Column(
+        "institution_uscc",
+        "机构统一社会信用代码",
+        "Institution USCC",
+        "uscc",
+        aliases=("统一社会信用代码", "uscc"),
+        doc="金融机构报送自己的数据时留空；平台运营人员导入时填写报送机构",
+        rules=(
+            (
+                "green.institution_required",
+                "平台导入须填写报送机构",
+                "the operator must name the institution",
+            ),
+            ("green.institution_unknown", "不是本平台已登记的金融机构", "not an institution on the platform"),
+            (
+                "green.institution_other",
+                "只能报送本机构的数据",
+                "an institution reports only its own figures",
+            ),
+        ),
+    ),
+)
+REPORT_LABELS = {c.field: (c.label_zh, c.label_en) for c in REPORT_COLUMNS}
+
+REPORTS = Importer(
+    "green.reports",
+    "绿色金融评价报送数据",
+    "Green finance evaluation figures",
+    REPORT_COLUMNS,
+    unique=(),
+    lookup_field="institution_uscc",
+    rules=(
+        ("green.green_balance", "报送数据不一致", "inconsistent figures"),
+        ("green.green_risk", "报送数据不一致", "inconsistent figures"),
+        ("green.prior_green_balance", "报送数据不正确", "invalid figure"),
+        ("green.total_balance", "报送数据不正确", "invalid figure"),
+        ("green.future_period", "报送期间晚于当前季度", "the period is after the current quarter"),
+    ),
+    prepare="jinfu.green.services:prepare_report_import",
+    apply="jinfu.green.services:apply_report_import",
+    can_import="jinfu.green.services:can_report",
+)
+IMPORTERS = (PROJECTS, REPORTS)
+
+
+def report_issues(rec: dict, today: dt.date) -> list[Issue]:
+    """The cross-field checks of one quarter's figures (the engine's) and the period not in the future."""
+    out = []
+    if (rec["year"], rec["quarter"]) > (today.year, (today.month - 1) // 3 + 1):
+        out.append(Issue("quarter", "green.future_period"))
+    try:
+        engine.check_report(rec)
+    except engine.GreenInputError as e:
+        out.append(Issue(e.field, f"green.{e.field}", base=(e.message_zh, e.message_en)))
+    return out

@@ -64,6 +64,7 @@ class GreenProject(models.Model):
         SUBMITTED = "submitted", _("已提交")
         CONFIRMED = "confirmed", _("已认定")
         REJECTED = "rejected", _("未通过认定")
+        REVOKED = "revoked", _("绿色认定已撤销")
 
     enterprise = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="green_projects")
     name = models.CharField(_("项目名称"), max_length=200)
@@ -108,6 +109,7 @@ class Identification(models.Model):
         PENDING = "pending", _("待认定")
         CONFIRMED = "confirmed", _("已确认")
         REJECTED = "rejected", _("已驳回")
+        REVOKED = "revoked", _("已撤销")
 
     project = models.ForeignKey(GreenProject, on_delete=models.CASCADE, related_name="identifications")
     catalogue = models.ForeignKey(Catalogue, on_delete=models.PROTECT, related_name="+")
@@ -165,6 +167,8 @@ class GreenEvent(models.Model):
         "identified": "自动识别",
         "confirmed": "认定为绿色项目",
         "rejected": "驳回绿色识别",
+        "revoked": "撤销绿色认定",
+        "risk_alert": "绿色贷款风险预警",
         "tiered": "调整层级/发布",
         "claimed": "金融机构认领",
         "loan_recorded": "登记贷款",
@@ -198,3 +202,44 @@ class GreenProduct(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class GreenReport(models.Model):
+    """The figures an institution reports for one quarter, the inputs of the 绿色金融评价 (green/engine.py:
+    evaluate); the finance office adds the qualitative scores. Money in 万元."""
+
+    institution = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="green_reports")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    quarter = models.PositiveSmallIntegerField(_("季度"))
+    green_balance = models.DecimalField(_("绿色金融业务总额（万元）"), **MONEY)
+    prior_green_balance = models.DecimalField(_("上年同期绿色金融业务总额（万元）"), **MONEY)
+    total_balance = models.DecimalField(_("各项业务总额（万元）"), **MONEY)
+    green_risk = models.DecimalField(_("绿色金融业务风险总额（万元）"), **MONEY)
+    qual_policy = models.DecimalField(
+        _("执行国家及地方绿色金融政策情况（分）"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    qual_system = models.DecimalField(
+        _("机构绿色金融制度制定及实施情况（分）"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    qual_support = models.DecimalField(
+        _("金融支持绿色产业发展情况（分）"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_synthetic = models.BooleanField(_("示例数据"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-year", "-quarter", "institution"]
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "year", "quarter"], name="green_report_once"),
+            models.CheckConstraint(condition=models.Q(quarter__gte=1, quarter__lte=4), name="green_report_q"),
+        ]
+
+    def __str__(self):
+        return f"{self.institution} · {self.year}年第{self.quarter}季度"
+
+    @property
+    def period(self) -> str:
+        return f"{self.year}年第{self.quarter}季度"

@@ -18,7 +18,15 @@ from jinfu.core.models import Role
 from jinfu.core.principal import Principal, as_principal
 
 from . import engine, matching
-from .models import Catalogue, CatalogueItem, GreenLoan, GreenProduct, GreenProject, Identification
+from .models import (
+    Catalogue,
+    CatalogueItem,
+    GreenLoan,
+    GreenProduct,
+    GreenProject,
+    GreenReport,
+    Identification,
+)
 
 LATEST = "gfspc2025"
 
@@ -50,6 +58,26 @@ def projects_for(actor) -> QuerySet[GreenProject]:
             return qs
         return qs.filter(p.jurisdiction.q("division", None))
     return qs.none()
+
+
+FILTERS = ("q", "item", "tier", "division", "status")
+
+
+def filter_projects(qs: QuerySet[GreenProject], params) -> tuple[QuerySet[GreenProject], dict[str, str]]:
+    """A project list narrowed by the page's filters (name, catalogue item, tier, district, status); the
+    export reads the same query string, so it holds exactly the rows the page lists."""
+    f = {k: (params.get(k) or "").strip() for k in FILTERS}
+    if f["q"]:
+        qs = qs.filter(name__icontains=f["q"])
+    if f["item"]:
+        qs = qs.filter(item__code=f["item"], item__catalogue__code=LATEST)
+    if f["tier"]:
+        qs = qs.filter(tier="" if f["tier"] == "none" else f["tier"])
+    if f["division"]:
+        qs = qs.filter(division_id=f["division"])
+    if f["status"]:
+        qs = qs.filter(status=f["status"])
+    return qs, f
 
 
 def hall_for(actor) -> QuerySet[GreenProject]:
@@ -172,3 +200,43 @@ def matched_products(actor, project: GreenProject) -> list[dict]:
         if ok:
             out.append({"product": product, "reasons": reasons})
     return out
+
+
+def reports_for(actor) -> QuerySet[GreenReport]:
+    """Quarterly figures: an institution its own; a finance office those of institutions in its
+    jurisdiction; the operator all."""
+    p = as_principal(actor)
+    qs = GreenReport.objects.select_related("institution")
+    if p.is_admin:
+        return qs
+    if p.role == Role.INSTITUTION:
+        return qs.filter(institution_id=p.org_id)
+    if p.role == Role.GOVERNMENT and p.organization is not None:
+        return qs if p.jurisdiction.citywide else qs.filter(p.jurisdiction.q("institution__division", None))
+    return qs.none()
+
+
+def evaluation_periods(actor) -> list[tuple[int, int]]:
+    return list(reports_for(actor).order_by("-year", "-quarter").values_list("year", "quarter").distinct())
+
+
+def evaluation(actor, year: int, quarter: int) -> list[engine.Evaluation]:
+    """The 绿色金融评价 of one quarter for a finance office (or the operator): the institutions of its
+    jurisdiction that reported, evaluated among themselves (the peer bounds and the market total in the
+    working are theirs only), ranked, each score with its working."""
+    p = as_principal(actor)
+    if not (p.is_admin or p.role == Role.GOVERNMENT):
+        return []
+    rows = [
+        {
+            "institution": r.institution,
+            "report": r,
+            **{
+                k: getattr(r, k)
+                for k in ("green_balance", "prior_green_balance", "total_balance", "green_risk")
+            },
+            **{k: getattr(r, k) for k in engine.QUAL_ITEMS},
+        }
+        for r in reports_for(p).filter(year=year, quarter=quarter)
+    ]
+    return engine.evaluate(rows)

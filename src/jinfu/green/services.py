@@ -15,15 +15,29 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from jinfu.core import workflow
 from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
-from jinfu.core.imports.engine import RULES, Lookups, RowValidator
+from jinfu.core.imports import registry
+from jinfu.core.imports.engine import RULES, Issue, Lookups, RowValidator
+from jinfu.core.jurisdiction import of_organization
 from jinfu.core.models import Division, Industry, Organization, Role
 from jinfu.core.principal import Principal, as_principal
+from jinfu.credit import selectors as credit_selectors
 
 from . import engine, imports, matching, selectors
-from .models import Catalogue, GreenEvent, GreenLoan, GreenProduct, GreenProject, Identification, Tier
+from .models import (
+    Catalogue,
+    GreenEvent,
+    GreenLoan,
+    GreenProduct,
+    GreenProject,
+    GreenReport,
+    Identification,
+    Tier,
+)
 
 FIELDS = [c.field for c in imports.PROJECT_COLUMNS]
 
@@ -109,17 +123,62 @@ def submit_project(actor, data: dict) -> GreenProject:
         return _create(p, enterprise, rec)
 
 
-def import_projects(actor, data: bytes, filename: str) -> dict:
-    """An enterprise's project sheet: every row valid, or nothing written (the problems are returned)."""
+def can_import_projects(p: Principal) -> bool:
+    """Enterprises import their own projects; the platform operator imports for any enterprise."""
+    return p.is_admin or (p.role == Role.ENTERPRISE and p.organization is not None)
+
+
+def _enterprises_by_uscc(keys: set[str]) -> dict[str, dict]:
+    rows = Organization.objects.filter(kind=Organization.Kind.ENTERPRISE, uscc__in=keys)
+    return {uscc: {"id": pk} for pk, uscc in rows.values_list("pk", "uscc")}
+
+
+def prepare_project_import(p: Principal | None) -> Lookups:
+    """The registry's lookups for a project sheet: reference tables, the enterprises the file names and
+    the row checks the form applies (cross-field rules, catalogue items, whose project it is)."""
+    items = selectors.item_index()
+    as_enterprise = p is not None and p.role == Role.ENTERPRISE and p.organization is not None
+    own = p.organization.uscc if as_enterprise else None
+
+    def check_row(rec: dict, enterprise: dict | None, _existing: dict) -> list[Issue]:
+        issues = imports.row_issues(rec, items)
+        named = rec.get("enterprise_uscc")
+        if as_enterprise:
+            if named and named != own:
+                issues.append(Issue("enterprise_uscc", "green.enterprise_other"))
+        elif not named:
+            issues.append(Issue("enterprise_uscc", "green.enterprise_required"))
+        elif enterprise is None:
+            issues.append(Issue("enterprise_uscc", "green.enterprise_unknown"))
+        return issues
+
+    lk = _lookups()
+    lk.load_existing = _enterprises_by_uscc
+    lk.check_row = check_row
+    return lk
+
+
+def apply_project_import(records: list[dict], *, actor, **_context) -> dict:
+    """Write the clean records of a project sheet (inside the registry's transaction)."""
     p = as_principal(actor)
-    enterprise = _require_enterprise(p)
-    records, problems, total = imports.validate_rows(data, filename, _lookups(), selectors.item_index())
-    if problems or not records:
-        return {"created": 0, "rows": total, "problems": problems}
-    with transaction.atomic():
-        for rec in records:
-            _create(p, enterprise, rec)
-    return {"created": len(records), "rows": total, "problems": []}
+    if p.role == Role.ENTERPRISE:
+        owners = dict.fromkeys(range(len(records)), _require_enterprise(p))
+    else:
+        found = Organization.objects.in_bulk({r["enterprise_uscc"] for r in records}, field_name="uscc")
+        owners = {i: found[r["enterprise_uscc"]] for i, r in enumerate(records)}
+    for i, rec in enumerate(records):
+        _create(p, owners[i], rec)
+    return {"created": len(records)}
+
+
+def import_projects(actor, data: bytes, filename: str) -> dict:
+    """A project sheet through the kernel's import registry: every row valid, or nothing written (the
+    problems are returned)."""
+    result = registry.dry_run(imports.PROJECTS, data, filename, actor=actor)
+    if not result.ok or not result.records:
+        return {"created": 0, "rows": result.total_rows, "problems": result.errors}
+    out = registry.commit(imports.PROJECTS, result, actor=actor)
+    return {"created": out["created"], "rows": result.total_rows, "problems": []}
 
 
 def identify(actor, project: GreenProject, catalogue: str = selectors.LATEST) -> Identification:
@@ -307,3 +366,245 @@ def save_product(actor, data: dict) -> GreenProduct:
     return GreenProduct.objects.create(
         institution=p.organization, name=name[:200], rule=text, terms=(data.get("terms") or "").strip()[:300]
     )
+
+
+# ---------------------------------------------------------------------------
+# Green risk warning (绿色风险预警): an environmental penalty or a withdrawn 绿色 label on an enterprise
+# with green loans alerts each lending institution (its own loans only) and the finance offices whose
+# jurisdiction covers the enterprise.
+# ---------------------------------------------------------------------------
+
+# A penalty is environmental when the authority that imposed it is an ecology/environment department
+# (生态环境局/厅/部, the former 环境保护局, 环保局) — the platform's rule, read from credit's penalty records.
+ENVIRONMENTAL_AUTHORITY_WORDS = ("生态环境", "环境保护", "环保")
+
+
+def is_environmental(authority: str) -> bool:
+    return any(w in (authority or "") for w in ENVIRONMENTAL_AUTHORITY_WORDS)
+
+
+def _offices() -> list[tuple[int, object]]:
+    return [
+        (org.pk, of_organization(org))
+        for org in Organization.objects.filter(kind=Organization.Kind.GOVERNMENT)
+    ]
+
+
+def _green_loans(enterprise_id: int) -> list[GreenLoan]:
+    return list(
+        GreenLoan.objects.filter(project__enterprise_id=enterprise_id, amount__isnull=False)
+        .select_related("project", "project__enterprise")
+        .order_by("pk")
+    )
+
+
+def risk_alert(enterprise_id: int, *, key: str, what: str) -> list[workflow.Notice]:
+    """The notices of one risk event on an enterprise with green loans (none without loans): to each lending
+    institution about its own loans, to the covering finance offices about the total. ``key`` dedupes."""
+    loans = _green_loans(enterprise_id)
+    if not loans:
+        return []
+    title = f"绿色贷款风险预警：{loans[0].project.enterprise.name}"
+    groups: list[tuple[int, str, list[GreenLoan]]] = []  # (organization, role, the loans it may hear of)
+    for inst in dict.fromkeys(ln.institution_id for ln in loans):
+        groups.append((inst, Role.INSTITUTION, [ln for ln in loans if ln.institution_id == inst]))
+    for office, jurisdiction in _offices():
+        covered = [ln for ln in loans if jurisdiction.covers(ln.project.division_id, None)]
+        if covered:
+            groups.append((office, Role.GOVERNMENT, covered))
+    notices = []
+    for org, role, own in groups:
+        amount = sum((ln.amount for ln in own), Decimal(0))
+        whose = "贵机构对该企业的" if role == Role.INSTITUTION else "该企业在本辖区项目上的"
+        notices.append(
+            workflow.Notice(
+                workflow.members(org, roles=(role,)),
+                kind="green_risk",
+                title=title,
+                body=f"{what}。{whose}绿色贷款 {len(own)} 笔，合计 {engine.n(amount)} 万元。",
+                url=reverse("green:project", args=[own[0].project_id]),
+                key=key,
+                link_roles=(role,),
+            )
+        )
+    return notices
+
+
+def scan_environmental_penalties() -> int:
+    """Alert on every environmental penalty (credit's penalty records) of an enterprise with green loans,
+    dated on or after its first green loan; once per penalty (the notices' dedupe key). Returns the number
+    of notifications sent."""
+    first: dict[int, dt.date] = {}
+    for org, granted, claimed in GreenLoan.objects.filter(amount__isnull=False).values_list(
+        "project__enterprise_id", "granted_on", "claimed_at"
+    ):
+        day = granted or timezone.localtime(claimed).date()
+        first[org] = min(first.get(org, day), day)
+    if not first:
+        return 0
+    sent = 0
+    for rec in credit_selectors.penalty_records(first, since=min(first.values())):
+        if rec["date"] < first[rec["org_id"]] or not is_environmental(rec["authority"]):
+            continue
+        what = f"{rec['date']:%Y-%m-%d} 受到{rec['authority']}行政处罚（{rec['decision_no']}）" + (
+            f"：{rec['reason']}" if rec["reason"] else ""
+        )
+        for notice in risk_alert(rec["org_id"], key=f"green:penalty:{rec['id']}", what=what):
+            sent += notice.send()
+    return sent
+
+
+def revoke(actor, identification_id: int, *, reason: str) -> Identification:
+    """The assessor withdraws a confirmed 绿色 label (a reason is required; audited). The project leaves
+    the hall, the enterprise stops being 绿色企业 unless another confirmed project remains, and the lenders
+    and finance offices are alerted when it has green loans."""
+    p = as_principal(actor)
+    _require_assessor(p)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("撤销认定须填写理由", "A revocation needs a reason", field="reason")
+    with transaction.atomic():
+        ident = Identification.objects.select_for_update().filter(pk=identification_id).first()
+        if ident is None:
+            raise ValidationFailed("识别记录不存在", "Identification not found", field="identification")
+        if ident.decision != Identification.Decision.CONFIRMED:
+            raise ValidationFailed(
+                "只能撤销已确认的绿色认定", "Only a confirmed identification can be revoked", code="conflict"
+            )
+        ident.decision = Identification.Decision.REVOKED
+        ident.reason, ident.assessor, ident.decided_at = reason, p.user, timezone.now()
+        ident.save()
+        project = ident.project
+        project.status, project.published = GreenProject.Status.REVOKED, False
+        project.save()
+        _event(p, project, "revoked", reason=reason, item=ident.best_item)
+        what = f"项目「{project.name}」的绿色认定已被撤销，理由：{reason}"
+        workflow.notify_on_commit(
+            *risk_alert(project.enterprise_id, key=f"green:revoked:{ident.pk}", what=what)
+        )
+    return ident
+
+
+# ---------------------------------------------------------------------------
+# Institutions' green evaluation: quarterly figures (form or import) and the finance office's
+# qualitative scores. The evaluation itself is engine.evaluate, read through selectors.evaluation.
+# ---------------------------------------------------------------------------
+
+REPORT_FIELDS = ("year", "quarter", "green_balance", "prior_green_balance", "total_balance", "green_risk")
+
+
+def can_report(p: Principal) -> bool:
+    """Institutions report their own figures; the platform operator imports for any institution."""
+    return p.is_admin or (p.role == Role.INSTITUTION and p.organization is not None)
+
+
+def _institutions_by_uscc(keys: set[str]) -> dict[str, dict]:
+    rows = Organization.objects.filter(kind=Organization.Kind.INSTITUTION, uscc__in=keys)
+    return {uscc: {"id": pk} for pk, uscc in rows.values_list("pk", "uscc")}
+
+
+def prepare_report_import(p: Principal | None) -> Lookups:
+    as_institution = p is not None and p.role == Role.INSTITUTION and p.organization is not None
+    own = p.organization.uscc if as_institution else None
+    today = timezone.localdate()
+
+    def check_row(rec: dict, institution: dict | None, _existing: dict) -> list[Issue]:
+        issues = imports.report_issues(rec, today)
+        named = rec.get("institution_uscc")
+        if as_institution:
+            if named and named != own:
+                issues.append(Issue("institution_uscc", "green.institution_other"))
+        elif not named:
+            issues.append(Issue("institution_uscc", "green.institution_required"))
+        elif institution is None:
+            issues.append(Issue("institution_uscc", "green.institution_unknown"))
+        return issues
+
+    lk = _lookups()
+    lk.load_existing = _institutions_by_uscc
+    lk.check_row = check_row
+    return lk
+
+
+def _write_report(p: Principal, institution_id: int, rec: dict) -> GreenReport:
+    report, _created = GreenReport.objects.update_or_create(
+        institution_id=institution_id,
+        year=rec["year"],
+        quarter=rec["quarter"],
+        defaults={k: rec[k] for k in REPORT_FIELDS[2:]} | {"submitted_by": p.user},
+    )
+    return report
+
+
+def apply_report_import(records: list[dict], *, actor, **_context) -> dict:
+    """Write a figures sheet (inside the registry's transaction): a quarter reported again is replaced."""
+    p = as_principal(actor)
+    if p.role == Role.INSTITUTION:
+        owners = dict.fromkeys(range(len(records)), p.org_id)
+    else:
+        found = _institutions_by_uscc({r["institution_uscc"] for r in records})
+        owners = {i: found[r["institution_uscc"]]["id"] for i, r in enumerate(records)}
+    for i, rec in enumerate(records):
+        _write_report(p, owners[i], rec)
+    return {"written": len(records)}
+
+
+def import_reports(actor, data: bytes, filename: str) -> dict:
+    result = registry.dry_run(imports.REPORTS, data, filename, actor=actor)
+    if not result.ok or not result.records:
+        return {"written": 0, "rows": result.total_rows, "problems": result.errors}
+    out = registry.commit(imports.REPORTS, result, actor=actor)
+    return {"written": out["written"], "rows": result.total_rows, "problems": []}
+
+
+def save_report(actor, data: dict) -> GreenReport:
+    """An institution's figures for one quarter from the form (the import's columns and checks)."""
+    p = as_principal(actor)
+    if p.role != Role.INSTITUTION or p.organization is None:
+        raise Forbidden("只有金融机构报送绿色金融数据", "Only institutions report green finance figures")
+    validator = RowValidator(imports.REPORTS.key, _lookups())
+    rec: dict = {}
+    for col in imports.REPORT_COLUMNS[:-1]:
+        label_zh, label_en = col.label_zh, col.label_en
+        raw = data.get(col.field)
+        if raw is None or not str(raw).strip():
+            raise ValidationFailed(f"「{label_zh}」：必填项为空", f"{label_en}: required", field=col.field)
+        value, rule, zh, en = validator.parse(col, raw)
+        if rule:
+            base_zh, base_en = RULES.get(rule, (rule, rule))
+            raise ValidationFailed(
+                f"「{label_zh}」：{base_zh}" + (f"（{zh}）" if zh else ""),
+                f"{label_en}: {base_en}" + (f" ({en})" if en else ""),
+                field=col.field,
+                code=rule,
+            )
+        rec[col.field] = value
+    for issue in imports.report_issues(rec, timezone.localdate()):
+        zh, en = issue.base or imports.REPORTS.messages()[issue.rule]
+        raise ValidationFailed(zh, en, field=issue.field, code=issue.rule)
+    with transaction.atomic():
+        return _write_report(p, p.org_id, rec)
+
+
+def score_qualitative(actor, report_id: int, data: dict) -> GreenReport:
+    """The finance office's qualitative scores (0–100 each) of an institution in its jurisdiction."""
+    p = as_principal(actor)
+    with transaction.atomic():
+        report = (
+            GreenReport.objects.select_for_update().select_related("institution").filter(pk=report_id).first()
+        )
+        if report is None or not (
+            p.is_admin
+            or (p.role == Role.GOVERNMENT and p.jurisdiction.covers(report.institution.division_id, None))
+        ):
+            raise NotFound("报送记录不存在或不在本辖区", "Report not found in your jurisdiction")
+        for key, (label, _w) in engine.QUAL_ITEMS.items():
+            try:
+                value = Decimal(str(data.get(key, "")).strip())
+            except InvalidOperation:
+                value = Decimal(-1)
+            if not value.is_finite() or not (0 <= value <= 100):
+                raise ValidationFailed(f"「{label}」应为 0–100 分", f"{key} must be 0 to 100", field=key)
+            setattr(report, key, value.quantize(Decimal("0.01")))
+        report.save()
+    return report

@@ -8,13 +8,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jinfu.core import exports
 from jinfu.core.errors import JinfuError
 from jinfu.core.imports.engine import FileRejected
-from jinfu.core.models import Role
+from jinfu.core.models import Division, Role
 from jinfu.core.principal import as_principal
+from jinfu.core.views_attachments import panel as attachments_panel
 from jinfu.core.web import page
 
 from . import engine, imports, selectors, services
+from . import exports as export_tables
+from .models import GreenProject
 
 FORM_FIELDS = {c.field for c in imports.PROJECT_COLUMNS} - {"catalogue"}
 
@@ -110,6 +114,7 @@ def project(request, pk: int):
             "loans": loans,
             "events": obj.events.select_related("actor"),
             "can_decide": p.is_admin and ident is not None and ident.decision == "pending",
+            "can_revoke": p.is_admin and ident is not None and ident.decision == "confirmed",
             "can_tier": obj.status == "confirmed"
             and (p.is_admin or (p.role == Role.GOVERNMENT and p.jurisdiction.covers(obj.division_id))),
             "can_claim": p.role == Role.INSTITUTION
@@ -118,8 +123,32 @@ def project(request, pk: int):
             and not claimed,
             "tiers": services.Tier.choices,
             "matched": selectors.matched_products(p, obj),
+            "attachments": _project_files(request, obj),
         },
     )
+
+
+def _project_files(request, obj) -> dict | None:
+    """The project's documents for its parties (enterprise, assessor, claiming institution); None for a
+    reader who sees the project but not its documents (an institution in the hall, a government office)."""
+    try:
+        return attachments_panel(request, "green.greenproject", obj)
+    except JinfuError:
+        return None
+
+
+def _filter_context(projects, filters: dict) -> dict:
+    return {
+        "projects": projects,
+        "filters": filters,
+        "q": filters["q"],
+        "item_choices": [(i.code, i.name) for i in selectors.catalogue_items().filter(level=1)],
+        "tier_choices": [*services.Tier.choices, ("none", _("未分层"))],
+        "status_choices": GreenProject.Status.choices,
+        "division_choices": Division.objects.filter(
+            pk__in=projects.order_by().values("division_id")
+        ).values_list("code", "name"),
+    }
 
 
 def _post(request, pk: int, call, ok: str):
@@ -146,6 +175,21 @@ def decide(request, pk: int):
             request.user, ident.pk if ident else 0, confirm=confirm, reason=request.POST.get("reason", "")
         ),
         _("已确认为绿色项目") if confirm else _("已驳回"),
+    )
+
+
+@page
+@require_POST
+def revoke(request, pk: int):
+    obj = selectors.get_project(request.user, pk)
+    ident = selectors.latest_identification(obj)
+    return _post(
+        request,
+        pk,
+        lambda: services.revoke(
+            request.user, ident.pk if ident else 0, reason=request.POST.get("reason", "")
+        ),
+        _("已撤销绿色认定，并已向放贷机构与金融办发出预警"),
     )
 
 
@@ -197,16 +241,14 @@ def hall(request):
                 raise
             errors[exc.field if exc.field in ("name", "rule") else "general"] = exc.message_zh
             form = request.POST
-    q = (request.GET.get("q") or "").strip()
-    projects = selectors.hall_for(request.user)
-    if q:
-        projects = projects.filter(name__icontains=q)
+    projects, filters = selectors.filter_projects(selectors.hall_for(request.user), request.GET)
+    if exports.requested(request):
+        return exports.respond(request, export_tables.HALL, projects)
     return render(
         request,
         "green/hall.html",
         {
-            "projects": projects,
-            "q": q,
+            **_filter_context(projects, filters),
             "claimed": selectors.loans_for(request.user),
             "portfolio": selectors.portfolio_carbon(request.user),
             "products": selectors.products_for(request.user).filter(institution_id=p.org_id),
@@ -221,14 +263,139 @@ def overview(request):
     p = as_principal(request.user)
     if not (p.is_admin or p.role == Role.GOVERNMENT):
         return HttpResponseForbidden("只有政府部门与平台管理员查看绿色项目库 / government and operators only")
+    projects, filters = selectors.filter_projects(selectors.projects_for(request.user), request.GET)
+    if exports.requested(request):
+        return exports.respond(request, export_tables.POOL, projects)
     pending = selectors.projects_for(request.user).filter(identifications__decision="pending").distinct()
     return render(
         request,
         "green/overview.html",
-        {"summary": selectors.pool_summary(request.user), "pending": pending, "is_admin": p.is_admin},
+        {
+            **_filter_context(projects, filters),
+            "summary": selectors.pool_summary(request.user),
+            "pending": pending,
+            "is_admin": p.is_admin,
+        },
     )
 
 
 @page
 def catalogues(request):
     return render(request, "green/catalogues.html", {"catalogues": selectors.catalogues()})
+
+
+# --- institutions' green evaluation -----------------------------------------------------------------
+
+
+@page
+def reports(request):
+    """An institution's quarterly green finance figures: the form, the import and what it reported."""
+    p = as_principal(request.user)
+    if p.role != Role.INSTITUTION:
+        return HttpResponseForbidden("只有金融机构报送绿色金融数据 / institutions only")
+    errors, form = {}, {}
+    if request.method == "POST":
+        try:
+            services.save_report(request.user, request.POST.dict())
+            messages.success(request, _("已报送"))
+            return redirect("green:reports")
+        except JinfuError as exc:
+            if exc.status == 403:
+                raise
+            errors[exc.field or "general"] = exc.message_zh
+            form = request.POST
+    return _reports_page(request, errors=errors, form=form)
+
+
+def _reports_page(request, *, errors=None, form=None, import_problems=None):
+    return render(
+        request,
+        "green/reports.html",
+        {
+            "reports": selectors.reports_for(request.user),
+            "columns": imports.REPORT_COLUMNS[:-1],
+            "fields": [
+                (c, (form or {}).get(c.field, ""), (errors or {}).get(c.field))
+                for c in imports.REPORT_COLUMNS[:-1]
+            ],
+            "errors": errors or {},
+            "import_problems": import_problems or [],
+        },
+    )
+
+
+@page
+@require_POST
+def import_reports(request):
+    p = as_principal(request.user)
+    if p.role != Role.INSTITUTION:
+        return HttpResponseForbidden("只有金融机构报送绿色金融数据 / institutions only")
+    upload = request.FILES.get("file")
+    if upload is None or upload.size > MAX_UPLOAD:
+        messages.error(request, _("请选择不超过 5 MB 的 xlsx 或 csv 文件"))
+        return redirect("green:reports")
+    try:
+        result = services.import_reports(request.user, upload.read(), upload.name)
+    except FileRejected as exc:
+        result = {"written": 0, "problems": exc.errors}
+    if result["written"]:
+        messages.success(request, _("已导入 %(n)s 个季度的数据") % {"n": result["written"]})
+        return redirect("green:reports")
+    return _reports_page(request, import_problems=result["problems"] or [{"message_zh": _("文件中没有数据")}])
+
+
+def _period(request, periods):
+    raw = request.GET.get("period", "")
+    for year, quarter in periods:
+        if raw == f"{year}-{quarter}":
+            return year, quarter
+    return periods[0] if periods else None
+
+
+@page
+def evaluation(request):
+    """The finance office's ranking of the institutions of its jurisdiction, each score with its working."""
+    p = as_principal(request.user)
+    if not (p.is_admin or p.role == Role.GOVERNMENT):
+        return HttpResponseForbidden(
+            "只有政府部门与平台管理员查看绿色金融评价 / government and operators only"
+        )
+    periods = selectors.evaluation_periods(request.user)
+    chosen = _period(request, periods)
+    return render(
+        request,
+        "green/evaluation.html",
+        {
+            "periods": periods,
+            "chosen": chosen,
+            "results": [
+                {
+                    "e": e,
+                    "report": e.row["report"],
+                    "qual": [
+                        (key, label, getattr(e.row["report"], key))
+                        for key, (label, _w) in engine.QUAL_ITEMS.items()
+                    ],
+                }
+                for e in (selectors.evaluation(request.user, *chosen) if chosen else [])
+            ],
+        },
+    )
+
+
+@page
+@require_POST
+def qualitative(request, pk: int):
+    report = selectors.reports_for(request.user).filter(pk=pk).first()
+    back = redirect("green:evaluation")
+    if report is None:
+        return HttpResponseForbidden("报送记录不存在或不在本辖区 / report not in your jurisdiction")
+    try:
+        services.score_qualitative(request.user, pk, request.POST.dict())
+        messages.success(request, _("定性评分已保存"))
+    except JinfuError as exc:
+        if exc.status in (403, 404):
+            return HttpResponseForbidden(f"{exc.message_zh} / {exc.message_en}")
+        messages.error(request, exc.message_zh)
+    back["Location"] += f"?period={report.year}-{report.quarter}"
+    return back

@@ -20,7 +20,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
-from jinfu.rules.catalog import ENTERPRISE_FIELDS, Catalog, Field, register_catalog
+from jinfu.core import featureregistry
+from jinfu.rules.catalog import Catalog, Field, register_catalog
 from jinfu.rules.rule import Rule, compile_rule
 
 # Values an enterprise declares when it applies (申报) for items whose formula needs them; the batch
@@ -84,22 +85,50 @@ DECLARED_FIELDS = [
     ),
 ]
 DECLARED = {f.name: f for f in DECLARED_FIELDS}
-POLICY_FIELDS: Catalog = ENTERPRISE_FIELDS.extend(DECLARED_FIELDS)
+
+
+@functools.lru_cache(maxsize=8)
+def _catalog(registered: tuple[Field, ...]) -> Catalog:
+    return Catalog(registered).extend(DECLARED_FIELDS)
+
+
+class RegistryCatalog(Catalog):
+    """The policy rule catalog: every field of the kernel feature registry (core/featureregistry: each
+    module's feature set declares the columns a rule may read, e.g. green's ``green_certified``), then the
+    values an enterprise declares when it applies. A live view: it follows the registry, so a module's
+    fields reach policy rules by registering its feature set, with no policy-side list to edit."""
+
+    def __init__(self):  # no fields of its own: they are the registry's
+        pass
+
+    @property
+    def _fields(self) -> dict[str, Field]:
+        return _current()._fields
+
+
+POLICY_FIELDS: Catalog = RegistryCatalog()
 register_catalog("policy", POLICY_FIELDS)
 
 CENT = Decimal("0.01")
 
 
+def _current() -> Catalog:
+    return _catalog(tuple(featureregistry.fields()))
+
+
 @functools.lru_cache(maxsize=2048)
+def _compiled(text: str, catalog: Catalog, kind: str) -> Rule | None:
+    return compile_rule(text, catalog, kind=kind) if text.strip() else None
+
+
 def eligibility(text: str) -> Rule | None:
     """The compiled eligibility rule (None: everyone qualifies). Raises RuleError."""
-    return compile_rule(text, POLICY_FIELDS, kind="boolean") if text.strip() else None
+    return _compiled(text, _current(), "boolean")
 
 
-@functools.lru_cache(maxsize=2048)
 def benefit(text: str) -> Rule | None:
     """The compiled benefit rule, which must be numeric (None: no formula). Raises RuleError."""
-    return compile_rule(text, POLICY_FIELDS, kind="number") if text.strip() else None
+    return _compiled(text, _current(), "number")
 
 
 def declared_names(*rules: Rule | None) -> list[str]:

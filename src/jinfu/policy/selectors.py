@@ -82,6 +82,11 @@ def search(actor, q: str | None = None, *, tag: str | None = None):
     return [by_id[i] for i in ids if i in by_id]
 
 
+def code_taken(code: str) -> bool:
+    """Is a policy code in use (a loader's or demo step's idempotence check; reveals nothing else)."""
+    return Policy.objects.filter(code=code).exists()
+
+
 def get_policy(actor, pk: int) -> Policy:
     policy = visible_policies(actor).prefetch_related("tags", "items").filter(pk=pk).first()
     if policy is None:

@@ -1005,7 +1005,7 @@ class _Run:
         for col, _idx, header in self.present:
             if col.field == field_name:
                 return header
-        return field_name
+        return next((c.label_zh for c in self.spec.columns if c.field == field_name), field_name)
 
     def add(self, row: int, field_name: str, value: Any, rule: str, zh="", en="", base=None) -> None:
         self.res.add(
