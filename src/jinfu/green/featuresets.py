@@ -38,7 +38,7 @@ GREEN_FIELDS = (
 )
 
 
-def load_green(org_ids, today: dt.date) -> dict[int, dict]:
+def load_green(org_ids, today: dt.date) -> pl.LazyFrame:
     from .models import Identification
 
     qs = Identification.objects.filter(
@@ -46,12 +46,15 @@ def load_green(org_ids, today: dt.date) -> dict[int, dict]:
     )
     if org_ids is not None:
         qs = qs.filter(project__enterprise_id__in=org_ids)
-    out: dict[int, dict] = {}
+    out: dict[int, str] = {}
     for org, name in qs.order_by("decided_at", "pk").values_list(
         "project__enterprise_id", "project__item__name"
     ):
-        out[org] = {"green_certified": True, "green_category": name}
-    return out
+        out[org] = name  # the latest confirmed project's item wins
+    return pl.LazyFrame(
+        {"org_id": list(out), "green_certified": [True] * len(out), "green_category": list(out.values())},
+        schema={"org_id": pl.Int64, **GREEN_SCHEMA},
+    )
 
 
 def register_green_sets() -> None:

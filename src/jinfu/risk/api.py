@@ -265,8 +265,9 @@ def clusters(request):
 
 @router.post(
     "/imports/{kind}",
-    response={200: ImportOut, 422: ImportOut},
-    summary="导入风险信号（登记、宣传舆情、投诉举报、12345、银行资金预警）；有错则一行不写 / import signals",
+    response={200: ImportOut},
+    summary="导入风险信号（登记、宣传舆情、投诉举报、12345、银行资金预警）；有错则一行不写，问题在 errors 中"
+    " / import signals; with any problem nothing is written and the problems are in errors (ok false)",
 )
 def import_file(
     request, kind: str, file: File[UploadedFile], source: Form[str] = "", commit: Form[bool] = True
@@ -280,7 +281,7 @@ def import_file(
         res = services.import_signals(
             p, kind, file.read(MAX_UPLOAD + 1), file.name or "", source=source, commit=commit
         )
-    return (200 if res["ok"] else 422), res
+    return res
 
 
 @router.post("/recompute", response=ColourCountsOut, summary="重算全部企业的涉众风险指数 / recompute")

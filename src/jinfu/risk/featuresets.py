@@ -42,16 +42,16 @@ FIELDS = (
 )
 
 
-def load_risk(org_ids, today: dt.date) -> dict[int, dict]:
+def load_risk(org_ids, today: dt.date) -> pl.LazyFrame:
     from .models import RiskScore
 
     qs = RiskScore.objects.all()
     if org_ids is not None:
         qs = qs.filter(pk__in=org_ids)
-    return {
-        pk: {"risk_index": float(index), "risk_colour": colour}
-        for pk, index, colour in qs.values_list("enterprise_id", "index", "colour")
-    }
+    rows = [
+        (pk, float(index), colour) for pk, index, colour in qs.values_list("enterprise_id", "index", "colour")
+    ]
+    return pl.LazyFrame(rows, schema={"org_id": pl.Int64, **RISK_SCHEMA}, orient="row")
 
 
 def register_risk_set() -> None:
