@@ -76,7 +76,7 @@ def test_restore_refuses_an_archive_with_unsafe_paths(tmp_path, db):
     assert "不安全" in exc.value.message_zh
 
 
-def test_check_deploy_reports_our_checks(capsys, settings, monkeypatch):
+def test_check_deploy_reports_our_checks(db, capsys, settings, monkeypatch):
     monkeypatch.delenv("JINFU_HTTPS", raising=False)
     settings.DEBUG = True
     settings.ALLOWED_HOSTS = ["localhost"]

@@ -50,7 +50,7 @@ def test_an_enterprise_imports_its_own_statements_as_self_reported(enterprises):
         (LAST - 1, 60000, "self_reported", False, ent.pk),
     ]
     # as a form entry: 自报 never offers the shared revenue fact
-    assert list(statement_facts([ent.organization_id], timezone.localdate())) == []
+    assert statement_facts([ent.organization_id], timezone.localdate()).collect().height == 0
     event = SecurityEvent.objects.filter(kind=SecurityEvent.Kind.IMPORT).latest("pk")
     assert event.detail["import_kind"] == "listing.statements" and event.detail["file"] == "fs.csv"
 
@@ -64,7 +64,7 @@ def test_the_operator_imports_any_enterprise_as_imported_and_it_ranks_as_the_for
     assert (out["created"], out["problems"]) == (2, [])
     got = {s.enterprise_id: (s.source, s.audited) for s in FinancialStatement.objects.all()}
     assert got == {ent.organization_id: ("import", False), other.organization_id: ("import", True)}
-    facts = {(f.org_id, f.fact): f.source for f in statement_facts(None, timezone.localdate())}
+    facts = _fact_sources()
     assert facts[(ent.organization_id, "revenue")] == "statements_import"
     assert facts[(other.organization_id, "revenue")] == "audited"
     # the same statements entered through the form by the operator rank identically
@@ -72,7 +72,7 @@ def test_the_operator_imports_any_enterprise_as_imported_and_it_ranks_as_the_for
     data = {"year": LAST, "revenue": 60000, "net_profit": 12000, "total_assets": 90000, "source": "import"}
     services.save_statement(admin, data, enterprise_pk=ent.organization_id)
     services.save_statement(admin, {**data, "audited": True}, enterprise_pk=other.organization_id)
-    assert {(f.org_id, f.fact): f.source for f in statement_facts(None, timezone.localdate())} == facts
+    assert _fact_sources() == facts
 
 
 def test_an_enterprise_row_for_another_enterprise_is_refused_and_nothing_is_written(enterprises):
@@ -122,3 +122,9 @@ def test_a_dry_run_writes_nothing(enterprises):
     ent, _other = enterprises
     out = services.import_statements(ent, csv(row(ent)), "fs.csv", dry_run=True)
     assert (out["rows"], out["problems"]) == (1, []) and not FinancialStatement.objects.exists()
+
+
+def _fact_sources() -> dict:
+    """(enterprise, fact) → the source the statements offer it from."""
+    frame = statement_facts(None, timezone.localdate()).collect()
+    return {(r[0], r[1]): r[3] for r in frame.iter_rows()}

@@ -110,9 +110,9 @@ def test_revoked_enterprise_is_no_longer_green(world):  # noqa: F811
     project = _lent(world)
     [gs] = [fs for fs in featureregistry.feature_sets() if fs.name == "green"]
     org = world["ent"].organization_id
-    assert gs.load([org], timezone.localdate())[org]["green_certified"] is True
+    assert gs.load([org], timezone.localdate()).collect().to_dicts()[0]["green_certified"] is True
     services.revoke(world["admin"], selectors.latest_identification(project).pk, reason="标签撤销")
-    assert gs.load([org], timezone.localdate()) == {}
+    assert gs.load([org], timezone.localdate()).collect().to_dicts() == []
 
 
 def test_revoke_page_form_for_the_assessor_only(world):  # noqa: F811

@@ -171,9 +171,13 @@ def test_green_certified_only_after_confirmation(world):
     project = services.submit_project(world["ent"], solar())
     [gs] = [fs for fs in featureregistry.feature_sets() if fs.name == "green"]
     today = timezone.localdate()
-    assert gs.load([org], today) == {}  # a submitted (self-declared) project is not enough
+    assert (
+        gs.load([org], today).collect().to_dicts() == []
+    )  # a submitted (self-declared) project is not enough
     services.decide(world["admin"], selectors.latest_identification(project).pk, confirm=True)
-    assert gs.load([org], today) == {org: {"green_certified": True, "green_category": "能源绿色低碳转型"}}
+    assert gs.load([org], today).collect().to_dicts() == [
+        {"org_id": org, "green_certified": True, "green_category": "能源绿色低碳转型"}
+    ]
 
 
 def test_demo_pool_is_synthetic(world):

@@ -27,7 +27,8 @@ def _prepared(context: dict):
     key = context["key"]
     if key not in _RANKERS:
         _RANKERS.clear()
-        rules = [compile_rule(t, ENTERPRISE_FIELDS) if t.strip() else None for t in context["rules"]]
+        catalog = context["catalog"]  # the driver's snapshot: a worker's feature registry is empty
+        rules = [compile_rule(t, catalog) if t.strip() else None for t in context["rules"]]
         _RANKERS[key] = (engine.Ranker(context["products"], threads=1), rules)
     return _RANKERS[key]
 
@@ -59,7 +60,13 @@ def run(context: dict, df: pl.DataFrame) -> pl.DataFrame:
 
 def context_for(products: pl.DataFrame, rules: list[str], k: int = TOP_K) -> dict:
     key = hashlib.sha1(repr((products.rows(), rules, k)).encode()).hexdigest()
-    return {"products": products, "rules": list(rules), "k": k, "key": key}
+    return {
+        "products": products,
+        "rules": list(rules),
+        "k": k,
+        "key": key,
+        "catalog": ENTERPRISE_FIELDS.snapshot(),
+    }
 
 
 def prepare() -> dict:
