@@ -86,6 +86,18 @@ def _frozen_clock():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the site's language (Chinese): a test that switches to English on the thread
+    (translation.activate) must not change what the next test in the same worker renders."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_workday_calendar():
     """The entered holiday schedule is cached per process: start and end every test without it."""
     from jinfu.core import selectors_calendar
