@@ -81,6 +81,83 @@ def test_loader_is_idempotent():
     load_catalogues()
     assert Catalogue.objects.count() == 3
     assert CatalogueItem.objects.filter(catalogue__code="gfspc2025").count() == 9
+    assert CatalogueItem.objects.filter(catalogue__code="gic2019", level=1).count() == 6
     assert (
         CatalogueItem.objects.filter(catalogue__code="gfspc2025", code="4").get().name == "能源绿色低碳转型"
     )
+
+
+# --- 2019 catalogue below first level (read from stored excerpts, data/sources/) ---------------------
+
+
+def _excerpt(name: str) -> str:
+    return (DATA / "sources" / name).read_text(encoding="utf-8")
+
+
+def test_every_deeper_item_quote_is_in_its_stored_excerpt_and_named_in_the_attachment():
+    items = [i for i in engine.catalogues()["gic2019"]["items"] if i["level"] > 1]
+    assert len([i for i in items if i["level"] == 2]) == 30
+    assert len([i for i in items if i["level"] == 3]) == 211
+    attachment = _plain(_excerpt("gic2019_explanation.txt"))
+    origins = yaml.safe_load(_excerpt("ORIGIN.yaml"))
+    for it in items:
+        src = it["source"]
+        assert src["excerpt"] in origins, it
+        text = _excerpt(src["excerpt"])
+        assert src["quote"] in text, it
+        assert src["quote"].startswith(it["code"]) and it["name"] in src["quote"], it
+        assert _plain(it["code"] + it["name"]) in attachment, it  # cross-check in the PDF's text
+        if it["level"] == 3:
+            assert it["criteria"] and it["criteria"] in text, it
+        assert it["parent"] == it["code"].rsplit(".", 1)[0]
+        assert it["verification"] == "secondary"
+
+
+def test_a_known_2019_item_and_its_criteria():
+    items = {i["code"]: i for i in engine.catalogues()["gic2019"]["items"]}
+    assert items["1.1"]["name"] == "高效节能装备制造"
+    assert items["1.1.1"]["name"] == "节能锅炉制造"
+    assert "GB24500" in items["1.1.1"]["criteria"]
+    assert items["3.2.2"]["name"] == "太阳能利用设施建设和运营"
+    assert [p["name"] for p in engine.item_path("gic2019", "3.2.2")] == [
+        "清洁能源产业",
+        "清洁能源设施建设和运营",
+        "太阳能利用设施建设和运营",
+    ]
+
+
+def test_mappings_between_versions_are_by_identical_name():
+    cats = engine.catalogues()
+    for code, c in cats.items():
+        if code.startswith("_"):
+            continue
+        for item in c["items"]:
+            for old_cat, old_code in item.get("maps_from", {}).items():
+                old = {i["code"]: i["name"] for i in cats[old_cat]["items"]}
+                assert old[old_code] == item["name"], (code, item)
+    assert cats["gltic2024"]["items"][5]["maps_from"] == {"gic2019": "5"}
+
+
+def test_2019_rule_keywords_are_terms_of_the_item_text():
+    items = {i["code"]: i for i in engine.catalogues()["gic2019"]["items"]}
+    rules = engine.rule_table()["rules"]["gic2019"]
+    assert len(rules) >= 20
+    for r in rules:
+        it = items[r["item"]]
+        assert it["level"] == 3
+        for k in r["keywords"]:
+            assert k in it["name"] + it["criteria"], (r["item"], k)
+
+
+@pytest.mark.django_db
+def test_loader_stores_deeper_levels_in_catalogue_order():
+    load_catalogues()
+    load_catalogues()
+    items = list(CatalogueItem.objects.filter(catalogue__code="gic2019"))
+    assert len(items) == 6 + 30 + 211
+    codes = [i.code for i in items]
+    assert codes[:4] == ["1", "1.1", "1.1.1", "1.1.2"]
+    assert codes.index("1.1.10") == codes.index("1.1.9") + 1
+    boiler = next(i for i in items if i.code == "1.1.1")
+    assert boiler.parent_code == "1.1" and boiler.source["quote"] == "1.1.1节能锅炉制造"
+    assert "GB24500" in boiler.criteria

@@ -67,6 +67,45 @@ def test_batch_agrees_with_one_by_one():
         assert got["match_count"] == len(one)
 
 
+def test_2019_identification_reaches_the_third_level_with_its_path():
+    best = engine.identify_one(SOLAR, "gic2019")[0]
+    assert (best.item, best.level, best.name) == ("3.2.2", 3, "太阳能利用设施建设和运营")
+    assert best.path == "清洁能源产业 › 清洁能源设施建设和运营 › 太阳能利用设施建设和运营"
+    assert best.confidence == 0.35  # keyword 光伏 0.15 + threshold 0.20 (no industry rule for 2019)
+    charging = engine.identify_one({"description": "建设公共充电站及充电桩"}, "gic2019")[0]
+    assert charging.item == "5.2.5" and charging.path.startswith("基础设施绿色升级 › 绿色交通")
+    # the current catalogue has no verified level below the first: identification stays there
+    assert engine.identify_one(SOLAR, "gfspc2025")[0].level == 1
+
+
+def test_2019_batch_agrees_with_one_by_one_and_prefers_the_deepest_item():
+    rows = [
+        SOLAR,
+        {
+            "industry_code": "",
+            "description": "既有建筑节能改造，余热回收",
+            "output_kind": "",
+            "annual_output": 0,
+        },
+        {
+            "industry_code": "",
+            "description": "污水处理及污泥处置",
+            "output_kind": "sewage_m3",
+            "annual_output": 9,
+        },
+        {"industry_code": "", "description": "办公楼装修", "output_kind": "water_m3", "annual_output": 1},
+    ]
+    df = pl.DataFrame([{**r, "project_id": i} for i, r in enumerate(rows)])
+    out = engine.identify_frame(df.with_columns(pl.col("annual_output").cast(pl.Float64)), "gic2019")
+    for i, r in enumerate(rows):
+        one = engine.identify_one(r, "gic2019")
+        got = out.row(i, named=True)
+        assert got["best_item"] == (one[0].item if one else None)
+        assert got["confidence"] == pytest.approx(one[0].confidence if one else 0.0)
+        assert got["match_count"] == len(one)
+    assert out.row(2, named=True)["best_item"] == "5.3.1"
+
+
 def test_carbon_uses_the_named_factor_and_shows_working():
     fig = engine.carbon_one("renewable_mwh", 1000, "MWh", 2023, "西南")
     assert fig.value == Decimal("247.2")

@@ -20,7 +20,10 @@ class ItemOut(Schema):
     code: str
     level: int
     name: str
+    parent_code: str
+    criteria: str
     verification: str
+    source: dict
 
 
 class CatalogueOut(Schema):

@@ -71,8 +71,28 @@ def n(value, places: int = 2) -> str:
 
 @lru_cache(maxsize=1)
 def catalogues() -> dict:
+    """Every catalogue version with its items in catalogue order; a version whose deeper levels were read
+    (``items_file``) gets them after its first-level items, each under its parent."""
     data = yaml.safe_load((DATA / "catalogues.yaml").read_text(encoding="utf-8"))
-    return {c["code"]: c for c in data["catalogues"]} | {"_version": data["version"]}
+    out = {}
+    for c in data["catalogues"]:
+        if c.get("items_file"):
+            deeper = yaml.safe_load((DATA / c["items_file"]).read_text(encoding="utf-8"))["items"]
+            c = {**c, "items": _in_tree_order(c["items"] + deeper)}
+        out[c["code"]] = c
+    return out | {"_version": data["version"]}
+
+
+def _in_tree_order(items: list[dict]) -> list[dict]:
+    """Items ordered as the catalogue prints them: 1, 1.1, 1.1.1 … 1.1.10, 1.2 … (numeric per level)."""
+    return sorted(items, key=lambda i: tuple(int(p) for p in str(i["code"]).split(".")))
+
+
+def item_path(catalogue: str, code: str) -> list[dict]:
+    """The item and its ancestors, first level first (the parent of ``1.1.1`` is ``1.1``)."""
+    items = {str(i["code"]): i for i in catalogues()[catalogue]["items"]}
+    parts = str(code).split(".")
+    return [items[".".join(parts[:k])] for k in range(1, len(parts) + 1) if ".".join(parts[:k]) in items]
 
 
 @lru_cache(maxsize=1)
@@ -135,26 +155,32 @@ class Rule:
     industries: tuple[str, ...]
     keywords: tuple[str, ...]
     output_kinds: tuple[str, ...]  # a positive expected output of one of these kinds is the threshold met
+    level: int = 1
+    path: str = ""  # the item under its ancestors, 「节能环保产业 › 节能改造 › 余热余压利用」
 
 
 def rules(catalogue: str) -> list[Rule]:
+    """The catalogue's rules, deepest level first (then catalogue order): where a project meets rules of
+    several levels equally well, the deepest item is the one proposed (both paths break ties alike)."""
     cat = catalogues().get(catalogue)
     if cat is None or catalogue.startswith("_"):
         raise GreenInputError("catalogue", f"目录“{catalogue}”不存在", f"unknown catalogue '{catalogue}'")
-    names = {i["code"]: i["name"] for i in cat["items"]}
     out = []
     for r in rule_table()["rules"].get(catalogue, []):
+        path = item_path(catalogue, str(r["item"]))
         out.append(
             Rule(
                 catalogue,
                 str(r["item"]),
-                names[str(r["item"])],
+                path[-1]["name"],
                 tuple(str(x) for x in r.get("industries", ())),
                 tuple(r.get("keywords", ())),
                 tuple(r.get("output_kinds", ())),
+                int(path[-1]["level"]),
+                " › ".join(p["name"] for p in path),
             )
         )
-    return out
+    return sorted(out, key=lambda r: -r.level)  # stable: catalogue order within a level
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -176,6 +202,8 @@ class Match:
     name: str
     confidence: float
     evidence: list[str] = field(default_factory=list)
+    level: int = 1
+    path: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -200,7 +228,8 @@ def _industry_hit(code: str, prefixes: tuple[str, ...]) -> str | None:
 
 
 def identify_one(project: dict, catalogue: str) -> list[Match]:
-    """The catalogue items a project's rules propose, best first, each with its evidence.
+    """The catalogue items a project's rules propose, best first, each with its evidence; among equal
+    confidences the deepest item comes first (its ``path`` names the first-level item it falls under).
 
     ``project``: industry_code, description, output_kind, annual_output. Keywords are read in jieba's
     words of the description; a keyword jieba does not cut out on its own still counts when it
@@ -208,7 +237,7 @@ def identify_one(project: dict, catalogue: str) -> list[Match]:
     desc = project.get("description") or ""
     words = set(tokens(desc))
     out = []
-    for r in rules(catalogue):
+    for order, r in enumerate(rules(catalogue)):
         ind = _industry_hit(project.get("industry_code") or "", r.industries)
         kws = [k for k in r.keywords if k in words or k in desc]
         kind, amount = project.get("output_kind"), project.get("annual_output")
@@ -223,9 +252,9 @@ def identify_one(project: dict, catalogue: str) -> list[Match]:
         if thr:
             label, unit, _m = OUTPUT_KINDS[kind]
             ev.append(f"{label} {n(amount)} {unit} > 0")
-        out.append(Match(r.item, r.name, confidence(bool(ind), len(kws), thr), ev))
-    out.sort(key=lambda m: (-m.confidence, m.item))
-    return out
+        out.append((order, Match(r.item, r.name, confidence(bool(ind), len(kws), thr), ev, r.level, r.path)))
+    out.sort(key=lambda om: (-om[1].confidence, om[0]))
+    return [m for _o, m in out]
 
 
 def identify_frame(projects: pl.DataFrame, catalogue: str) -> pl.DataFrame:
@@ -274,7 +303,7 @@ def identify_frame(projects: pl.DataFrame, catalogue: str) -> pl.DataFrame:
     cols = [f"s_{i}" for i in items]
     frame = frame.select("project_id", *scores).with_columns(pl.max_horizontal(cols).alias("_best"))
     best = pl.col("_best")
-    # the first item (catalogue order) reaching the best score: the same tie-break as identify_one
+    # the first rule (deepest level, then catalogue order) reaching the best score, as in identify_one
     pick = pl.coalesce([pl.when(pl.col(c) == best).then(pl.lit(i)) for c, i in zip(cols, items, strict=True)])
     return frame.select(
         "project_id",

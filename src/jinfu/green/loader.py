@@ -31,7 +31,7 @@ def load_catalogues(*, stdout=None) -> dict:
                 },
             )
             counts["catalogues"] += 1
-            for it in c["items"]:
+            for position, it in enumerate(c["items"]):
                 CatalogueItem.objects.update_or_create(
                     catalogue=cat,
                     code=str(it["code"]),
@@ -41,6 +41,9 @@ def load_catalogues(*, stdout=None) -> dict:
                         "criteria": it.get("criteria", ""),
                         "verification": it["verification"],
                         "maps_from": it.get("maps_from", {}),
+                        "parent_code": str(it.get("parent", "")),
+                        "position": position,
+                        "source": it.get("source", {}),
                     },
                 )
                 counts["items"] += 1

@@ -44,9 +44,13 @@ class CatalogueItem(models.Model):
     criteria = models.TextField(_("技术标准"), blank=True)
     verification = models.CharField(_("核实情况"), max_length=16)
     maps_from = models.JSONField(_("对应旧版条目"), default=dict)
+    parent_code = models.CharField(_("上级条目编号"), max_length=16, blank=True)
+    position = models.PositiveIntegerField(_("目录中的顺序"), default=0)
+    #: where the item was read: {excerpt or url, quote} (data/sources/ORIGIN.yaml for excerpts)
+    source = models.JSONField(_("来源"), default=dict)
 
     class Meta:
-        ordering = ["catalogue", "code"]
+        ordering = ["catalogue", "position"]
         constraints = [models.UniqueConstraint(fields=["catalogue", "code"], name="green_item_unique")]
 
     def __str__(self):

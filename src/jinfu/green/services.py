@@ -201,7 +201,14 @@ def identify(actor, project: GreenProject, catalogue: str = selectors.LATEST) ->
         project=project,
         catalogue=cat,
         matches=[
-            {"item": m.item, "name": m.name, "confidence": m.confidence, "evidence": m.evidence}
+            {
+                "item": m.item,
+                "name": m.name,
+                "level": m.level,
+                "path": m.path,
+                "confidence": m.confidence,
+                "evidence": m.evidence,
+            }
             for m in matches
         ],
         best_item=best.item if best else "",
