@@ -1,6 +1,7 @@
 """Green finance's entries in the permission matrix (tests/test_permission_matrix.py): its pages and API
 operations, requested by every role of the matrix, and the objects they need (a green project submitted by the
-matrix's enterprise, identified and published to the project pool by the operator)."""
+matrix's enterprise, identified and published to the project pool by the operator; a notice published by the
+matrix's finance office)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,11 @@ PAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "green:reports-import": ((), "302 405 405 405 405 405 405 405"),
     "green:evaluation": ((), "302 403 403 403 200 200 403 200"),
     "green:qualitative": (('missing',), "302 405 405 405 405 405 405 405"),
+    "green:home": ((), "302 200 200 200 200 200 200 200"),
+    "green:notices": ((), "302 200 200 200 200 200 200 200"),
+    "green:notice": (('green_notice',), "302 200 200 200 200 200 200 200"),
+    "green:notice-publish": (('green_notice',), "302 405 405 405 405 405 405 405"),
+    "green:notice-withdraw": (('green_notice',), "302 405 405 405 405 405 405 405"),
 }
 API: dict[str, tuple[tuple[str, ...], str]] = {
     "GET /api/v1/green/catalogues": ((), "401 200 200 200 200 200 200 200"),
@@ -41,6 +47,13 @@ API: dict[str, tuple[tuple[str, ...], str]] = {
     "POST /api/v1/green/reports": ((), "401 422 422 422 422 422 422 422"),
     "GET /api/v1/green/evaluation": ((), "401 422 422 422 422 422 422 422"),
     "GET /api/v1/green/projects/{project_id}/products": (('green_project',), "401 200 404 200 200 404 404 200"),
+    "GET /api/v1/green/notices": ((), "401 200 200 200 200 200 200 200"),
+    "POST /api/v1/green/notices": ((), "401 422 422 422 422 422 422 422"),
+    "GET /api/v1/green/notices/{notice_id}": (('green_notice',), "401 200 200 200 200 200 200 200"),
+    # the notice is published: its office and the operator reach the rule (422: only a draft is published),
+    # another office does not see it as its own (404), other roles may not publish (403)
+    "POST /api/v1/green/notices/{notice_id}/publish": (('green_notice',), "401 403 403 403 422 404 403 422"),
+    "POST /api/v1/green/notices/{notice_id}/withdraw": (('green_notice',), "401 422 422 422 422 422 422 422"),
 }
 # fmt: on
 
@@ -56,4 +69,6 @@ def setup(users: dict, objects: dict) -> dict:
     project = green.submit_project(users["enterprise"], solar())
     green.decide(users["admin"], project.identifications.get().pk, confirm=True)
     green.set_tier(users["admin"], project.pk, "pool", publish=True)
-    return {"green_project": project.pk}
+    notice = green.save_notice(users["government"], {"title": "绿色项目申报通知", "body": "正文"})
+    green.publish_notice(users["government"], notice.pk)
+    return {"green_project": project.pk, "green_notice": notice.pk}

@@ -358,3 +358,77 @@ def evaluation(request, year: int, quarter: int):
         }
         for e in selectors.evaluation(p, year, quarter)
     ]
+
+
+# ---------------------------------------------------------------------------
+# Green news and notices: readers list and read the published ones; a finance office (or the operator)
+# writes drafts, publishes and withdraws its own.
+# ---------------------------------------------------------------------------
+
+
+class NoticeOut(Schema):
+    id: int
+    kind: str
+    title: str
+    body: str
+    source: str
+    publisher: str
+    status: str
+    published_at: dt.datetime | None
+    withdraw_reason: str
+    is_synthetic: bool
+
+
+class NoticeIn(Schema):
+    title: str
+    body: str
+    kind: str = "notice"
+    source: str = ""
+
+
+class WithdrawIn(Schema):
+    reason: str
+
+
+def _notice(n) -> dict:
+    return {
+        **{
+            k: getattr(n, k)
+            for k in ("kind", "title", "body", "source", "status", "published_at", "withdraw_reason")
+        },
+        "id": n.pk,
+        "publisher": n.publisher_name,
+        "is_synthetic": n.is_synthetic,
+    }
+
+
+@router.get("/notices", response=list[NoticeOut], summary="绿色资讯与通知公告 / green news and notices")
+def notices(request, mine: bool = False):
+    """Published notices; ``mine=true``: the caller's own in every status (finance office, operator)."""
+    p = _p(request, "green:read")
+    qs = selectors.managed_notices(p) if mine else selectors.published_notices()
+    return [_notice(n) for n in qs[:500]]
+
+
+@router.get("/notices/{notice_id}", response=NoticeOut, summary="资讯或通知详情 / one notice")
+def notice(request, notice_id: int):
+    p = _p(request, "green:read")
+    return _notice(selectors.get_notice(p, notice_id))
+
+
+@router.post("/notices", response={201: NoticeOut}, summary="撰写草稿（金融工作部门）/ write a draft")
+def save_notice(request, payload: NoticeIn):
+    p = _p(request, "green:write")
+    return 201, _notice(services.save_notice(p, payload.dict()))
+
+
+@router.post("/notices/{notice_id}/publish", response=NoticeOut, summary="发布 / publish a draft")
+def publish_notice(request, notice_id: int):
+    p = _p(request, "green:write")
+    return _notice(services.publish_notice(p, notice_id))
+
+
+@router.post("/notices/{notice_id}/withdraw", response=NoticeOut, summary="撤回 / withdraw with a reason")
+def withdraw_notice(request, notice_id: int, payload: WithdrawIn):
+    p = _p(request, "green:write")
+    return _notice(services.withdraw_notice(p, notice_id, payload.reason))

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from jinfu.core.modules import AttachmentOwner, MenuEntry, ModuleContract, Schedule
 
 from .attachments import KINDS as ATTACHMENT_KINDS
+from .attachments import NOTICE_KINDS
 
 
 class GreenConfig(AppConfig):
@@ -31,6 +32,12 @@ class GreenConfig(AppConfig):
             MenuEntry("green:overview", _("绿色项目库"), ("government", "admin"), order=50),
             MenuEntry("green:reports", _("绿色金融评价报送"), ("institution",), order=51),
             MenuEntry("green:evaluation", _("绿色金融评价"), ("government", "admin"), order=51),
+            MenuEntry(
+                "green:home",
+                _("绿色金融资讯"),
+                ("enterprise", "institution", "government", "regulator", "admin"),
+                order=49,
+            ),
         ),
         attachment_owners=(
             AttachmentOwner(
@@ -42,6 +49,16 @@ class GreenConfig(AppConfig):
                 read_scope="green:read",
                 write_scope="green:write",
                 url_name="green:project",
+            ),
+            AttachmentOwner(
+                model="green.greennotice",
+                label=_("绿色资讯与通知公告"),
+                kinds=NOTICE_KINDS,
+                parent="jinfu.green.attachments:notice_parent",
+                uploads="jinfu.green.attachments:notice_uploads",
+                read_scope="green:read",
+                write_scope="green:write",
+                url_name="green:notice",
             ),
         ),
         schedules=(
@@ -62,5 +79,5 @@ class GreenConfig(AppConfig):
         from .featuresets import register_green_sets
 
         register_green_sets()
-        for model in (models.GreenProject, models.Identification, models.GreenLoan):
+        for model in (models.GreenProject, models.Identification, models.GreenLoan, models.GreenNotice):
             auditlog.register(model)

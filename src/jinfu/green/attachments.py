@@ -45,3 +45,23 @@ def uploads(principal, project) -> list[str]:
     if project.status not in UNDER_REVIEW:
         return []
     return [kind for kind, _label in KINDS]
+
+
+# Attachments of a green notice (附件 of a 通知公告): readers of the notice read them (every signed-in user
+# once it is published; its office and the operator before); its office or the operator upload while the
+# notice is a draft, so a published text and its files stay as readers saw them.
+NOTICE_KINDS = (("attachment", _("附件")),)
+
+
+def notice_parent(principal, pk: int):
+    from . import selectors
+
+    return selectors.get_notice(principal, pk)
+
+
+def notice_uploads(principal, notice) -> list[str]:
+    from . import selectors
+
+    if notice.status != "draft" or not selectors.managed_notices(principal).filter(pk=notice.pk).exists():
+        return []
+    return [kind for kind, _label in NOTICE_KINDS]

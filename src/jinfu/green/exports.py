@@ -1,5 +1,5 @@
-"""The green tables that can be exported to Excel (kernel: jinfu.core.exports): the government's pool table
-and the institution's project hall. Each reads the rows its page renders, with the page's filters."""
+"""The green tables that can be exported to Excel (kernel: jinfu.core.exports): the government's pool table,
+the institution's project hall and the office's list of its notices. Each reads the rows its page renders, with the page's filters."""
 
 from __future__ import annotations
 
@@ -44,4 +44,20 @@ HALL = Table(
         Column("数据性质", _synthetic, width=10),
     ),
     roles=("institution", "admin"),
+)
+
+NOTICES = Table(
+    "green.notices",
+    "绿色资讯与通知公告",
+    (
+        Column("标题", lambda n: n.title, width=36),
+        Column("类型", lambda n: n.get_kind_display(), width=10),
+        Column("发布单位", lambda n: n.publisher_name, width=24),
+        Column("来源", lambda n: n.source, width=20),
+        Column("状态", lambda n: n.get_status_display(), width=8),
+        Column("发布时间", lambda n: n.published_at, "datetime", 18),
+        Column("撤回原因", lambda n: n.withdraw_reason, width=24),
+        Column("数据性质", _synthetic, width=10),
+    ),
+    roles=("government", "admin"),
 )

@@ -247,3 +247,47 @@ class GreenReport(models.Model):
     @property
     def period(self) -> str:
         return f"{self.year}年第{self.quarter}季度"
+
+
+class GreenNotice(models.Model):
+    """Green news and policy notices (绿色资讯 / 通知公告) a finance office or the platform operator publishes
+    to signed-in users: draft → published → withdrawn (green/services.py, audited). The body is plain text
+    with a few markdown-like marks, rendered escaped (green/richtext.py)."""
+
+    class Kind(models.TextChoices):
+        NEWS = "news", _("绿色资讯")
+        NOTICE = "notice", _("通知公告")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("已发布")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    #: the finance office that publishes; empty: the platform operator (an operator has no organization)
+    publisher = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="green_notices"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.NOTICE)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("正文"))
+    source = models.CharField(_("来源"), max_length=200, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    withdraw_reason = models.CharField(_("撤回原因"), max_length=300, blank=True)
+    is_synthetic = models.BooleanField(_("示例数据"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def publisher_name(self) -> str:
+        return self.publisher.name if self.publisher_id else "平台运营方"

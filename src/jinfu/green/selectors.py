@@ -22,6 +22,7 @@ from .models import (
     Catalogue,
     CatalogueItem,
     GreenLoan,
+    GreenNotice,
     GreenProduct,
     GreenProject,
     GreenReport,
@@ -240,3 +241,38 @@ def evaluation(actor, year: int, quarter: int) -> list[engine.Evaluation]:
         for r in reports_for(p).filter(year=year, quarter=quarter)
     ]
     return engine.evaluate(rows)
+
+
+# ---------------------------------------------------------------------------
+# Green news and notices: published ones to every signed-in user; drafts and withdrawn ones only to the
+# organization that wrote them (and the operator, who manages all).
+# ---------------------------------------------------------------------------
+
+
+def published_notices() -> QuerySet[GreenNotice]:
+    return GreenNotice.objects.filter(status=GreenNotice.Status.PUBLISHED).select_related("publisher")
+
+
+def managed_notices(actor) -> QuerySet[GreenNotice]:
+    """Every notice (any status) this principal manages: its finance office's, or all for the operator;
+    none for anybody else."""
+    p = as_principal(actor)
+    qs = GreenNotice.objects.select_related("publisher").order_by("-updated_at", "-pk")
+    if p.is_admin:
+        return qs
+    if p.role == Role.GOVERNMENT and p.org_id is not None:
+        return qs.filter(publisher_id=p.org_id)
+    return qs.none()
+
+
+def get_notice(actor, pk: int) -> GreenNotice:
+    """A published notice, or one this principal manages; otherwise 404 (a draft's existence is not told)."""
+    notice = (published_notices() | managed_notices(actor)).filter(pk=pk).first()
+    if notice is None:
+        raise NotFound("通知不存在或已撤回", "Notice not found or withdrawn")
+    return notice
+
+
+def can_manage_notices(actor) -> bool:
+    p = as_principal(actor)
+    return p.is_admin or (p.role == Role.GOVERNMENT and p.org_id is not None)

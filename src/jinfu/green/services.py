@@ -19,12 +19,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jinfu.core import workflow
+from jinfu.core.audit import record_event
 from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
 from jinfu.core.imports import registry
 from jinfu.core.imports.engine import RULES, Issue, Lookups, RowValidator
 from jinfu.core.jurisdiction import of_organization
 from jinfu.core.models import Division, Industry, Organization, Role
 from jinfu.core.principal import Principal, as_principal
+from jinfu.core.text import clean_long_text, clean_name
 from jinfu.credit import selectors as credit_selectors
 
 from . import engine, imports, matching, selectors
@@ -32,6 +34,7 @@ from .models import (
     Catalogue,
     GreenEvent,
     GreenLoan,
+    GreenNotice,
     GreenProduct,
     GreenProject,
     GreenReport,
@@ -615,3 +618,137 @@ def score_qualitative(actor, report_id: int, data: dict) -> GreenReport:
             setattr(report, key, value.quantize(Decimal("0.01")))
         report.save()
     return report
+
+
+# ---------------------------------------------------------------------------
+# Green news and policy notices (绿色资讯 / 通知公告): a finance office (government organization) or the
+# platform operator writes a draft, publishes it to signed-in users and may withdraw it with a reason.
+# Each step is one transaction and audited (django-auditlog on the row + a security event naming it).
+# ---------------------------------------------------------------------------
+
+NOTICE_LIMITS = {"title": 200, "source": 200, "body": 20000}
+
+
+def _require_publisher(p: Principal) -> None:
+    if not (p.is_admin or (p.role == Role.GOVERNMENT and p.organization is not None)):
+        raise Forbidden(
+            "只有金融工作部门或平台运营方可以发布绿色资讯和通知公告",
+            "Only finance offices and the platform operator publish green news and notices",
+        )
+
+
+def _own_notice(p: Principal, pk: int) -> GreenNotice:
+    """A notice this principal manages (its organization's, or any for the operator), locked for update."""
+    notice = GreenNotice.objects.select_for_update().filter(pk=pk).first()
+    if notice is None or not (p.is_admin or notice.publisher_id == p.org_id):
+        raise NotFound("通知不存在或不属于本单位", "Notice not found, or not your organization's")
+    return notice
+
+
+def _notice_fields(data: dict) -> dict:
+    labels = {"title": ("标题", "title"), "body": ("正文", "body"), "source": ("来源", "source")}
+    out = {
+        "title": clean_name(data.get("title"), field="title", label_zh="「标题」", label_en="title"),
+        "source": clean_name(data.get("source"), field="source", label_zh="「来源」", label_en="source"),
+        "body": clean_long_text(data.get("body")),
+    }
+    for key in ("title", "body"):
+        if not out[key]:
+            zh, en = labels[key]
+            raise ValidationFailed(f"「{zh}」：必填项为空", f"{en}: required value is missing", field=key)
+    for key, limit in NOTICE_LIMITS.items():
+        if len(out[key]) > limit:
+            zh, en = labels[key]
+            raise ValidationFailed(
+                f"「{zh}」：不能超过 {limit} 个字（现有 {len(out[key])} 个）",
+                f"{en}: at most {limit} characters ({len(out[key])} given)",
+                field=key,
+            )
+    kind = (data.get("kind") or GreenNotice.Kind.NOTICE).strip()
+    if kind not in GreenNotice.Kind.values:
+        raise ValidationFailed(
+            "「类型」：应为绿色资讯或通知公告", "kind: must be 'news' or 'notice'", field="kind"
+        )
+    return {**out, "kind": kind}
+
+
+def _notice_event(p: Principal, notice: GreenNotice, action: str) -> None:
+    record_event(
+        "admin_action",
+        user=p.user,
+        action=f"green_notice_{action}",
+        notice=notice.pk,
+        title=notice.title,
+        organization=notice.publisher_id,
+    )
+
+
+@transaction.atomic
+def save_notice(actor, data: dict, pk: int | None = None) -> GreenNotice:
+    """Write a new draft, or change a draft of one's own organization (a published or withdrawn notice is
+    not edited: withdraw it and publish a corrected one, so what readers saw stays on record)."""
+    p = as_principal(actor)
+    _require_publisher(p)
+    fields = _notice_fields(data)
+    if pk is None:
+        org = None if p.is_admin else p.organization  # the operator publishes as 平台运营方
+        notice = GreenNotice.objects.create(publisher=org, author=p.user, **fields)
+        _notice_event(p, notice, "draft")
+        return notice
+    notice = _own_notice(p, pk)
+    if notice.status != GreenNotice.Status.DRAFT:
+        raise ValidationFailed(
+            "只有草稿可以修改；已发布的通知请撤回后重新发布",
+            "Only a draft can be changed; withdraw a published notice and publish a corrected one",
+            field="status",
+            code="notice.not_draft",
+        )
+    for key, value in fields.items():
+        setattr(notice, key, value)
+    notice.save()
+    _notice_event(p, notice, "edit")
+    return notice
+
+
+@transaction.atomic
+def publish_notice(actor, pk: int) -> GreenNotice:
+    p = as_principal(actor)
+    _require_publisher(p)
+    notice = _own_notice(p, pk)
+    if notice.status != GreenNotice.Status.DRAFT:
+        raise ValidationFailed(
+            f"「{notice.title}」{notice.get_status_display()}，只有草稿可以发布",
+            f"notice {notice.pk} is {notice.status}; only a draft can be published",
+            field="status",
+            code="notice.not_draft",
+        )
+    notice.status = GreenNotice.Status.PUBLISHED
+    notice.published_at = timezone.now()
+    notice.save(update_fields=["status", "published_at", "updated_at"])
+    _notice_event(p, notice, "publish")
+    return notice
+
+
+@transaction.atomic
+def withdraw_notice(actor, pk: int, reason: str) -> GreenNotice:
+    p = as_principal(actor)
+    _require_publisher(p)
+    notice = _own_notice(p, pk)
+    reason = clean_name(reason, field="reason", label_zh="「撤回原因」", label_en="reason")
+    if not reason:
+        raise ValidationFailed(
+            "「撤回原因」：必填项为空", "reason: required value is missing", field="reason"
+        )
+    if notice.status != GreenNotice.Status.PUBLISHED:
+        raise ValidationFailed(
+            f"「{notice.title}」{notice.get_status_display()}，只有已发布的通知可以撤回",
+            f"notice {notice.pk} is {notice.status}; only a published notice can be withdrawn",
+            field="status",
+            code="notice.not_published",
+        )
+    notice.status = GreenNotice.Status.WITHDRAWN
+    notice.withdrawn_at = timezone.now()
+    notice.withdraw_reason = reason[:300]
+    notice.save(update_fields=["status", "withdrawn_at", "withdraw_reason", "updated_at"])
+    _notice_event(p, notice, "withdraw")
+    return notice

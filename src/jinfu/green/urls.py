@@ -4,6 +4,11 @@ from . import views
 
 app_name = "green"
 urlpatterns = [
+    path("", views.home, name="home"),
+    path("notices/", views.notices, name="notices"),
+    path("notices/<int:pk>/", views.notice, name="notice"),
+    path("notices/<int:pk>/publish/", views.notice_publish, name="notice-publish"),
+    path("notices/<int:pk>/withdraw/", views.notice_withdraw, name="notice-withdraw"),
     path("projects/", views.mine, name="mine"),
     path("projects/import/", views.import_projects, name="import"),
     path("projects/<int:pk>/", views.project, name="project"),

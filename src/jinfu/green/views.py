@@ -16,9 +16,9 @@ from jinfu.core.principal import as_principal
 from jinfu.core.views_attachments import panel as attachments_panel
 from jinfu.core.web import page
 
-from . import engine, imports, selectors, services
+from . import engine, imports, richtext, selectors, services
 from . import exports as export_tables
-from .models import GreenProject
+from .models import GreenNotice, GreenProject
 
 FORM_FIELDS = {c.field for c in imports.PROJECT_COLUMNS} - {"catalogue"}
 
@@ -76,6 +76,7 @@ def mine(request, import_problems=None):
         "green/mine.html",
         {
             "projects": selectors.projects_for(request.user),
+            "green_notices": latest_notices(),
             "items": selectors.catalogue_items(),
             "outputs": _output_choices(),
             "grids": engine.GRIDS[1:],
@@ -250,6 +251,7 @@ def hall(request):
         {
             **_filter_context(projects, filters),
             "claimed": selectors.loans_for(request.user),
+            "green_notices": latest_notices(),
             "portfolio": selectors.portfolio_carbon(request.user),
             "products": selectors.products_for(request.user).filter(institution_id=p.org_id),
             "errors": errors,
@@ -399,3 +401,126 @@ def qualitative(request, pk: int):
         messages.error(request, exc.message_zh)
     back["Location"] += f"?period={report.year}-{report.quarter}"
     return back
+
+
+# ---------------------------------------------------------------------------
+# Green home, news and notices (绿色资讯 / 通知公告)
+# ---------------------------------------------------------------------------
+
+NOTICE_FIELDS = ("title", "kind", "source", "body")
+
+
+def latest_notices(limit: int = 5):
+    """The newest published notices, for the green home and the enterprise's and institution's pages."""
+    return selectors.published_notices()[:limit]
+
+
+@page
+def home(request):
+    """绿色金融 for every signed-in user: the latest news and notices and the institutions' products on
+    offer (the showcase: name, institution and terms; the matching rule stays with the institution)."""
+    return render(
+        request,
+        "green/home.html",
+        {
+            "notices": latest_notices(8),
+            "products": selectors.products_for(request.user).filter(active=True),
+        },
+    )
+
+
+def _notice_form(request, pk: int | None = None):
+    """Save a draft from the posted form: (notice, {}) or (None, errors next to their fields)."""
+    try:
+        return services.save_notice(request.user, request.POST.dict(), pk), {}
+    except JinfuError as exc:
+        if exc.status in (403, 404):
+            raise
+        return None, {exc.field if exc.field in NOTICE_FIELDS else "general": exc.message_zh}
+
+
+@page
+def notices(request):
+    """Published news and notices for every signed-in user; a finance office (and the operator) also
+    writes drafts here and sees its own notices in every status (exported to Excel like other office
+    tables)."""
+    manages = selectors.can_manage_notices(request.user)
+    errors, form = {}, {}
+    if request.method == "POST":
+        if not manages:
+            return HttpResponseForbidden("只有金融工作部门或平台运营方发布通知 / finance offices only")
+        notice, errors = _notice_form(request)
+        if notice is not None:
+            messages.success(request, _("草稿已保存，核对后可发布"))
+            return redirect("green:notice", pk=notice.pk)
+        form = request.POST
+    managed = selectors.managed_notices(request.user)
+    if exports.requested(request):
+        return exports.respond(request, export_tables.NOTICES, managed)
+    return render(
+        request,
+        "green/notices.html",
+        {
+            "notices": selectors.published_notices(),
+            "managed": managed if manages else None,
+            "kinds": GreenNotice.Kind.choices,
+            "errors": errors,
+            "form": form,
+        },
+    )
+
+
+@page
+def notice(request, pk: int):
+    obj = selectors.get_notice(request.user, pk)
+    manages = selectors.managed_notices(request.user).filter(pk=obj.pk).exists()
+    errors, form = {}, {}
+    if request.method == "POST":
+        if not manages:
+            return HttpResponseForbidden("只有发布单位可以修改通知 / the publishing office only")
+        saved, errors = _notice_form(request, obj.pk)
+        if saved is not None:
+            messages.success(request, _("草稿已保存"))
+            return redirect("green:notice", pk=obj.pk)
+        form = request.POST
+    try:
+        files = attachments_panel(request, "green.greennotice", obj)
+    except JinfuError:
+        files = None
+    return render(
+        request,
+        "green/notice.html",
+        {
+            "notice": obj,
+            "body": richtext.render(obj.body),
+            "manages": manages,
+            "kinds": GreenNotice.Kind.choices,
+            "attachments": files,
+            "errors": errors,
+            "form": form or {f: getattr(obj, f) for f in NOTICE_FIELDS},
+        },
+    )
+
+
+@page
+@require_POST
+def notice_publish(request, pk: int):
+    return _notice_step(request, pk, lambda: services.publish_notice(request.user, pk), _("已发布"))
+
+
+@page
+@require_POST
+def notice_withdraw(request, pk: int):
+    reason = request.POST.get("reason", "")
+    return _notice_step(request, pk, lambda: services.withdraw_notice(request.user, pk, reason), _("已撤回"))
+
+
+def _notice_step(request, pk: int, call, ok: str):
+    try:
+        call()
+        messages.success(request, ok)
+    except JinfuError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, exc.message_zh)
+    return redirect("green:notice", pk=pk)
