@@ -17,7 +17,7 @@ from jinfu.policy import services as policy_services
 
 from . import services
 from .loader import load_catalogues
-from .models import GreenLoan, GreenProduct, GreenProject, GreenReport
+from .models import GreenLoan, GreenNotice, GreenProduct, GreenProject, GreenReport
 
 # (name, description, division, industry, item, investment, need, output kind, amount, unit, confirm, tier)
 POOL = (
@@ -249,7 +249,57 @@ def build_green_reports(*, stdout=None, limit: int = 8) -> int:
     return made
 
 
+# Platform notices of the demo (示例数据): they describe the platform's own features only, no real-world
+# policy, date, figure or institution. Published by the platform operator; (kind, title, body).
+NOTICES = (
+    (
+        "notice",
+        "【示例】绿色项目库开放在线申报",
+        "平台“绿色项目”栏目已开放在线申报。\n\n"
+        "- 企业可逐个填写，也可下载模板批量导入；\n"
+        "- 提交后平台按《绿色金融支持项目目录（2025年版）》自动识别，并由平台认定人员复核；\n"
+        "- 识别结果与理由在项目页面展示。\n\n"
+        "本通知为演示用示例数据。",
+    ),
+    (
+        "news",
+        "【示例】绿色目录页面新增 2019 年版二、三级条目",
+        "“绿色目录”页面现可查看《绿色产业指导目录（2019年版）》的二级、三级条目及其解释说明，"
+        "每条均注明摘录来源。\n\n本资讯为演示用示例数据。",
+    ),
+    (
+        "notice",
+        "【示例】金融机构绿色金融产品展示说明",
+        "金融机构在“绿色项目大厅”发布的绿色金融产品，上架后在“绿色金融资讯”页面向已登录用户展示"
+        "产品名称、机构与产品要素。\n\n本通知为演示用示例数据。",
+    ),
+)
+
+
+def build_green_notices(*, stdout=None) -> int:
+    """The demo's published platform notices (示例数据); idempotent by title."""
+    made = 0
+    with transaction.atomic():
+        for kind, title, body in NOTICES:
+            _n, created = GreenNotice.objects.get_or_create(
+                title=title,
+                defaults={
+                    "kind": kind,
+                    "body": body,
+                    "source": "平台运营方",
+                    "status": GreenNotice.Status.PUBLISHED,
+                    "published_at": timezone.now(),
+                    "is_synthetic": True,
+                },
+            )
+            made += created
+    if stdout is not None and made:
+        stdout.write(f"green: {made} synthetic notices (示例数据)\n")
+    return made
+
+
 def demo_step(ctx) -> None:
     build_green_demo(stdout=ctx.stdout, enterprise_org=ctx.orgs.get("enterprise"), bank=ctx.orgs.get("bank"))
     build_green_policy(stdout=ctx.stdout)
     build_green_reports(stdout=ctx.stdout)
+    build_green_notices(stdout=ctx.stdout)
