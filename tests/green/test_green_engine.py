@@ -74,6 +74,11 @@ def test_2019_identification_reaches_the_third_level_with_its_path():
     assert best.confidence == 0.35  # keyword 光伏 0.15 + threshold 0.20 (no industry rule for 2019)
     charging = engine.identify_one({"description": "建设公共充电站及充电桩"}, "gic2019")[0]
     assert charging.item == "5.2.5" and charging.path.startswith("基础设施绿色升级 › 绿色交通")
+    # evidence spanning two items under one first-level item: the first level is proposed (the fallback)
+    both = engine.identify_one({"description": "绿色建筑配套充电站"}, "gic2019")[0]
+    assert (both.item, both.level, both.confidence) == ("5", 1, 0.3)
+    services = engine.identify_one({"description": "碳资产管理咨询"}, "gic2019")[0]
+    assert (services.item, services.name) == ("6", "绿色服务")
     # the current catalogue has no verified level below the first: identification stays there
     assert engine.identify_one(SOLAR, "gfspc2025")[0].level == 1
 
@@ -94,6 +99,13 @@ def test_2019_batch_agrees_with_one_by_one_and_prefers_the_deepest_item():
             "annual_output": 9,
         },
         {"industry_code": "", "description": "办公楼装修", "output_kind": "water_m3", "annual_output": 1},
+        {
+            "industry_code": "",
+            "description": "绿色建筑配套充电站",
+            "output_kind": "water_m3",
+            "annual_output": 1,
+        },
+        {"industry_code": "", "description": "公共充电站", "output_kind": "water_m3", "annual_output": 1},
     ]
     df = pl.DataFrame([{**r, "project_id": i} for i, r in enumerate(rows)])
     out = engine.identify_frame(df.with_columns(pl.col("annual_output").cast(pl.Float64)), "gic2019")
@@ -104,6 +116,7 @@ def test_2019_batch_agrees_with_one_by_one_and_prefers_the_deepest_item():
         assert got["confidence"] == pytest.approx(one[0].confidence if one else 0.0)
         assert got["match_count"] == len(one)
     assert out.row(2, named=True)["best_item"] == "5.3.1"
+    assert out.row(4, named=True)["best_item"] == "5" and out.row(5, named=True)["best_item"] == "5.2.5"
 
 
 def test_carbon_uses_the_named_factor_and_shows_working():

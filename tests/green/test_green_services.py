@@ -248,3 +248,29 @@ def test_operator_import_names_the_enterprise_and_enterprises_only_their_own(wor
     assert not GreenProject.objects.exists()
     res = services.import_projects(world["admin"], _with_uscc([GOOD], ent.uscc), "p.csv")
     assert res["created"] == 1 and GreenProject.objects.get().enterprise == ent
+
+
+def test_identification_against_2019_keeps_the_third_level_item_and_its_path(world, client):
+    project = services.submit_project(world["ent"], solar())
+    ident = services.identify(world["admin"], project, "gic2019")
+    assert ident.best_item == "3.2.2"
+    best = ident.matches[0]
+    assert best["level"] == 3
+    assert best["path"] == "清洁能源产业 › 清洁能源设施建设和运营 › 太阳能利用设施建设和运营"
+    client.force_login(world["admin"])
+    html = client.get(f"/green/projects/{project.pk}/").content.decode()
+    assert "太阳能利用设施建设和运营" in html and "清洁能源设施建设和运营" in html
+
+
+def test_catalogue_page_and_api_show_the_2019_levels_with_their_definitions(world, client):
+    client.force_login(world["ent"])
+    html = client.get("/green/catalogues/").content.decode()
+    assert "1.1.1 节能锅炉制造" in html and "GB24500" in html and "1.1.1节能锅炉制造" in html
+    assert html.index("1.1.9 ") < html.index("1.1.10 ")  # the catalogue's order, not the text order
+    from jinfu.core.apikeys import issue_key
+
+    key = issue_key(organization=world["ent"].organization, name="k", scopes=["green:read"])[1]
+    cats = client.get("/api/v1/green/catalogues", HTTP_AUTHORIZATION=f"Bearer {key}").json()
+    items = {i["code"]: i for c in cats if c["code"] == "gic2019" for i in c["items"]}
+    assert items["1.1.1"]["parent_code"] == "1.1" and items["1.1.1"]["source"]["quote"] == "1.1.1节能锅炉制造"
+    assert "GB24500" in items["1.1.1"]["criteria"]
