@@ -10,7 +10,7 @@ project, the path the web pages use — timed on a sample (``--sample``) and ext
 (said so in the output); the sample's results are checked to agree with the batch.
 Also (c) the same rules as a plain Python loop without jieba (substring tests), a conservative baseline.
 Prints ``RESULT name=green_batch seconds=<s> loop_extrapolated_seconds=<s> ratio=<x> ratio_plain_loop=<x>
-peak_mb=<m>``; peak
+peak_mb=<m> cpu_seconds=<s>`` (the 1M bound, 10 s, is on the batch's CPU time, all threads); peak
 memory is the process's max RSS (input frames included).
 """
 # make bench 100: --projects 1000000
@@ -168,9 +168,10 @@ def main(argv=None) -> int:
     df = synthetic(args.projects, args.seed)
     n_items = len(engine.rules(CATALOGUE))
     batch(df.head(1000))  # warm-up (regex compilation)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     out = batch(df)
     t_batch = time.perf_counter() - t0
+    cpu_batch = time.process_time() - c0  # all threads of the process: the bound is on CPU, not wall time
     mem = peak_mb()
 
     sample = df.head(args.sample).to_dicts()
@@ -197,7 +198,7 @@ def main(argv=None) -> int:
             bad += 1
     matched = out.filter(pl.col("match_count") > 0).height
     print(f"projects={args.projects:,} catalogue={CATALOGUE} rules={n_items} matched={matched:,}")
-    print(f"batch identify+carbon: {t_batch:.2f} s; peak RSS {mem:.0f} MB")
+    print(f"batch identify+carbon: {t_batch:.2f} s wall, {cpu_batch:.2f} s CPU; peak RSS {mem:.0f} MB")
     print(
         f"per-project loop: {t_sample:.2f} s for {len(sample):,} projects, extrapolated to "
         f"{args.projects:,}: {t_loop:.0f} s (measured on a sample, not run in full)"
@@ -210,9 +211,9 @@ def main(argv=None) -> int:
     ratio = t_loop / t_batch
     print(
         f"RESULT name=green_batch seconds={t_batch:.2f} loop_extrapolated_seconds={t_loop:.1f} "
-        f"ratio={ratio:.1f} ratio_plain_loop={t_plain / t_batch:.1f} peak_mb={mem:.0f}"
+        f"ratio={ratio:.1f} ratio_plain_loop={t_plain / t_batch:.1f} peak_mb={mem:.0f} cpu_seconds={cpu_batch:.2f}"
     )
-    ok = bad == 0 and min(ratio, t_plain / t_batch) >= 5 and (args.projects < 1_000_000 or t_batch <= 10)
+    ok = bad == 0 and min(ratio, t_plain / t_batch) >= 5 and (args.projects < 1_000_000 or cpu_batch <= 10)
     return 0 if ok else 1
 
 
