@@ -1083,10 +1083,30 @@ def recover_interrupted_jobs() -> list[int]:
     return out
 
 
+def is_owner(principal, job: ImportJob) -> bool:
+    """Whether ``principal`` started the job: the same API key, or the same signed-in user."""
+    p = as_principal(principal)
+    owner = (job.summary.get("owner") if isinstance(job.summary, dict) else None) or {}
+    if p.api_key is not None:
+        return owner.get("api_key_id") == p.api_key.pk
+    return p.user is not None and job.created_by_id == p.user.pk and not owner.get("api_key_id")
+
+
+def can_retry(principal, job: ImportJob) -> bool:
+    """The 重试 button: a failed (or interrupted) job, for its owner while they may still import its kind."""
+    return (
+        job.status == ImportJob.Status.FAILED and is_owner(principal, job) and can_import(principal, job.kind)
+    )
+
+
 def retry_job(job: ImportJob, user) -> ImportJob:
-    """Run a failed job again from its stored file (validation, then the commit when it was requested)."""
+    """Run a failed job again from its stored file (validation, then the commit when it was requested), for
+    the job's owner only (the run writes as the owner). The commit is one transaction, so a failed run left
+    nothing behind and the retry starts from a clean database."""
     p = as_principal(user)
     _require(p, job.kind)
+    if not is_owner(p, job):
+        raise Forbidden("只有导入人可以重试该导入任务", "only the user who started this import may retry it")
     reset = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(
         status=ImportJob.Status.QUEUED, processed_rows=0, errors=[], message="", finished_at=None, process=""
     )

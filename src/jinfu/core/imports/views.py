@@ -125,6 +125,7 @@ def job_detail(request, job_id: int):
         "running": job.status in RUNNING,
         "can_commit": job.status == ImportJob.Status.VALIDATED
         and services.can_import(as_principal(request.user), job.kind),
+        "can_retry": services.can_retry(request.user, job),
     }
     return render(request, "core/imports/job.html", ctx)
 
@@ -139,12 +140,11 @@ def job_progress(request, job_id: int):
     return resp
 
 
-@login_required
-@require_POST
-def job_commit(request, job_id: int):
+def _act(request, job_id: int, action):
+    """POST handlers of the job page: run ``action(job, user)``, report its outcome, back to the job."""
     job = _job_or_404(request, job_id)
     try:
-        job = services.request_commit(job, request.user)
+        job = action(job, request.user)
     except JinfuError as exc:
         if exc.status == 403:
             return HttpResponseForbidden(f"{exc.message_zh} / {exc.message_en}")
@@ -155,3 +155,16 @@ def job_commit(request, job_id: int):
         elif job.status in (ImportJob.Status.FAILED, ImportJob.Status.INVALID):
             messages.error(request, job.message)
     return redirect("imports:job", job_id=job.pk)
+
+
+@login_required
+@require_POST
+def job_commit(request, job_id: int):
+    return _act(request, job_id, services.request_commit)
+
+
+@login_required
+@require_POST
+def job_retry(request, job_id: int):
+    """重试: run a failed (interrupted) job again from its stored file, for its owner."""
+    return _act(request, job_id, services.retry_job)
