@@ -74,7 +74,7 @@ PAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "attachment": (('attachment',), "302 200 404 200 404 404 404 200"),
     "attachment-upload": (('owner_application', 'application'), "302 405 405 405 405 405 405 405"),
     "tag-certifications": (('ent_org',), "302 403 403 403 200 302 403 200"),
-    "imports:list": ((), "302 403 403 403 200 200 403 200"),
+    "imports:list": ((), "302 200 200 403 200 200 403 200"),
     "imports:template": (('import_kind', 'fmt_xlsx'), "302 200 200 200 200 200 200 200"),
     "imports:job": (('missing',), "302 404 404 404 404 404 404 404"),
     "imports:progress": (('missing',), "302 404 404 404 404 404 404 404"),

@@ -63,7 +63,6 @@ from . import engine, registry
 
 log = logging.getLogger(__name__)
 
-KINDS = (ImportJob.Kind.ENTERPRISES, ImportJob.Kind.INSTITUTIONS)
 PROGRESS_EVERY = 1000
 CHUNK = 500  # IN (...) list size for lookups (SQLite's variable limit is far above this)
 DIFF_PREVIEW_LIMIT = {"create": 1000, "update": 20000, "unchanged": 1000}
@@ -110,12 +109,12 @@ def can_import_institutions(p: Principal) -> bool:
 
 
 def can_import(principal, kind: str) -> bool:
-    """Whether ``principal`` may import records of this kind (a job kind: enterprises, institutions)."""
-    return kind in KINDS and registry.may_import(registry.get(kind), principal)
+    """Whether ``principal`` may start an import job of this kind (an importer offered as a job)."""
+    return kind in registry.job_kinds() and registry.may_import(registry.get(kind), principal)
 
 
 def _require(principal: Principal, kind: str) -> None:
-    if kind not in KINDS:
+    if kind not in registry.job_kinds():
         raise NotFound(f"未知的导入类型：{kind}", f"unknown import kind: {kind}")
     registry.require(registry.get(kind), principal)
 
@@ -963,11 +962,7 @@ def run_job(job_id: int, *, on_progress: Callable[[ImportJob], None] | None = No
         job.save()
         return job
     job.status = ImportJob.Status.VALIDATED
-    c = res.counts()
-    job.message = (
-        f"校验通过：新增 {c['create']}，更新 {c['update']}，不变 {c['unchanged']} / "
-        f"valid: {c['create']} new, {c['update']} updated, {c['unchanged']} unchanged"
-    )
+    job.message = _valid_message(job, res)
     job.save()
     if job.commit_requested:
         if on_progress is not None:
@@ -977,6 +972,32 @@ def run_job(job_id: int, *, on_progress: Callable[[ImportJob], None] | None = No
     job.finished_at = timezone.now()
     job.save(update_fields=["finished_at"])
     return job
+
+
+def _valid_message(job: ImportJob, res: engine.Result) -> str:
+    if not registry.get(job.kind).diff:  # no diff against existing records: the rows are what is known
+        return f"校验通过：{res.total_rows} 行，可以提交 / valid: {res.total_rows} rows, ready to commit"
+    c = res.counts()
+    return (
+        f"校验通过：新增 {c['create']}，更新 {c['update']}，不变 {c['unchanged']} / "
+        f"valid: {c['create']} new, {c['update']} updated, {c['unchanged']} unchanged"
+    )
+
+
+# what an importer's apply may count, in words (the committed message names only these)
+COUNT_WORDS = {
+    "created": ("新增", "created"),
+    "updated": ("更新", "updated"),
+    "replaced": ("替换", "replaced"),
+    "unchanged": ("不变", "unchanged"),
+}
+
+
+def _committed_message(counts: dict[str, int]) -> str:
+    named = [(COUNT_WORDS[k], n) for k, n in counts.items() if k in COUNT_WORDS]
+    zh = "，".join(f"{w[0]} {n}" for w, n in named)
+    en = ", ".join(f"{n} {w[1]}" for w, n in named)
+    return f"已提交：{zh} / committed: {en}"
 
 
 def _fail(job: ImportJob, exc: Exception) -> ImportJob:
@@ -1025,19 +1046,22 @@ def commit_job(job: ImportJob, user=None, *, _validated: engine.Result | None = 
                 job.finished_at = timezone.now()
                 job.save()
                 return job
-        counts = registry.commit(
-            registry.get(job.kind), res, actor=p, user=actor, event={"job": job.pk, "file": job.original_name}
+        counts = registry.counts_of(
+            registry.commit(
+                registry.get(job.kind),
+                res,
+                actor=p,
+                user=actor,
+                event={"job": job.pk, "file": job.original_name},
+            )
         )
     except Exception as exc:
         log.exception("import job %s failed during commit", job.pk)
         return _fail(job, exc)
     job.status = ImportJob.Status.COMMITTED
     job.processed_rows = job.total_rows
-    job.summary = {**job.summary, "committed": counts.as_dict()}
-    job.message = (
-        f"已提交：新增 {counts.created}，更新 {counts.updated}，不变 {counts.unchanged} / "
-        f"committed: {counts.created} created, {counts.updated} updated, {counts.unchanged} unchanged"
-    )
+    job.summary = {**job.summary, "committed": counts}
+    job.message = _committed_message(counts)
     job.finished_at = timezone.now()
     job.save()
     return job
