@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from jinfu.core import processes
 from jinfu.core.imports import services
 from jinfu.core.models import ImportJob, Organization, Role
 
@@ -15,7 +16,7 @@ from .test_imports import rows, write_csv
 ref = test_imports.ref  # the reference-data fixture
 
 pytestmark = pytest.mark.django_db
-DEAD = "no-such-host:1"  # a process of another host is never judged; this one is set as dead below
+DEAD = "no-such-host:1"  # a process of another host is never judged: this one is declared dead below
 
 
 @pytest.fixture
@@ -37,8 +38,7 @@ def _interrupted(tmp_path, user, ref, n=3, *, commit=True) -> ImportJob:
 def interrupted(tmp_path, admin, ref, monkeypatch):
     def make(user=None, **kw):
         job = _interrupted(tmp_path, user or admin, ref, **kw)
-        monkeypatch.setattr(services, "_alive", lambda process: process != DEAD)
-        monkeypatch.setattr(services.socket, "gethostname", lambda: "no-such-host")
+        monkeypatch.setattr(processes, "alive", lambda process: process != DEAD)
         assert services.recover_interrupted_jobs() == [job.pk]
         monkeypatch.undo()
         job.refresh_from_db()

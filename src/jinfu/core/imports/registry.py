@@ -157,3 +157,23 @@ def commit(
             **counts_of(out),
         )
     return out
+
+
+def import_file(
+    importer: Importer,
+    data: engine.Source,
+    filename: str,
+    *,
+    actor,
+    counts: tuple[str, ...],
+    check_only=False,
+) -> dict:
+    """A module's one-call import of a file as ``actor``: validate every row, then (unless ``check_only``)
+    commit when there is no problem. Returns {rows, <each of counts>, problems}; with any problem nothing is
+    written and the counts stay 0. The security event names the file."""
+    res = dry_run(importer, data, filename, actor=actor)
+    out: dict[str, Any] = {"rows": res.total_rows, **dict.fromkeys(counts, 0), "problems": res.errors}
+    if res.errors or check_only:
+        return out
+    out.update(counts_of(commit(importer, res, actor=actor, event={"file": filename[:200]})))
+    return out

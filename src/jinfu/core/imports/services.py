@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -43,6 +41,7 @@ from django.core.files.base import ContentFile, File
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from .. import processes
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..models import (
     AccessRecord,
@@ -941,7 +940,7 @@ def run_job(job_id: int, *, on_progress: Callable[[ImportJob], None] | None = No
     with job.file.open("rb") as fh:
         job.total_rows = engine.estimate_rows(fh, job.original_name, read_limits())
     job.processed_rows = 0
-    job.process = this_process()
+    job.process = processes.this_process()
     job.save(update_fields=["status", "total_rows", "processed_rows", "process"])
     try:
         res = _validate_file(
@@ -1020,7 +1019,7 @@ def commit_job(job: ImportJob, user=None, *, _validated: engine.Result | None = 
     p = as_principal(user) if user is not None else job_principal(job)
     _require(p, job.kind)
     updated = ImportJob.objects.filter(pk=job.pk, status__in=[ImportJob.Status.VALIDATED]).update(
-        status=ImportJob.Status.COMMITTING, processed_rows=0, process=this_process()
+        status=ImportJob.Status.COMMITTING, processed_rows=0, process=processes.this_process()
     )
     if not updated:
         job.refresh_from_db()
@@ -1073,23 +1072,6 @@ INTERRUPTED = (
 )
 
 
-def this_process() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _alive(process: str) -> bool:
-    host, _, pid = process.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return True  # another machine's process: not ours to judge
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def recover_interrupted_jobs() -> list[int]:
     """Jobs left validating or committing by a process of this host that no longer exists (kill -9, power
     loss) are marked failed. The commit is one transaction, so such a job wrote nothing; ``retry_job`` runs
@@ -1097,7 +1079,7 @@ def recover_interrupted_jobs() -> list[int]:
     out = []
     busy = [ImportJob.Status.VALIDATING, ImportJob.Status.COMMITTING]
     for pk, process in ImportJob.objects.filter(status__in=busy).values_list("pk", "process"):
-        if process and not _alive(process):
+        if process and not processes.alive(process):
             done = ImportJob.objects.filter(pk=pk, status__in=busy, process=process).update(
                 status=ImportJob.Status.FAILED, message=INTERRUPTED, finished_at=timezone.now()
             )
