@@ -158,3 +158,28 @@ def test_api_retry_for_the_owner_and_refusals(client, admin, make_user, interrup
     client.force_login(make_user("admin"))
     refused = client.post(f"/api/v1/imports/{other.pk}/retry")
     assert refused.status_code == 403 and "导入人" in refused.json()["message_zh"]
+
+
+def test_a_worker_that_died_after_its_commit_leaves_the_job_committed_and_never_writes_twice(
+    client, admin, tmp_path, ref, monkeypatch
+):
+    path = write_csv(tmp_path / "e.csv", rows(3, industry=ref["industry"]))
+    with open(path, "rb") as fh:
+        job = services.submit_job(
+            services.create_job("enterprises", fh, admin, commit=True, filename="e.csv")
+        )
+    assert job.status == ImportJob.Status.COMMITTED
+    written = _enterprises()
+    # the process died after the commit's transaction, before it recorded the job as committed
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.COMMITTING, process=DEAD, message="")
+    monkeypatch.setattr(processes, "alive", lambda process: process != DEAD)
+    assert services.recover_interrupted_jobs() == [job.pk]
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.COMMITTED and "进程退出前" in job.message
+    # a job an older recovery marked failed: the retry is refused, nothing is written again
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED)
+    client.force_login(admin)
+    r = client.post(f"/imports/{job.pk}/retry", follow=True)
+    assert "已全部写入" in r.content.decode()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED and _enterprises() == written

@@ -53,6 +53,7 @@ from ..models import (
     InstitutionProfile,
     Organization,
     Role,
+    SecurityEvent,
     Tag,
     Zone,
 )
@@ -1072,16 +1073,31 @@ INTERRUPTED = (
 )
 
 
+COMMITTED_BEFORE_EXIT = (
+    "已提交：数据已在处理进程退出前全部写入 / committed: every row was written before the worker process died"
+)
+
+
+def _commit_recorded(job_pk: int) -> bool:
+    """Whether the job's commit went through: its security event is written in the commit's transaction."""
+    return SecurityEvent.objects.filter(kind=SecurityEvent.Kind.IMPORT, detail__job=job_pk).exists()
+
+
 def recover_interrupted_jobs() -> list[int]:
     """Jobs left validating or committing by a process of this host that no longer exists (kill -9, power
     loss) are marked failed. The commit is one transaction, so such a job wrote nothing; ``retry_job`` runs
-    it again. Called when a worker starts (``jinfu worker``); the conditional UPDATE makes one process do it."""
+    it again. A process that died after its commit's transaction but before recording it leaves the commit's
+    security event: that job is marked committed (a retry would write it twice). Called when a worker starts
+    (``jinfu worker``); the conditional UPDATE makes one process do it."""
     out = []
     busy = [ImportJob.Status.VALIDATING, ImportJob.Status.COMMITTING]
     for pk, process in ImportJob.objects.filter(status__in=busy).values_list("pk", "process"):
         if process and not processes.alive(process):
+            committed = _commit_recorded(pk)
             done = ImportJob.objects.filter(pk=pk, status__in=busy, process=process).update(
-                status=ImportJob.Status.FAILED, message=INTERRUPTED, finished_at=timezone.now()
+                status=ImportJob.Status.COMMITTED if committed else ImportJob.Status.FAILED,
+                message=COMMITTED_BEFORE_EXIT if committed else INTERRUPTED,
+                finished_at=timezone.now(),
             )
             if done:
                 log.warning("import job %s was interrupted (process %s gone): marked failed", pk, process)
@@ -1113,6 +1129,12 @@ def retry_job(job: ImportJob, user) -> ImportJob:
     _require(p, job.kind)
     if not is_owner(p, job):
         raise Forbidden("只有导入人可以重试该导入任务", "only the user who started this import may retry it")
+    if _commit_recorded(job.pk):
+        raise ValidationFailed(
+            "该任务的数据已全部写入，不能重试",
+            "this job's rows were already committed; it cannot be retried",
+            code="import.state",
+        )
     reset = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(
         status=ImportJob.Status.QUEUED, processed_rows=0, errors=[], message="", finished_at=None, process=""
     )
