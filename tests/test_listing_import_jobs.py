@@ -139,3 +139,29 @@ def test_the_statements_page_links_to_the_import(client, enterprises):
     client.force_login(enterprises[0])
     body = client.get("/listing/financials/").content.decode()
     assert 'data-link="statements-import"' in body and 'href="/imports/"' in body
+
+
+def test_an_enterprise_api_key_imports_its_own_statements_only_and_retries_only_its_jobs(client, enterprises):
+    from jinfu.core.apikeys import issue_key
+
+    ent, other = enterprises
+    _, key = issue_key(organization=ent.organization, name="erp", scopes=["imports:write"])
+    _, read_only = issue_key(organization=ent.organization, name="ro", scopes=["listing:read"])
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+    def post(data: bytes, **headers):
+        f = io.BytesIO(data)
+        f.name = "fs.csv"
+        return client.post(f"/api/v1/imports/{KIND}", {"file": f, "dry_run": "false"}, **headers)
+
+    assert post(csv(row(ent)), HTTP_AUTHORIZATION=f"Bearer {read_only}").status_code == 403
+    refused = post(csv(row(other)), **auth).json()
+    assert refused["status"] == "invalid" and refused["errors"][0]["rule"] == "permission.own"
+    assert not FinancialStatement.objects.exists()
+    done = post(csv(row(ent)), **auth).json()
+    assert done["status"] == "committed" and done["committed"] == {"created": 1, "replaced": 0}
+    saved = FinancialStatement.objects.get()
+    assert (saved.enterprise_id, saved.source) == (ent.organization_id, "self_reported")
+    ImportJob.objects.filter(pk=done["id"]).update(status="failed")
+    client.force_login(ent)  # the web user of the same enterprise did not start the key's job
+    assert client.post(f"/api/v1/imports/{done['id']}/retry").status_code == 404
