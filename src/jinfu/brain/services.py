@@ -337,12 +337,9 @@ def apply_actuals(records: list[dict], *, actor=None) -> dict:
 def import_actuals(actor, data: bytes, filename: str, *, dry_run: bool = False) -> dict:
     """Actuals from .xlsx/.csv (columns in brain/imports.py): every row validated, all or nothing.
     Returns {rows, written, corrections, problems}; with problems nothing is written."""
-    res = registry.dry_run(ACTUALS, data, filename, actor=actor)
-    result = {"rows": res.total_rows, "written": 0, "corrections": 0, "problems": res.errors}
-    if res.errors or dry_run:
-        return result
-    result.update(registry.commit(ACTUALS, res, actor=actor, event={"file": filename[:200]}))
-    return result
+    return registry.import_file(
+        ACTUALS, data, filename, actor=actor, counts=("written", "corrections"), check_only=dry_run
+    )
 
 
 # ---------------------------------------------------------------------------

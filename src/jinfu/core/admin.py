@@ -396,15 +396,20 @@ class TagAdmin(AuditedAdmin):
 class ImportJobAdmin(admin.ModelAdmin):
     list_display = [
         "original_name",
-        "kind",
+        "kind_label",
         "status",
         "total_rows",
         shown("created_by", _("导入人")),
         "created_at",
     ]
-    list_filter = ["kind", "status"]
+    list_filter = ["status"]
     created_by_zh = shown("created_by", _("导入人"))
     readonly_fields = [
-        f"{n}_zh" if n == "created_by" else n for n in (f.name for f in models.ImportJob._meta.fields)
+        {"created_by": "created_by_zh", "kind": "kind_label"}.get(n, n)
+        for n in (f.name for f in models.ImportJob._meta.fields)
     ]
-    exclude = ["created_by"]
+    exclude = ["created_by", "kind"]
+
+    @admin.display(description=_("导入类型"), ordering="kind")
+    def kind_label(self, obj):
+        return obj.get_kind_display()

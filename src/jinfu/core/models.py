@@ -669,7 +669,8 @@ class ImportJob(models.Model):
         COMMITTED = "committed", _("已提交")
         FAILED = "failed", _("失败")
 
-    kind = models.CharField(_("导入类型"), max_length=16, choices=Kind.choices)
+    # an importer's key (core/imports/registry.py: the kernel's Kind or a module's, e.g. listing.statements)
+    kind = models.CharField(_("导入类型"), max_length=40)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED)
     file = models.FileField(_("文件"), upload_to="imports/%Y/%m/")
     original_name = models.CharField(_("原文件名"), max_length=255)
@@ -693,6 +694,12 @@ class ImportJob(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.original_name}"
+
+    def get_kind_display(self) -> str:
+        """The importer's name (its key names any registered importer, so the field has no choices)."""
+        from .imports.registry import label
+
+        return label(self.kind)
 
     @property
     def progress_percent(self) -> int:

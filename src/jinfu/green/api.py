@@ -291,15 +291,11 @@ class ReportIn(Schema):
     green_risk: Decimal
 
 
-class ReportOut(Schema):
+class ReportOut(ReportIn):
+    """The figures as reported (ReportIn), with the report's id, its institution and the demo flag."""
+
     id: int
     institution_id: int
-    year: int
-    quarter: int
-    green_balance: Decimal
-    prior_green_balance: Decimal
-    total_balance: Decimal
-    green_risk: Decimal
     is_synthetic: bool
 
 

@@ -12,6 +12,7 @@ field (or the row and column, for an import) and leaves nothing behind.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
@@ -131,34 +132,45 @@ def can_import_projects(p: Principal) -> bool:
     return p.is_admin or (p.role == Role.ENTERPRISE and p.organization is not None)
 
 
-def _enterprises_by_uscc(keys: set[str]) -> dict[str, dict]:
-    rows = Organization.objects.filter(kind=Organization.Kind.ENTERPRISE, uscc__in=keys)
+def _orgs_by_uscc(kind: str, keys: set[str]) -> dict[str, dict]:
+    rows = Organization.objects.filter(kind=kind, uscc__in=keys)
     return {uscc: {"id": pk} for pk, uscc in rows.values_list("pk", "uscc")}
+
+
+def _owner_lookups(
+    p: Principal | None, kind: str, role: str, row_issues: Callable[[dict], list[Issue]]
+) -> Lookups:
+    """The lookups of a sheet whose rows name their owner organization (column ``<kind>_uscc``): the form's
+    row checks, then whose row it is — a user of ``role`` imports only its own organization's rows (rule
+    ``green.<kind>_other``), the operator must name a registered one (``_required``, ``_unknown``)."""
+    field = f"{kind}_uscc"
+    as_owner = p is not None and p.role == role and p.organization is not None
+    own = p.organization.uscc if as_owner else None
+
+    def check_row(rec: dict, owner: dict | None, _existing: dict) -> list[Issue]:
+        issues = row_issues(rec)
+        named = rec.get(field)
+        if as_owner:
+            if named and named != own:
+                issues.append(Issue(field, f"green.{kind}_other"))
+        elif not named:
+            issues.append(Issue(field, f"green.{kind}_required"))
+        elif owner is None:
+            issues.append(Issue(field, f"green.{kind}_unknown"))
+        return issues
+
+    lk = _lookups()
+    lk.load_existing = lambda keys: _orgs_by_uscc(kind, keys)
+    lk.check_row = check_row
+    return lk
 
 
 def prepare_project_import(p: Principal | None) -> Lookups:
     """The registry's lookups for a project sheet: reference tables, the enterprises the file names and
     the row checks the form applies (cross-field rules, catalogue items, whose project it is)."""
     items = selectors.item_index()
-    as_enterprise = p is not None and p.role == Role.ENTERPRISE and p.organization is not None
-    own = p.organization.uscc if as_enterprise else None
-
-    def check_row(rec: dict, enterprise: dict | None, _existing: dict) -> list[Issue]:
-        issues = imports.row_issues(rec, items)
-        named = rec.get("enterprise_uscc")
-        if as_enterprise:
-            if named and named != own:
-                issues.append(Issue("enterprise_uscc", "green.enterprise_other"))
-        elif not named:
-            issues.append(Issue("enterprise_uscc", "green.enterprise_required"))
-        elif enterprise is None:
-            issues.append(Issue("enterprise_uscc", "green.enterprise_unknown"))
-        return issues
-
-    lk = _lookups()
-    lk.load_existing = _enterprises_by_uscc
-    lk.check_row = check_row
-    return lk
+    kind, role = Organization.Kind.ENTERPRISE, Role.ENTERPRISE
+    return _owner_lookups(p, kind, role, lambda rec: imports.row_issues(rec, items))
 
 
 def apply_project_import(records: list[dict], *, actor, **_context) -> dict:
@@ -236,6 +248,19 @@ def _require_assessor(p: Principal) -> None:
         )
 
 
+def _locked_identification(
+    identification_id: int, decision: str, conflict: tuple[str, str]
+) -> Identification:
+    """The identification, locked for this transaction, when its decision is still ``decision``; else the
+    ``conflict`` message (zh, en)."""
+    ident = Identification.objects.select_for_update().filter(pk=identification_id).first()
+    if ident is None:
+        raise ValidationFailed("识别记录不存在", "Identification not found", field="identification")
+    if ident.decision != decision:
+        raise ValidationFailed(*conflict, code="conflict")
+    return ident
+
+
 def decide(actor, identification_id: int, *, confirm: bool, reason: str = "") -> Identification:
     """Confirm or reject an identification; a rejection needs a reason. Audited."""
     p = as_principal(actor)
@@ -244,13 +269,11 @@ def decide(actor, identification_id: int, *, confirm: bool, reason: str = "") ->
     if not confirm and not reason:
         raise ValidationFailed("驳回时须填写理由", "A rejection needs a reason", field="reason")
     with transaction.atomic():
-        ident = Identification.objects.select_for_update().filter(pk=identification_id).first()
-        if ident is None:
-            raise ValidationFailed("识别记录不存在", "Identification not found", field="identification")
-        if ident.decision != Identification.Decision.PENDING:
-            raise ValidationFailed(
-                "该识别结果已认定过", "This identification was already decided", code="conflict"
-            )
+        ident = _locked_identification(
+            identification_id,
+            Identification.Decision.PENDING,
+            ("该识别结果已认定过", "This identification was already decided"),
+        )
         if confirm and not ident.best_item:
             raise ValidationFailed(
                 "未匹配到任何目录条目，不能确认",
@@ -474,13 +497,11 @@ def revoke(actor, identification_id: int, *, reason: str) -> Identification:
     if not reason:
         raise ValidationFailed("撤销认定须填写理由", "A revocation needs a reason", field="reason")
     with transaction.atomic():
-        ident = Identification.objects.select_for_update().filter(pk=identification_id).first()
-        if ident is None:
-            raise ValidationFailed("识别记录不存在", "Identification not found", field="identification")
-        if ident.decision != Identification.Decision.CONFIRMED:
-            raise ValidationFailed(
-                "只能撤销已确认的绿色认定", "Only a confirmed identification can be revoked", code="conflict"
-            )
+        ident = _locked_identification(
+            identification_id,
+            Identification.Decision.CONFIRMED,
+            ("只能撤销已确认的绿色认定", "Only a confirmed identification can be revoked"),
+        )
         ident.decision = Identification.Decision.REVOKED
         ident.reason, ident.assessor, ident.decided_at = reason, p.user, timezone.now()
         ident.save()
@@ -508,32 +529,10 @@ def can_report(p: Principal) -> bool:
     return p.is_admin or (p.role == Role.INSTITUTION and p.organization is not None)
 
 
-def _institutions_by_uscc(keys: set[str]) -> dict[str, dict]:
-    rows = Organization.objects.filter(kind=Organization.Kind.INSTITUTION, uscc__in=keys)
-    return {uscc: {"id": pk} for pk, uscc in rows.values_list("pk", "uscc")}
-
-
 def prepare_report_import(p: Principal | None) -> Lookups:
-    as_institution = p is not None and p.role == Role.INSTITUTION and p.organization is not None
-    own = p.organization.uscc if as_institution else None
     today = timezone.localdate()
-
-    def check_row(rec: dict, institution: dict | None, _existing: dict) -> list[Issue]:
-        issues = imports.report_issues(rec, today)
-        named = rec.get("institution_uscc")
-        if as_institution:
-            if named and named != own:
-                issues.append(Issue("institution_uscc", "green.institution_other"))
-        elif not named:
-            issues.append(Issue("institution_uscc", "green.institution_required"))
-        elif institution is None:
-            issues.append(Issue("institution_uscc", "green.institution_unknown"))
-        return issues
-
-    lk = _lookups()
-    lk.load_existing = _institutions_by_uscc
-    lk.check_row = check_row
-    return lk
+    kind, role = Organization.Kind.INSTITUTION, Role.INSTITUTION
+    return _owner_lookups(p, kind, role, lambda rec: imports.report_issues(rec, today))
 
 
 def _write_report(p: Principal, institution_id: int, rec: dict) -> GreenReport:
@@ -552,7 +551,7 @@ def apply_report_import(records: list[dict], *, actor, **_context) -> dict:
     if p.role == Role.INSTITUTION:
         owners = dict.fromkeys(range(len(records)), p.org_id)
     else:
-        found = _institutions_by_uscc({r["institution_uscc"] for r in records})
+        found = _orgs_by_uscc(Organization.Kind.INSTITUTION, {r["institution_uscc"] for r in records})
         owners = {i: found[r["institution_uscc"]]["id"] for i, r in enumerate(records)}
     for i, rec in enumerate(records):
         _write_report(p, owners[i], rec)

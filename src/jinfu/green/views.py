@@ -30,6 +30,19 @@ def _output_choices():
 MAX_UPLOAD = 5 * 1024 * 1024
 
 
+def _run_upload(request, run, back: str):
+    """The uploaded sheet through ``run(user, data, filename)``: (its result, None); a file refused as a
+    whole gives (its problems, None); no file or one over MAX_UPLOAD: a message and (None, back to ``back``)."""
+    upload = request.FILES.get("file")
+    if upload is None or upload.size > MAX_UPLOAD:
+        messages.error(request, _("请选择不超过 5 MB 的 xlsx 或 csv 文件"))
+        return None, redirect(back)
+    try:
+        return run(request.user, upload.read(), upload.name), None
+    except FileRejected as exc:
+        return {"problems": exc.errors}, None
+
+
 @page
 @require_POST
 def import_projects(request):
@@ -38,15 +51,10 @@ def import_projects(request):
     p = as_principal(request.user)
     if p.role != Role.ENTERPRISE:
         return HttpResponseForbidden("只有企业用户导入绿色项目 / enterprises only")
-    upload = request.FILES.get("file")
-    if upload is None or upload.size > MAX_UPLOAD:
-        messages.error(request, _("请选择不超过 5 MB 的 xlsx 或 csv 文件"))
-        return redirect("green:mine")
-    try:
-        result = services.import_projects(request.user, upload.read(), upload.name)
-    except FileRejected as exc:
-        result = {"created": 0, "rows": 0, "problems": exc.errors}
-    if result["created"]:
+    result, back = _run_upload(request, services.import_projects, "green:mine")
+    if back is not None:
+        return back
+    if result.get("created"):
         messages.success(request, _("已导入 %(n)s 个项目，并已完成自动识别") % {"n": result["created"]})
         return redirect("green:mine")
     return mine(request, import_problems=result["problems"] or [{"message_zh": _("文件中没有项目")}])
@@ -152,6 +160,23 @@ def _filter_context(projects, filters: dict) -> dict:
     }
 
 
+def _submit(request, save, ok: str, to: str, *, fields: tuple[str, ...] | None = None):
+    """A page's form: on POST ``save(user, data)``, then the message ``ok`` and a redirect to ``to``. Returns
+    (the redirect or None, errors by field, the posted data to show again); a refusal (403) is raised, any
+    other error is kept for the form under its field (one of ``fields`` when given) or "general"."""
+    if request.method != "POST":
+        return None, {}, {}
+    try:
+        save(request.user, request.POST.dict())
+    except JinfuError as exc:
+        if exc.status == 403:
+            raise
+        field = exc.field if exc.field and (fields is None or exc.field in fields) else "general"
+        return None, {field: exc.message_zh}, request.POST
+    messages.success(request, ok)
+    return redirect(to), {}, {}
+
+
 def _post(request, pk: int, call, ok: str):
     try:
         call()
@@ -231,17 +256,11 @@ def hall(request):
     p = as_principal(request.user)
     if p.role != Role.INSTITUTION:
         return HttpResponseForbidden("只有金融机构查看项目大厅 / institutions only")
-    errors, form = {}, {}
-    if request.method == "POST":
-        try:
-            services.save_product(request.user, request.POST.dict())
-            messages.success(request, _("绿色金融产品已发布"))
-            return redirect("green:hall")
-        except JinfuError as exc:
-            if exc.status == 403:
-                raise
-            errors[exc.field if exc.field in ("name", "rule") else "general"] = exc.message_zh
-            form = request.POST
+    done, errors, form = _submit(
+        request, services.save_product, _("绿色金融产品已发布"), "green:hall", fields=("name", "rule")
+    )
+    if done is not None:
+        return done
     projects, filters = selectors.filter_projects(selectors.hall_for(request.user), request.GET)
     if exports.requested(request):
         return exports.respond(request, export_tables.HALL, projects)
@@ -295,17 +314,9 @@ def reports(request):
     p = as_principal(request.user)
     if p.role != Role.INSTITUTION:
         return HttpResponseForbidden("只有金融机构报送绿色金融数据 / institutions only")
-    errors, form = {}, {}
-    if request.method == "POST":
-        try:
-            services.save_report(request.user, request.POST.dict())
-            messages.success(request, _("已报送"))
-            return redirect("green:reports")
-        except JinfuError as exc:
-            if exc.status == 403:
-                raise
-            errors[exc.field or "general"] = exc.message_zh
-            form = request.POST
+    done, errors, form = _submit(request, services.save_report, _("已报送"), "green:reports")
+    if done is not None:
+        return done
     return _reports_page(request, errors=errors, form=form)
 
 
@@ -332,15 +343,10 @@ def import_reports(request):
     p = as_principal(request.user)
     if p.role != Role.INSTITUTION:
         return HttpResponseForbidden("只有金融机构报送绿色金融数据 / institutions only")
-    upload = request.FILES.get("file")
-    if upload is None or upload.size > MAX_UPLOAD:
-        messages.error(request, _("请选择不超过 5 MB 的 xlsx 或 csv 文件"))
-        return redirect("green:reports")
-    try:
-        result = services.import_reports(request.user, upload.read(), upload.name)
-    except FileRejected as exc:
-        result = {"written": 0, "problems": exc.errors}
-    if result["written"]:
+    result, back = _run_upload(request, services.import_reports, "green:reports")
+    if back is not None:
+        return back
+    if result.get("written"):
         messages.success(request, _("已导入 %(n)s 个季度的数据") % {"n": result["written"]})
         return redirect("green:reports")
     return _reports_page(request, import_problems=result["problems"] or [{"message_zh": _("文件中没有数据")}])

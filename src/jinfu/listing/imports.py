@@ -92,5 +92,6 @@ STATEMENTS = Importer(
     prepare="jinfu.listing.services:prepare_statement_import",
     apply="jinfu.listing.services:apply_statements",
     can_import="jinfu.listing.services:may_import_statements",
+    jobs=True,  # on the kernel's import pages and API (/imports/, /api/v1/imports/listing.statements)
 )
 IMPORTERS = (STATEMENTS,)

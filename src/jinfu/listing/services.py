@@ -236,12 +236,9 @@ def apply_statements(records: list[dict], *, actor=None) -> dict:
 def import_statements(actor, data: bytes, filename: str, *, dry_run: bool = False) -> dict:
     """Statements from .xlsx/.csv (columns in listing/imports.py): every row validated, all or nothing.
     Returns {rows, created, replaced, problems}; with problems nothing is written."""
-    res = registry.dry_run(STATEMENTS, data, filename, actor=actor)
-    result = {"rows": res.total_rows, "created": 0, "replaced": 0, "problems": res.errors}
-    if res.errors or dry_run:
-        return result
-    result.update(registry.commit(STATEMENTS, res, actor=actor, event={"file": filename[:200]}))
-    return result
+    return registry.import_file(
+        STATEMENTS, data, filename, actor=actor, counts=("created", "replaced"), check_only=dry_run
+    )
 
 
 def delete_statement(actor, pk: int) -> None:

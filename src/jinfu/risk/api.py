@@ -11,6 +11,7 @@ from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from jinfu.core.errors import Forbidden, ValidationFailed
+from jinfu.core.imports.api import ProblemOut  # the kernel's problem format, one schema for every import
 from jinfu.core.web import api_principal
 
 from . import cases, engine, selectors, services, supervision
@@ -131,16 +132,6 @@ class FirmOut(Schema):
 class OverrideIn(Schema):
     colour: str
     reason: str
-
-
-class ProblemOut(Schema):
-    row: int
-    column: str
-    field: str
-    value: str
-    rule: str
-    message_zh: str
-    message_en: str
 
 
 class ImportOut(Schema):

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import socket
 import time
 import traceback
 import zoneinfo
@@ -22,6 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from jinfu.core import processes
 from jinfu.core.modules import resolve, schedules
 
 from .models import JobRun, Outcome, ScheduledJob
@@ -68,7 +67,7 @@ def _claim(job: ScheduledJob, slot: dt.datetime) -> bool:
     )
 
 
-PROCESS = f"{socket.gethostname()}:{os.getpid()}"
+PROCESS = processes.this_process()
 
 
 def run_job(
@@ -127,19 +126,6 @@ def run_now(name: str) -> JobRun | None:
     return run_job(job, timezone.now())
 
 
-def _alive(process: str) -> bool:
-    host, _, pid = process.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return True  # another machine's run: not ours to judge
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 INTERRUPTED = (
     "中断：执行进程在运行中退出（已重试一次）/ interrupted: the scheduler process died mid-run (retried once)"
 )
@@ -151,7 +137,7 @@ def recover_interrupted() -> list[JobRun]:
     interrupted attempt left nothing half-written. The conditional UPDATE makes one process do it."""
     retries = []
     for run in JobRun.objects.filter(outcome=Outcome.RUNNING).select_related("job"):
-        if _alive(run.process):
+        if processes.alive(run.process):
             continue
         if not JobRun.objects.filter(pk=run.pk, outcome=Outcome.RUNNING).update(
             outcome=Outcome.FAILED, finished_at=timezone.now(), message=INTERRUPTED

@@ -104,10 +104,23 @@ def get_import(request, job_id: int, page: int = 1, per_page: int = 100):
 
 @router.post("/{int:job_id}/commit", response=JobOut, summary="提交已校验的导入 / commit a validated dry run")
 def commit_import(request, job_id: int):
+    return _act(request, job_id, services.request_commit)
+
+
+@router.post(
+    "/{int:job_id}/retry",
+    response=JobOut,
+    summary="重试失败（中断）的导入 / retry a failed (interrupted) import from its stored file",
+)
+def retry_import(request, job_id: int):
+    return _act(request, job_id, services.retry_job)
+
+
+def _act(request, job_id: int, action) -> dict:
+    """A job action as the caller: the job must be visible to them, ``action(job, principal)`` decides."""
     p = _need(request)
     try:
-        job = selectors.get_job(p, job_id)
-        job = services.request_commit(job, p)
+        job = action(selectors.get_job(p, job_id), p)
     except JinfuError as exc:
         _fail(exc)
     return _out(job)

@@ -259,6 +259,7 @@ ENTERPRISES = Importer(
     prepare=f"{_SERVICES}:prepare_enterprises",
     apply=f"{_SERVICES}:apply_enterprise_records",
     can_import=f"{_SERVICES}:can_import_enterprises",
+    jobs=True,
 )
 INSTITUTIONS = Importer(
     "institutions",
@@ -272,5 +273,6 @@ INSTITUTIONS = Importer(
     prepare=f"{_SERVICES}:prepare_institutions",
     apply=f"{_SERVICES}:apply_institution_records",
     can_import=f"{_SERVICES}:can_import_institutions",
+    jobs=True,
 )
 IMPORTERS = (ENTERPRISES, INSTITUTIONS)

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext
 
 from ..audit import record_event
 from ..errors import Forbidden, NotFound
@@ -33,6 +34,9 @@ class Importer(engine.ImportSpec):
     prepare: str = ""  # "pkg.mod:fn": (principal) -> engine.Lookups
     apply: str = ""  # "pkg.mod:fn": (records, *, actor, **context) -> counts (dict or .as_dict())
     can_import: str = ""  # "pkg.mod:fn": (principal) -> bool; empty: the row checks decide alone
+    # offered as an import job on the kernel's pages and API (/imports/, /api/v1/imports/{key}); such an
+    # importer must declare ``can_import`` (who may start a job) and may return any counts from ``apply``
+    jobs: bool = False
 
 
 def importers() -> dict[str, Importer]:
@@ -44,6 +48,17 @@ def importers() -> dict[str, Importer]:
             for imp in found if isinstance(found, list | tuple) else (found,):
                 out[imp.key] = imp
     return out
+
+
+def job_kinds() -> list[str]:
+    """The importers offered as import jobs (the kernel's pages and API), by key."""
+    return [key for key, imp in importers().items() if imp.jobs]
+
+
+def label(key: str) -> str:
+    """An importer's name as users read it (a kind no longer installed: its key)."""
+    imp = importers().get(key)
+    return gettext(imp.label_zh) if imp is not None else key
 
 
 def get(key: str) -> Importer:
@@ -108,7 +123,8 @@ def dry_run(
     return engine.validate_source(importer, source, filename, lookups, limits=read_limits(), **kw)
 
 
-def _counts(result: Any) -> dict[str, int]:
+def counts_of(result: Any) -> dict[str, int]:
+    """What an importer's ``apply`` returned, as a plain dict of counts."""
     return result.as_dict() if hasattr(result, "as_dict") else dict(result)
 
 
@@ -138,6 +154,26 @@ def commit(
             import_kind=importer.key,
             rows=result.total_rows,
             **(dict(event or {})),
-            **_counts(out),
+            **counts_of(out),
         )
+    return out
+
+
+def import_file(
+    importer: Importer,
+    data: engine.Source,
+    filename: str,
+    *,
+    actor,
+    counts: tuple[str, ...],
+    check_only=False,
+) -> dict:
+    """A module's one-call import of a file as ``actor``: validate every row, then (unless ``check_only``)
+    commit when there is no problem. Returns {rows, <each of counts>, problems}; with any problem nothing is
+    written and the counts stay 0. The security event names the file."""
+    res = dry_run(importer, data, filename, actor=actor)
+    out: dict[str, Any] = {"rows": res.total_rows, **dict.fromkeys(counts, 0), "problems": res.errors}
+    if res.errors or check_only:
+        return out
+    out.update(counts_of(commit(importer, res, actor=actor, event={"file": filename[:200]})))
     return out

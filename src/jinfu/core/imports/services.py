@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -43,6 +41,7 @@ from django.core.files.base import ContentFile, File
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from .. import processes
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..models import (
     AccessRecord,
@@ -54,6 +53,7 @@ from ..models import (
     InstitutionProfile,
     Organization,
     Role,
+    SecurityEvent,
     Tag,
     Zone,
 )
@@ -63,7 +63,6 @@ from . import engine, registry
 
 log = logging.getLogger(__name__)
 
-KINDS = (ImportJob.Kind.ENTERPRISES, ImportJob.Kind.INSTITUTIONS)
 PROGRESS_EVERY = 1000
 CHUNK = 500  # IN (...) list size for lookups (SQLite's variable limit is far above this)
 DIFF_PREVIEW_LIMIT = {"create": 1000, "update": 20000, "unchanged": 1000}
@@ -110,12 +109,12 @@ def can_import_institutions(p: Principal) -> bool:
 
 
 def can_import(principal, kind: str) -> bool:
-    """Whether ``principal`` may import records of this kind (a job kind: enterprises, institutions)."""
-    return kind in KINDS and registry.may_import(registry.get(kind), principal)
+    """Whether ``principal`` may start an import job of this kind (an importer offered as a job)."""
+    return kind in registry.job_kinds() and registry.may_import(registry.get(kind), principal)
 
 
 def _require(principal: Principal, kind: str) -> None:
-    if kind not in KINDS:
+    if kind not in registry.job_kinds():
         raise NotFound(f"未知的导入类型：{kind}", f"unknown import kind: {kind}")
     registry.require(registry.get(kind), principal)
 
@@ -942,7 +941,7 @@ def run_job(job_id: int, *, on_progress: Callable[[ImportJob], None] | None = No
     with job.file.open("rb") as fh:
         job.total_rows = engine.estimate_rows(fh, job.original_name, read_limits())
     job.processed_rows = 0
-    job.process = this_process()
+    job.process = processes.this_process()
     job.save(update_fields=["status", "total_rows", "processed_rows", "process"])
     try:
         res = _validate_file(
@@ -963,11 +962,7 @@ def run_job(job_id: int, *, on_progress: Callable[[ImportJob], None] | None = No
         job.save()
         return job
     job.status = ImportJob.Status.VALIDATED
-    c = res.counts()
-    job.message = (
-        f"校验通过：新增 {c['create']}，更新 {c['update']}，不变 {c['unchanged']} / "
-        f"valid: {c['create']} new, {c['update']} updated, {c['unchanged']} unchanged"
-    )
+    job.message = _valid_message(job, res)
     job.save()
     if job.commit_requested:
         if on_progress is not None:
@@ -977,6 +972,32 @@ def run_job(job_id: int, *, on_progress: Callable[[ImportJob], None] | None = No
     job.finished_at = timezone.now()
     job.save(update_fields=["finished_at"])
     return job
+
+
+def _valid_message(job: ImportJob, res: engine.Result) -> str:
+    if not registry.get(job.kind).diff:  # no diff against existing records: the rows are what is known
+        return f"校验通过：{res.total_rows} 行，可以提交 / valid: {res.total_rows} rows, ready to commit"
+    c = res.counts()
+    return (
+        f"校验通过：新增 {c['create']}，更新 {c['update']}，不变 {c['unchanged']} / "
+        f"valid: {c['create']} new, {c['update']} updated, {c['unchanged']} unchanged"
+    )
+
+
+# what an importer's apply may count, in words (the committed message names only these)
+COUNT_WORDS = {
+    "created": ("新增", "created"),
+    "updated": ("更新", "updated"),
+    "replaced": ("替换", "replaced"),
+    "unchanged": ("不变", "unchanged"),
+}
+
+
+def _committed_message(counts: dict[str, int]) -> str:
+    named = [(COUNT_WORDS[k], n) for k, n in counts.items() if k in COUNT_WORDS]
+    zh = "，".join(f"{w[0]} {n}" for w, n in named)
+    en = ", ".join(f"{n} {w[1]}" for w, n in named)
+    return f"已提交：{zh} / committed: {en}"
 
 
 def _fail(job: ImportJob, exc: Exception) -> ImportJob:
@@ -999,7 +1020,7 @@ def commit_job(job: ImportJob, user=None, *, _validated: engine.Result | None = 
     p = as_principal(user) if user is not None else job_principal(job)
     _require(p, job.kind)
     updated = ImportJob.objects.filter(pk=job.pk, status__in=[ImportJob.Status.VALIDATED]).update(
-        status=ImportJob.Status.COMMITTING, processed_rows=0, process=this_process()
+        status=ImportJob.Status.COMMITTING, processed_rows=0, process=processes.this_process()
     )
     if not updated:
         job.refresh_from_db()
@@ -1025,19 +1046,22 @@ def commit_job(job: ImportJob, user=None, *, _validated: engine.Result | None = 
                 job.finished_at = timezone.now()
                 job.save()
                 return job
-        counts = registry.commit(
-            registry.get(job.kind), res, actor=p, user=actor, event={"job": job.pk, "file": job.original_name}
+        counts = registry.counts_of(
+            registry.commit(
+                registry.get(job.kind),
+                res,
+                actor=p,
+                user=actor,
+                event={"job": job.pk, "file": job.original_name},
+            )
         )
     except Exception as exc:
         log.exception("import job %s failed during commit", job.pk)
         return _fail(job, exc)
     job.status = ImportJob.Status.COMMITTED
     job.processed_rows = job.total_rows
-    job.summary = {**job.summary, "committed": counts.as_dict()}
-    job.message = (
-        f"已提交：新增 {counts.created}，更新 {counts.updated}，不变 {counts.unchanged} / "
-        f"committed: {counts.created} created, {counts.updated} updated, {counts.unchanged} unchanged"
-    )
+    job.summary = {**job.summary, "committed": counts}
+    job.message = _committed_message(counts)
     job.finished_at = timezone.now()
     job.save()
     return job
@@ -1049,33 +1073,31 @@ INTERRUPTED = (
 )
 
 
-def this_process() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+COMMITTED_BEFORE_EXIT = (
+    "已提交：数据已在处理进程退出前全部写入 / committed: every row was written before the worker process died"
+)
 
 
-def _alive(process: str) -> bool:
-    host, _, pid = process.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return True  # another machine's process: not ours to judge
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _commit_recorded(job_pk: int) -> bool:
+    """Whether the job's commit went through: its security event is written in the commit's transaction."""
+    return SecurityEvent.objects.filter(kind=SecurityEvent.Kind.IMPORT, detail__job=job_pk).exists()
 
 
 def recover_interrupted_jobs() -> list[int]:
     """Jobs left validating or committing by a process of this host that no longer exists (kill -9, power
     loss) are marked failed. The commit is one transaction, so such a job wrote nothing; ``retry_job`` runs
-    it again. Called when a worker starts (``jinfu worker``); the conditional UPDATE makes one process do it."""
+    it again. A process that died after its commit's transaction but before recording it leaves the commit's
+    security event: that job is marked committed (a retry would write it twice). Called when a worker starts
+    (``jinfu worker``); the conditional UPDATE makes one process do it."""
     out = []
     busy = [ImportJob.Status.VALIDATING, ImportJob.Status.COMMITTING]
     for pk, process in ImportJob.objects.filter(status__in=busy).values_list("pk", "process"):
-        if process and not _alive(process):
+        if process and not processes.alive(process):
+            committed = _commit_recorded(pk)
             done = ImportJob.objects.filter(pk=pk, status__in=busy, process=process).update(
-                status=ImportJob.Status.FAILED, message=INTERRUPTED, finished_at=timezone.now()
+                status=ImportJob.Status.COMMITTED if committed else ImportJob.Status.FAILED,
+                message=COMMITTED_BEFORE_EXIT if committed else INTERRUPTED,
+                finished_at=timezone.now(),
             )
             if done:
                 log.warning("import job %s was interrupted (process %s gone): marked failed", pk, process)
@@ -1083,10 +1105,36 @@ def recover_interrupted_jobs() -> list[int]:
     return out
 
 
+def is_owner(principal, job: ImportJob) -> bool:
+    """Whether ``principal`` started the job: the same API key, or the same signed-in user."""
+    p = as_principal(principal)
+    owner = (job.summary.get("owner") if isinstance(job.summary, dict) else None) or {}
+    if p.api_key is not None:
+        return owner.get("api_key_id") == p.api_key.pk
+    return p.user is not None and job.created_by_id == p.user.pk and not owner.get("api_key_id")
+
+
+def can_retry(principal, job: ImportJob) -> bool:
+    """The 重试 button: a failed (or interrupted) job, for its owner while they may still import its kind."""
+    return (
+        job.status == ImportJob.Status.FAILED and is_owner(principal, job) and can_import(principal, job.kind)
+    )
+
+
 def retry_job(job: ImportJob, user) -> ImportJob:
-    """Run a failed job again from its stored file (validation, then the commit when it was requested)."""
+    """Run a failed job again from its stored file (validation, then the commit when it was requested), for
+    the job's owner only (the run writes as the owner). The commit is one transaction, so a failed run left
+    nothing behind and the retry starts from a clean database."""
     p = as_principal(user)
     _require(p, job.kind)
+    if not is_owner(p, job):
+        raise Forbidden("只有导入人可以重试该导入任务", "only the user who started this import may retry it")
+    if _commit_recorded(job.pk):
+        raise ValidationFailed(
+            "该任务的数据已全部写入，不能重试",
+            "this job's rows were already committed; it cannot be retried",
+            code="import.state",
+        )
     reset = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(
         status=ImportJob.Status.QUEUED, processed_rows=0, errors=[], message="", finished_at=None, process=""
     )

@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:job_id>/", views.job_detail, name="job"),
     path("<int:job_id>/progress", views.job_progress, name="progress"),
     path("<int:job_id>/commit", views.job_commit, name="commit"),
+    path("<int:job_id>/retry", views.job_retry, name="retry"),
 ]

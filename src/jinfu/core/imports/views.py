@@ -21,7 +21,7 @@ RUNNING = {ImportJob.Status.QUEUED, ImportJob.Status.VALIDATING, ImportJob.Statu
 
 
 class ImportForm(forms.Form):
-    kind = forms.ChoiceField(label=_("导入类型"), choices=ImportJob.Kind.choices)
+    kind = forms.ChoiceField(label=_("导入类型"))
     file = forms.FileField(label=_("文件（.xlsx 或 .csv）"))
     mode = forms.ChoiceField(
         label=_("方式"),
@@ -30,15 +30,14 @@ class ImportForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args, kinds=None, **kwargs):
+    def __init__(self, *args, kinds: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        if kinds is not None:
-            self.fields["kind"].choices = [c for c in ImportJob.Kind.choices if c[0] in kinds]
+        self.fields["kind"].choices = [(k, registry.label(k)) for k in kinds]
 
 
 def _kinds(request) -> list[str]:
     p = as_principal(request.user)
-    return [k for k in services.KINDS if services.can_import(p, k)]
+    return [k for k in registry.job_kinds() if services.can_import(p, k)]
 
 
 @login_required
@@ -66,12 +65,13 @@ def job_list(request):
     if request.method == "GET" and exports.requested(request):
         return exports.respond(request, export_tables.IMPORT_JOBS, selectors.visible_jobs(request.user))
     page = Paginator(selectors.visible_jobs(request.user), 25).get_page(request.GET.get("page"))
-    return render(request, "core/imports/list.html", {"form": form, "page": page, "kinds": kinds})
+    templates = [(k, registry.label(k)) for k in kinds]
+    return render(request, "core/imports/list.html", {"form": form, "page": page, "templates": templates})
 
 
 @login_required
 def template_download(request, kind: str, fmt: str):
-    if kind not in services.KINDS or fmt not in ("xlsx", "csv"):
+    if kind not in registry.job_kinds() or fmt not in ("xlsx", "csv"):
         raise Http404
     if fmt == "csv":
         body, ctype = engine.template_csv(registry.get(kind)), "text/csv; charset=utf-8"
@@ -107,7 +107,8 @@ def job_detail(request, job_id: int):
     if action in ("create", "update", "unchanged"):
         diff = [d for d in diff if d["action"] == action]
     drows, dpage, dpages = selectors.page_of(diff, _int(request.GET.get("dpage")), 50)
-    labels = {c.field: c.label_zh for c in registry.get(job.kind).columns}
+    importer = registry.get(job.kind)
+    labels = {c.field: c.label_zh for c in importer.columns}
     for d in drows:
         d["change_list"] = [(labels.get(f, f), old, new) for f, (old, new) in d.get("changes", {}).items()]
     ctx = {
@@ -123,8 +124,10 @@ def job_detail(request, job_id: int):
         "dpages": dpages,
         "action": action,
         "running": job.status in RUNNING,
+        "has_diff": importer.diff,
         "can_commit": job.status == ImportJob.Status.VALIDATED
         and services.can_import(as_principal(request.user), job.kind),
+        "can_retry": services.can_retry(request.user, job),
     }
     return render(request, "core/imports/job.html", ctx)
 
@@ -139,12 +142,11 @@ def job_progress(request, job_id: int):
     return resp
 
 
-@login_required
-@require_POST
-def job_commit(request, job_id: int):
+def _act(request, job_id: int, action):
+    """POST handlers of the job page: run ``action(job, user)``, report its outcome, back to the job."""
     job = _job_or_404(request, job_id)
     try:
-        job = services.request_commit(job, request.user)
+        job = action(job, request.user)
     except JinfuError as exc:
         if exc.status == 403:
             return HttpResponseForbidden(f"{exc.message_zh} / {exc.message_en}")
@@ -155,3 +157,16 @@ def job_commit(request, job_id: int):
         elif job.status in (ImportJob.Status.FAILED, ImportJob.Status.INVALID):
             messages.error(request, job.message)
     return redirect("imports:job", job_id=job.pk)
+
+
+@login_required
+@require_POST
+def job_commit(request, job_id: int):
+    return _act(request, job_id, services.request_commit)
+
+
+@login_required
+@require_POST
+def job_retry(request, job_id: int):
+    """重试: run a failed (interrupted) job again from its stored file, for its owner."""
+    return _act(request, job_id, services.retry_job)
