@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
 
 FIRMS = {"org_id": pl.Int64, "name": pl.Utf8, "scope": pl.Utf8, "division": pl.Utf8, "address": pl.Utf8}
@@ -119,18 +120,19 @@ def street_expr(address: pl.Expr) -> pl.Expr:
     return address.str.extract(_STREET_RE, 1)
 
 
-def _words(texts: pl.DataFrame, words: list[str]) -> pl.DataFrame:
-    """org_id, mask: bit i set when dictionary word i is in any of the firm's texts. One literal scan per
-    word over all texts (in parallel), then a bitwise OR per firm: no per-text lists."""
-    bits = [
-        pl.col("text").str.contains(w, literal=True).cast(pl.Int64) * (1 << i) for i, w in enumerate(words)
-    ]
+def _words(texts: pl.LazyFrame, words: list[str]) -> pl.LazyFrame:
+    """org_id, mask: bit i set when dictionary word i is in any of the firm's texts. One Aho-Corasick pass
+    (overlapping, so 「股权众筹」 also finds 「众筹」) lists the words of each text; the words found are then
+    OR-ed per firm as bits: no per-word scan, no tokeniser."""
+    if not words:
+        return texts.select("org_id", pl.lit(0, dtype=pl.Int64).alias("mask")).limit(0)
+    bits = [1 << i for i in range(len(words))]
     return (
-        texts.filter(pl.col("text").str.contains_any(words))  # one Aho-Corasick pass drops most texts
-        .select("org_id", pl.sum_horizontal(bits).alias("mask"))
-        .filter(pl.col("mask") > 0)
+        texts.select("org_id", pl.col("text").str.extract_many(words, overlapping=True).alias("w"))
+        .filter(pl.col("w").list.len() > 0)
+        .explode("w")
         .group_by("org_id")
-        .agg(pl.col("mask").bitwise_or())
+        .agg(pl.col("w").replace_strict(words, bits, return_dtype=pl.Int64).bitwise_or().alias("mask"))
     )
 
 
@@ -148,8 +150,9 @@ def measures(
     firms: pl.DataFrame, signals: pl.DataFrame, violations: pl.DataFrame, params: Params, today: dt.date
 ) -> pl.DataFrame:
     """One row per firm: the raw measure of each dimension (network excepted)."""
-    firms, signals = frame(firms, FIRMS), frame(signals, SIGNALS)
-    violations = frame(violations, VIOLATIONS)
+    # one lazy plan: the independent parts (counts, rates, words, violations) run in parallel
+    firms, signals = frame(firms, FIRMS).lazy(), frame(signals, SIGNALS).lazy()
+    violations = frame(violations, VIOLATIONS).lazy()
     since = today - dt.timedelta(days=365)
     recent = signals.filter(pl.col("occurred_on").is_null() | (pl.col("occurred_on") >= since))
     words = sorted(params.keywords)
@@ -184,11 +187,20 @@ def measures(
         .with_columns(pl.col("mask").fill_null(0), pl.col("own_mask").fill_null(0))
         .select(
             "org_id",
-            _mask_words(pl.col("mask") | pl.col("own_mask"), words).alias("words"),
-            (pl.col("mask") | pl.col("own_mask")).bitwise_count_ones().cast(pl.Int64).alias("n_words"),
+            (pl.col("mask") | pl.col("own_mask")).alias("_m"),
             (pl.col("own_mask") & art9_mask).bitwise_count_ones().cast(pl.Int64).alias("art9_own"),
         )
     )
+    # the word lists are spelled once per distinct mask (a few hundred), not once per firm
+    spelled = (
+        kw.select("_m")
+        .unique()
+        .with_columns(
+            _mask_words(pl.col("_m"), words).alias("words"),
+            pl.col("_m").bitwise_count_ones().cast(pl.Int64).alias("n_words"),
+        )
+    )
+    kw = kw.join(spelled, on="_m", how="left").select("org_id", "words", "n_words", "art9_own")
     v = violations.select(
         "org_id",
         (
@@ -209,7 +221,7 @@ def measures(
         pl.col("complaints_365", "texts_365", "bank_alerts_365", "n_words", "records").fill_null(0),
         pl.col("art9_own").fill_null(0).cast(pl.Int64),
         pl.col("words").fill_null([]),
-    )
+    ).collect()
 
 
 def _scaled(expr: pl.Expr, full_at: float) -> pl.Expr:
@@ -282,8 +294,27 @@ class _Dense:
         )
         self.ids = pl.concat([e["a"], e["b"]]).unique().sort()
         self.n = self.ids.len()
-        self.a = self.ids.search_sorted(e["a"]).cast(pl.Int64)
-        self.b = self.ids.search_sorted(e["b"]).cast(pl.Int64)
+        self._table = self._lookup_table()
+        self.a = self._positions(e["a"])
+        self.b = self._positions(e["b"])
+
+    def _lookup_table(self) -> np.ndarray | None:
+        """id − smallest id → position, when the ids are dense enough (database keys are) for an array of
+        at most 4 × n + 1 M entries; a lookup is then one gather instead of a binary search."""
+        if self.n == 0:
+            return None
+        lo, hi = self.ids[0], self.ids[-1]
+        if hi - lo + 1 > 4 * self.n + 1_000_000:
+            return None
+        table = np.full(hi - lo + 1, -1, dtype=np.int64)
+        table[self.ids.to_numpy() - lo] = np.arange(self.n, dtype=np.int64)
+        return table
+
+    def _positions(self, ids: pl.Series) -> pl.Series:
+        """Positions of ids known to be in the network."""
+        if self._table is None:
+            return self.ids.search_sorted(ids).cast(pl.Int64)
+        return pl.Series(self._table[ids.to_numpy() - self.ids[0]], dtype=pl.Int64)
 
     def pos(self, ids: pl.Series) -> pl.Series:
         """Positions of the given firm ids that are in the network."""
