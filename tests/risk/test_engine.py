@@ -167,3 +167,21 @@ def test_dictionary_words_by_aho_corasick_equal_a_substring_search_on_tricky_tex
     assert got == want
     assert sum(1 for v in want.values() if v[1] >= 3) > 50  # the texts really are dense in dictionary words
     assert any("众筹" in v[0] and "股权众筹" in v[0] for v in want.values())
+
+
+def test_run_is_the_three_stages_and_keeps_the_firms_order():
+    """The batch runs the stages apart (firms in partitions, the graph on the driver): their composition is
+    ``run``, row for row, in the order of the firms given."""
+    firms = pl.DataFrame({"org_id": [9, 3, 7, 1, 5], "name": ["甲理财"] * 5, "scope": ["交易中心"] * 5})
+    texts = [
+        (o, "public_text", "保本保息 年化18% 原始股 区块链 元宇宙", None) for o in (9, 3) for _ in range(30)
+    ]
+    sig = _sig(texts + [(9, "complaint", "投诉", None)] * 10)
+    edges = pl.DataFrame({"a": [1, 3, 5], "b": [9, 7, 11]})
+    out = e.run(firms, sig, pl.DataFrame(), edges, P, TODAY)
+    assert out["org_id"].to_list() == [9, 3, 7, 1, 5]
+    scored = e.score_firms(firms, sig, pl.DataFrame(), P, TODAY)
+    graph = e.network(edges, e.red_sources(scored, P), P)
+    assert sorted(graph["org_id"]) == [1, 3, 5, 7, 9, 11]
+    halves = pl.concat([e.finish(scored.slice(0, 2), graph, P), e.finish(scored.slice(2), graph, P)])
+    assert halves.equals(out)

@@ -212,10 +212,10 @@ def measures(
     )
     out = (
         firms.select("org_id")
-        .join(per_signal, on="org_id", how="left")
-        .join(rates, on="org_id", how="left")
-        .join(kw, on="org_id", how="left")
-        .join(v, on="org_id", how="left")
+        .join(per_signal, on="org_id", how="left", maintain_order="left")
+        .join(rates, on="org_id", how="left", maintain_order="left")
+        .join(kw, on="org_id", how="left", maintain_order="left")
+        .join(v, on="org_id", how="left", maintain_order="left")
     )
     return out.with_columns(
         pl.col("complaints_365", "texts_365", "bank_alerts_365", "n_words", "records").fill_null(0),
@@ -399,25 +399,44 @@ def components(edges: pl.DataFrame, max_rounds: int = 64, dense: _Dense | None =
 # ---------------------------------------------------------------------------
 
 
-def run(
-    firms: pl.DataFrame,
-    signals: pl.DataFrame,
-    violations: pl.DataFrame,
-    edges: pl.DataFrame,
-    params: Params,
-    today: dt.date,
+def score_firms(
+    firms: pl.DataFrame, signals: pl.DataFrame, violations: pl.DataFrame, params: Params, today: dt.date
 ) -> pl.DataFrame:
-    """One row per firm: measures, the points of every dimension, index 0–100, colour, the network hop and
-    source that raised it, cluster and cluster size."""
-    scored = dimension_scores(measures(firms, signals, violations, params, today), params)
-    red_base = scored.filter(pl.col("base") >= params.red)["org_id"]
+    """Stage 1, per firm: measures and the five own dimensions. Any split of the firms gives the same rows,
+    as long as each part holds all of its firms' signals and violations (the batch partitions by org_id)."""
+    return dimension_scores(measures(firms, signals, violations, params, today), params)
+
+
+def red_sources(scored: pl.DataFrame | pl.LazyFrame, params: Params) -> pl.Series:
+    """The firms whose own points alone reach red: the sources of the network walk."""
+    return scored.lazy().filter(pl.col("base") >= params.red).select("org_id").collect()["org_id"]
+
+
+GRAPH = {
+    "org_id": pl.Int64,
+    "via": pl.Int64,
+    "hop": pl.Int64,
+    "network": pl.Float64,
+    "cluster": pl.Int64,
+    "cluster_size": pl.Int64,
+}
+
+
+def network(edges: pl.DataFrame, sources: pl.Series, params: Params) -> pl.DataFrame:
+    """Stage 2, the whole graph at once: for every firm with an edge, the red firm it is nearest to (via,
+    hop, network) and its cluster and cluster size (columns ``GRAPH``)."""
     dense = _Dense(edges)  # built once for both walks
-    net = propagate(edges, red_base, params, dense)
+    net = propagate(edges, sources, params, dense)
     comp = components(edges, dense=dense)
     comp = comp.with_columns(pl.len().over("cluster").cast(pl.Int64).alias("cluster_size"))
+    return comp.join(net, on="org_id", how="left").select(list(GRAPH))
+
+
+def finish(scored: pl.DataFrame, graph: pl.DataFrame, params: Params) -> pl.DataFrame:
+    """Stage 3, per firm: the network's points, the index 0–100 and the colour (``graph`` may hold more or
+    fewer firms than ``scored``: a firm without a row has no edge)."""
     out = (
-        scored.join(net, on="org_id", how="left")
-        .join(comp, on="org_id", how="left")
+        scored.join(graph, on="org_id", how="left", maintain_order="left")
         .with_columns(
             (pl.col("network").fill_null(0.0) * params.weights["network"]).round(2).alias("pts_network"),
             pl.col("hop").fill_null(0),
@@ -427,6 +446,20 @@ def run(
         )
     )
     return out.with_columns(colour_expr(pl.col("index"), params).alias("colour"))
+
+
+def run(
+    firms: pl.DataFrame,
+    signals: pl.DataFrame,
+    violations: pl.DataFrame,
+    edges: pl.DataFrame,
+    params: Params,
+    today: dt.date,
+) -> pl.DataFrame:
+    """One row per firm: measures, the points of every dimension, index 0–100, colour, the network hop and
+    source that raised it, cluster and cluster size (stages 1–3 in one process)."""
+    scored = score_firms(firms, signals, violations, params, today)
+    return finish(scored, network(edges, red_sources(scored, params), params), params)
 
 
 def colour_counts(result: pl.DataFrame) -> dict[str, int]:
