@@ -89,6 +89,33 @@ def run_spark(
     return -1, -1  # counted from the written files by the caller (one pass over the data only)
 
 
+def whole_partition(fn, context, schema: dict):
+    """The function ``mapInArrow`` calls once per partition when ``fn(context, frame)`` needs the whole
+    partition at once (e.g. every row of the firms a hash partitioning put there): no chunking."""
+
+    def per_partition(batches):
+        import pyarrow as pa
+
+        batches = [b for b in batches if b.num_rows]
+        if batches:
+            df = pl.from_arrow(pa.Table.from_batches(batches))
+            yield from to_arrow(fn(context, df), schema).to_batches()
+
+    return per_partition
+
+
+def _run_plan(job: BatchJob, context, engine: str, input_path, output_path, master, partitions):
+    if engine == "polars":
+        return job.plan.polars(context, input_path, output_path)
+    if engine == "spark":
+        from .sparkenv import session
+
+        _clear(output_path)
+        rows_in = job.plan.spark(session(master), context, input_path, output_path, partitions)
+        return rows_in, read_output(output_path).height
+    raise ValueError(f"unknown engine {engine}")
+
+
 def _clear(path: str) -> None:
     p = Path(path)
     if p.is_dir():
@@ -129,7 +156,9 @@ def run(
 ) -> BatchResult:
     context = job.prepare() if context is None else context
     t0 = time.perf_counter()
-    if engine == "polars":
+    if job.plan is not None:
+        rows_in, rows_out = _run_plan(job, context, engine, input_path, output_path, master, partitions)
+    elif engine == "polars":
         rows_in, rows_out = run_polars(job, context, input_path, output_path)
     elif engine == "spark":
         run_spark(job, context, input_path, output_path, master, partitions)
