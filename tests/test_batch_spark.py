@@ -224,7 +224,7 @@ def test_risk_on_spark_is_row_for_row_the_polars_result(spark, risk_inputs, tmp_
     assert pol.rows_in == spk.rows_in == 3000
     assert a.height == b.height == 3000
     assert a.equals(b)
-    assert a.filter(pl.col("hop") > 0).height > 0 and a["cluster_size"].max() > 100  # the graph stage ran
+    assert a.filter(pl.col("hop") > 0).height > 0 and a["cluster_size"].max() > 2  # the graph stage ran
 
 
 def _projects(n: int) -> pl.DataFrame:

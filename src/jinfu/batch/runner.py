@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .arrowschema import conform, spark_ddl, to_arrow
+from .arrowschema import arrow_schema, spark_ddl, to_arrow
 from .registry import BatchJob
 
 CHUNK_ROWS = 200_000  # rows per call of ``run`` (Polars path and within a Spark partition)
@@ -39,12 +39,20 @@ def _chunks(df: pl.DataFrame, rows: int) -> Iterator[pl.DataFrame]:
 
 
 def run_polars(job: BatchJob, context, input_path: str, output_path: str) -> tuple[int, int]:
-    df = pl.read_parquet(_files(input_path))
-    outs = [conform(job.run(context, chunk), job.schema) for chunk in _chunks(df, CHUNK_ROWS)]
-    out = pl.concat(outs) if outs else pl.DataFrame(schema=job.schema)
+    """Chunk by chunk: a slice of the input is read, run and appended to the output file, so memory is
+    bounded by the chunk, not by the table (3.7 M enterprises × 10 matches fit on a small machine)."""
+    import pyarrow.parquet as pq
+
+    scan = pl.scan_parquet(_files(input_path))
+    rows_in = scan.select(pl.len()).collect().item()
     _clear(output_path)
-    out.write_parquet(output_path)
-    return df.height, out.height
+    rows_out = 0
+    with pq.ParquetWriter(output_path, arrow_schema(job.schema)) as writer:
+        for offset in range(0, rows_in, CHUNK_ROWS):
+            out = to_arrow(job.run(context, scan.slice(offset, CHUNK_ROWS).collect()), job.schema)
+            writer.write_table(out)
+            rows_out += out.num_rows
+    return rows_in, rows_out
 
 
 def partition_runner(run, context, schema: dict, chunk_rows: int = CHUNK_ROWS):
@@ -112,7 +120,7 @@ def _run_plan(job: BatchJob, context, engine: str, input_path, output_path, mast
 
         _clear(output_path)
         rows_in = job.plan.spark(session(master), context, input_path, output_path, partitions)
-        return rows_in, read_output(output_path).height
+        return rows_in, _count(output_path)
     raise ValueError(f"unknown engine {engine}")
 
 
@@ -127,6 +135,10 @@ def _clear(path: str) -> None:
 def _files(path: str) -> str:
     p = Path(path)
     return str(p / "*.parquet") if p.is_dir() else str(p)
+
+
+def _count(path: str) -> int:
+    return pl.scan_parquet(_files(path)).select(pl.len()).collect().item()
 
 
 def read_output(path: str) -> pl.DataFrame:
@@ -163,7 +175,7 @@ def run(
     elif engine == "spark":
         run_spark(job, context, input_path, output_path, master, partitions)
         rows_in = pl.scan_parquet(_files(input_path)).select(pl.len()).collect().item()
-        rows_out = read_output(output_path).height
+        rows_out = _count(output_path)
     else:
         raise ValueError(f"unknown engine {engine}")
     seconds = time.perf_counter() - t0
