@@ -308,3 +308,22 @@ def _solar() -> dict:
         "grid": "西南",
         "factor_year": "2023",
     }
+
+
+def test_cli_names_a_missing_risk_input_file_or_green_column(db, risk_inputs, tmp_path, capsys):
+    from jinfu.cli import main
+
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    for name in ("firms", "signals"):
+        (partial / f"{name}.parquet").write_bytes((risk_inputs / f"{name}.parquet").read_bytes())
+    assert main(["batch", "risk", "--input", str(partial), "--output", str(tmp_path / "r.parquet")]) == 2
+    err = capsys.readouterr().err
+    assert "violations.parquet" in err and "edges.parquet" in err and "缺少" in err and "lacks" in err
+    assert not (tmp_path / "r.parquet").exists()
+    _projects(10).drop("grid").write_parquet(tmp_path / "p.parquet")
+    assert (
+        main(["batch", "green", "--input", str(tmp_path / "p.parquet"), "--output", str(tmp_path / "g")]) == 2
+    )
+    assert "grid" in capsys.readouterr().err
+    assert list(tmp_path.glob("g*")) == []  # no output, not even an empty or partial file

@@ -46,12 +46,17 @@ def run_polars(job: BatchJob, context, input_path: str, output_path: str) -> tup
     scan = pl.scan_parquet(_files(input_path))
     rows_in = scan.select(pl.len()).collect().item()
     _clear(output_path)
-    rows_out = 0
-    with pq.ParquetWriter(output_path, arrow_schema(job.schema)) as writer:
-        for offset in range(0, rows_in, CHUNK_ROWS):
-            out = to_arrow(job.run(context, scan.slice(offset, CHUNK_ROWS).collect()), job.schema)
-            writer.write_table(out)
-            rows_out += out.num_rows
+    rows_out, partial = 0, Path(f"{output_path}.partial")
+    try:  # a failing slice leaves no output file behind, not half of one
+        with pq.ParquetWriter(partial, arrow_schema(job.schema)) as writer:
+            for offset in range(0, rows_in, CHUNK_ROWS):
+                out = to_arrow(job.run(context, scan.slice(offset, CHUNK_ROWS).collect()), job.schema)
+                writer.write_table(out)
+                rows_out += out.num_rows
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(output_path)
     return rows_in, rows_out
 
 

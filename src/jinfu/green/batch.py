@@ -37,6 +37,15 @@ PROJECTS = {
 
 
 def run(context: dict, df: pl.DataFrame) -> pl.DataFrame:
+    missing = [c for c in PROJECTS if c not in df.columns]
+    if missing:
+        from jinfu.core.errors import ValidationFailed
+
+        raise ValidationFailed(
+            f"项目 Parquet 缺少列：{'、'.join(missing)}",
+            f"the projects Parquet lacks the columns: {', '.join(missing)}",
+            field="input",
+        )
     if df.height == 0:
         return pl.DataFrame(schema=SCHEMA)
     projects = df.select(pl.col(c).cast(t) for c, t in PROJECTS.items())

@@ -56,6 +56,23 @@ INPUTS = {
 _TAG = "_table"
 
 
+def check_inputs(input_path: str) -> None:
+    """Every file the job reads is there, before any engine starts (a bilingual error naming the file)."""
+    from jinfu.core.errors import ValidationFailed
+
+    d = Path(input_path)
+    missing = [f"{n}.parquet" for n in INPUTS if not (d / f"{n}.parquet").is_file()]
+    if not (d / "edges.parquet").is_file() and not (d / "attributes.parquet").is_file():
+        missing.append("edges.parquet 或/or attributes.parquet")
+    if missing:
+        names = "、".join(missing)
+        raise ValidationFailed(
+            f"风险批处理的输入目录 {d} 缺少：{names}",
+            f"the risk job's input directory {d} lacks: {', '.join(missing)}",
+            field="input",
+        )
+
+
 def _read(input_path: str, name: str, schema: dict) -> pl.DataFrame:
     return engine.frame(pl.read_parquet(Path(input_path) / f"{name}.parquet"), schema)
 
@@ -70,6 +87,7 @@ def edges(context: dict, input_path: str) -> pl.DataFrame:
 
 
 def run_polars(context: dict, input_path: str, output_path: str) -> tuple[int, int]:
+    check_inputs(input_path)
     f = {name: _read(input_path, name, schema) for name, schema in INPUTS.items()}
     out = engine.run(
         f["firms"],
@@ -105,6 +123,7 @@ def run_spark(spark, context: dict, input_path: str, output_path: str, partition
     from jinfu.batch.arrowschema import spark_ddl
     from jinfu.batch.runner import whole_partition
 
+    check_inputs(input_path)
     d = Path(input_path).resolve()
     tables = []
     for name, schema in INPUTS.items():
