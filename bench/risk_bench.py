@@ -203,6 +203,34 @@ def sample(firms, signals, violations, edges, share: float):
     )
 
 
+def _timed(fn):
+    t0, c0 = time.perf_counter(), time.process_time()
+    res = fn()
+    return res, time.perf_counter() - t0, time.process_time() - c0
+
+
+def stages(firms, signals, violations, edges, params) -> list[tuple[str, float, float]]:
+    """Wall and CPU seconds of each stage of ``engine.run``, run one after the other (the sum is close to
+    the whole run; the whole run is timed separately)."""
+    rows = []
+    m, w, c = _timed(lambda: engine.measures(firms, signals, violations, params, TODAY))
+    rows.append(("1 measures (counts, rates, dictionary words, violations)", w, c))
+    scored, w, c = _timed(lambda: engine.dimension_scores(m, params))
+    rows.append(("1 dimension points", w, c))
+    red = engine.red_sources(scored, params)
+    dense, w, c = _timed(lambda: engine._Dense(edges))
+    rows.append(("2 network: dense positions", w, c))
+    _, w, c = _timed(lambda: engine.propagate(edges, red, params, dense))
+    rows.append((f"2 network: propagation from {red.len():,} red firms", w, c))
+    _, w, c = _timed(lambda: engine.components(edges, dense=dense))
+    rows.append(("2 network: clusters (label propagation)", w, c))
+    graph, w, c = _timed(lambda: engine.network(edges, red, params))
+    rows.append(("2 network: whole stage (the three above + join)", w, c))
+    _, w, c = _timed(lambda: engine.finish(scored, graph, params))
+    rows.append(("3 index and colour", w, c))
+    return rows
+
+
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -237,6 +265,10 @@ def main() -> int:
         f"(load average before: {load_before:.1f} on {os.cpu_count()} cores)",
         flush=True,
     )
+
+    print(f"stages (load average {os.getloadavg()[0]:.1f}):            wall s    CPU s")
+    for name, w, c in stages(firms, signals, violations, edges, params):
+        print(f"  {name:<58} {w:6.2f} {c:8.2f}", flush=True)
 
     s_f, s_s, s_v, s_e = sample(firms, signals, violations, edges, args.naive_sample)
     t0, c0 = time.perf_counter(), time.process_time()

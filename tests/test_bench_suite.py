@@ -38,6 +38,7 @@ BEFORE = [
     "risk_bench.py --enterprises 1000000 --edges 3000000 --signals 5000000",
     "green_bench.py --projects 1000000",
     "spark_bench.py --enterprises 3700000 --products 1000 --fraction 0.1 --partitions 4",
+    "batch_risk_green_bench.py --enterprises 1000000 --projects 1000000 --fraction 0.1 --partitions 4",
 ]
 
 

@@ -22,6 +22,8 @@ _ARROW = {
 
 
 def _entry(dtype: pl.DataType):
+    if dtype == pl.List(pl.String):
+        return pa.list_(pa.string()), "array<string>"
     for k, v in _ARROW.items():
         if dtype == k:
             return v

@@ -1,12 +1,14 @@
 """`jinfu batch features|JOB --engine polars|spark [--master …] --input … --output … [--to-db]`.
 
 ``features`` writes the enterprise feature table (the feature registry's loaders read the database on the
-driver) to Parquet; every registered job (``match``, ``score``, … from the modules) reads such a table
-(``--input PATH``, or ``--input db`` for the current one) and writes its results to Parquet.
+driver) to Parquet; every registered job (``match``, ``score``, ``risk``, ``green``, … from the modules)
+reads its input (``--input PATH``, or ``--input db``: the feature table, or what the job's ``export``
+writes from the database) and writes its results to Parquet.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -15,11 +17,24 @@ from . import registry, runner
 
 
 def add_verbs(sub) -> None:
-    p = sub.add_parser("batch", help="批处理：特征表、批量匹配、批量评分（Polars 或 Spark）/ batch jobs")
-    p.add_argument("job", choices=["features", *sorted(registry.jobs())])
+    jobs = registry.jobs()
+    p = sub.add_parser(
+        "batch",
+        help="批处理：特征表、批量匹配、评分、风险指数、绿色识别（Polars 或 Spark）/ batch jobs",
+        description="\n".join(
+            ["features: 企业特征表 / the enterprise feature table → Parquet"]
+            + [f"{name}: {job.help}; input: {job.input_help}" for name, job in sorted(jobs.items())]
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("job", choices=["features", *sorted(jobs)])
     p.add_argument("--engine", choices=["polars", "spark"], default="polars")
     p.add_argument("--master", default="local[2]", help="Spark master: local[2] | spark://host:7077 | yarn")
-    p.add_argument("--input", default="db", help="特征表 Parquet（文件或目录），或 db / feature table or db")
+    p.add_argument(
+        "--input",
+        default="db",
+        help="输入 Parquet（文件或目录，见各作业说明），或 db（从数据库导出）/ the job's input, or db",
+    )
     p.add_argument("--output", required=True, help="结果 Parquet / output Parquet (file or directory)")
     p.add_argument("--partitions", type=int, help="Spark 分区数 / repartition the input")
     p.add_argument("--to-db", action="store_true", help="结果写回数据库（每批一个事务）/ store results")
@@ -43,12 +58,18 @@ def cmd_batch(args) -> int:
         print(f"job=features rows={n} output={args.output}")
         return 0
     job = registry.get(args.job)
+    if args.to_db and job.write is None:
+        print(
+            f"作业 {job.name} 的结果只写入 Parquet，不写回数据库 / job {job.name} writes Parquet only (no --to-db)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         with tempfile.TemporaryDirectory() as tmp:
             input_path = args.input
             if input_path == "db":
-                input_path = str(Path(tmp) / "features.parquet")
-                export_features(input_path)
+                input_path = str(Path(tmp) / f"{job.name}-input")
+                (job.export or export_features)(input_path)
             res = runner.run(
                 job,
                 engine=args.engine,

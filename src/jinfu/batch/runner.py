@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .arrowschema import conform, spark_ddl, to_arrow
+from .arrowschema import arrow_schema, spark_ddl, to_arrow
 from .registry import BatchJob
 
 CHUNK_ROWS = 200_000  # rows per call of ``run`` (Polars path and within a Spark partition)
@@ -39,12 +39,25 @@ def _chunks(df: pl.DataFrame, rows: int) -> Iterator[pl.DataFrame]:
 
 
 def run_polars(job: BatchJob, context, input_path: str, output_path: str) -> tuple[int, int]:
-    df = pl.read_parquet(_files(input_path))
-    outs = [conform(job.run(context, chunk), job.schema) for chunk in _chunks(df, CHUNK_ROWS)]
-    out = pl.concat(outs) if outs else pl.DataFrame(schema=job.schema)
+    """Chunk by chunk: a slice of the input is read, run and appended to the output file, so memory is
+    bounded by the chunk, not by the table (3.7 M enterprises × 10 matches fit on a small machine)."""
+    import pyarrow.parquet as pq
+
+    scan = pl.scan_parquet(_files(input_path))
+    rows_in = scan.select(pl.len()).collect().item()
     _clear(output_path)
-    out.write_parquet(output_path)
-    return df.height, out.height
+    rows_out, partial = 0, Path(f"{output_path}.partial")
+    try:  # a failing slice leaves no output file behind, not half of one
+        with pq.ParquetWriter(partial, arrow_schema(job.schema)) as writer:
+            for offset in range(0, rows_in, CHUNK_ROWS):
+                out = to_arrow(job.run(context, scan.slice(offset, CHUNK_ROWS).collect()), job.schema)
+                writer.write_table(out)
+                rows_out += out.num_rows
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(output_path)
+    return rows_in, rows_out
 
 
 def partition_runner(run, context, schema: dict, chunk_rows: int = CHUNK_ROWS):
@@ -89,6 +102,33 @@ def run_spark(
     return -1, -1  # counted from the written files by the caller (one pass over the data only)
 
 
+def whole_partition(fn, context, schema: dict):
+    """The function ``mapInArrow`` calls once per partition when ``fn(context, frame)`` needs the whole
+    partition at once (e.g. every row of the firms a hash partitioning put there): no chunking."""
+
+    def per_partition(batches):
+        import pyarrow as pa
+
+        batches = [b for b in batches if b.num_rows]
+        if batches:
+            df = pl.from_arrow(pa.Table.from_batches(batches))
+            yield from to_arrow(fn(context, df), schema).to_batches()
+
+    return per_partition
+
+
+def _run_plan(job: BatchJob, context, engine: str, input_path, output_path, master, partitions):
+    if engine == "polars":
+        return job.plan.polars(context, input_path, output_path)
+    if engine == "spark":
+        from .sparkenv import session
+
+        _clear(output_path)
+        rows_in = job.plan.spark(session(master), context, input_path, output_path, partitions)
+        return rows_in, _count(output_path)
+    raise ValueError(f"unknown engine {engine}")
+
+
 def _clear(path: str) -> None:
     p = Path(path)
     if p.is_dir():
@@ -100,6 +140,10 @@ def _clear(path: str) -> None:
 def _files(path: str) -> str:
     p = Path(path)
     return str(p / "*.parquet") if p.is_dir() else str(p)
+
+
+def _count(path: str) -> int:
+    return pl.scan_parquet(_files(path)).select(pl.len()).collect().item()
 
 
 def read_output(path: str) -> pl.DataFrame:
@@ -129,12 +173,14 @@ def run(
 ) -> BatchResult:
     context = job.prepare() if context is None else context
     t0 = time.perf_counter()
-    if engine == "polars":
+    if job.plan is not None:
+        rows_in, rows_out = _run_plan(job, context, engine, input_path, output_path, master, partitions)
+    elif engine == "polars":
         rows_in, rows_out = run_polars(job, context, input_path, output_path)
     elif engine == "spark":
         run_spark(job, context, input_path, output_path, master, partitions)
         rows_in = pl.scan_parquet(_files(input_path)).select(pl.len()).collect().item()
-        rows_out = read_output(output_path).height
+        rows_out = _count(output_path)
     else:
         raise ValueError(f"unknown engine {engine}")
     seconds = time.perf_counter() - t0

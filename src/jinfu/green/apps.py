@@ -76,8 +76,10 @@ class GreenConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from . import models
+        from .batch import register_batch_jobs
         from .featuresets import register_green_sets
 
         register_green_sets()
+        register_batch_jobs()
         for model in (models.GreenProject, models.Identification, models.GreenLoan, models.GreenNotice):
             auditlog.register(model)

@@ -53,9 +53,11 @@ class RiskConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from . import models
+        from .batch import register_batch_jobs
         from .featuresets import register_risk_set
 
         register_risk_set()
+        register_batch_jobs()
         for model in (
             models.ColourOverride,
             models.SignalBatch,

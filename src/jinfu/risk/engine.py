@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
 
 FIRMS = {"org_id": pl.Int64, "name": pl.Utf8, "scope": pl.Utf8, "division": pl.Utf8, "address": pl.Utf8}
@@ -119,18 +120,19 @@ def street_expr(address: pl.Expr) -> pl.Expr:
     return address.str.extract(_STREET_RE, 1)
 
 
-def _words(texts: pl.DataFrame, words: list[str]) -> pl.DataFrame:
-    """org_id, mask: bit i set when dictionary word i is in any of the firm's texts. One literal scan per
-    word over all texts (in parallel), then a bitwise OR per firm: no per-text lists."""
-    bits = [
-        pl.col("text").str.contains(w, literal=True).cast(pl.Int64) * (1 << i) for i, w in enumerate(words)
-    ]
+def _words(texts: pl.LazyFrame, words: list[str]) -> pl.LazyFrame:
+    """org_id, mask: bit i set when dictionary word i is in any of the firm's texts. One Aho-Corasick pass
+    (overlapping, so 「股权众筹」 also finds 「众筹」) lists the words of each text; the words found are then
+    OR-ed per firm as bits: no per-word scan, no tokeniser."""
+    if not words:
+        return texts.select("org_id", pl.lit(0, dtype=pl.Int64).alias("mask")).limit(0)
+    bits = [1 << i for i in range(len(words))]
     return (
-        texts.filter(pl.col("text").str.contains_any(words))  # one Aho-Corasick pass drops most texts
-        .select("org_id", pl.sum_horizontal(bits).alias("mask"))
-        .filter(pl.col("mask") > 0)
+        texts.select("org_id", pl.col("text").str.extract_many(words, overlapping=True).alias("w"))
+        .filter(pl.col("w").list.len() > 0)
+        .explode("w")
         .group_by("org_id")
-        .agg(pl.col("mask").bitwise_or())
+        .agg(pl.col("w").replace_strict(words, bits, return_dtype=pl.Int64).bitwise_or().alias("mask"))
     )
 
 
@@ -148,8 +150,9 @@ def measures(
     firms: pl.DataFrame, signals: pl.DataFrame, violations: pl.DataFrame, params: Params, today: dt.date
 ) -> pl.DataFrame:
     """One row per firm: the raw measure of each dimension (network excepted)."""
-    firms, signals = frame(firms, FIRMS), frame(signals, SIGNALS)
-    violations = frame(violations, VIOLATIONS)
+    # one lazy plan: the independent parts (counts, rates, words, violations) run in parallel
+    firms, signals = frame(firms, FIRMS).lazy(), frame(signals, SIGNALS).lazy()
+    violations = frame(violations, VIOLATIONS).lazy()
     since = today - dt.timedelta(days=365)
     recent = signals.filter(pl.col("occurred_on").is_null() | (pl.col("occurred_on") >= since))
     words = sorted(params.keywords)
@@ -184,11 +187,20 @@ def measures(
         .with_columns(pl.col("mask").fill_null(0), pl.col("own_mask").fill_null(0))
         .select(
             "org_id",
-            _mask_words(pl.col("mask") | pl.col("own_mask"), words).alias("words"),
-            (pl.col("mask") | pl.col("own_mask")).bitwise_count_ones().cast(pl.Int64).alias("n_words"),
+            (pl.col("mask") | pl.col("own_mask")).alias("_m"),
             (pl.col("own_mask") & art9_mask).bitwise_count_ones().cast(pl.Int64).alias("art9_own"),
         )
     )
+    # the word lists are spelled once per distinct mask (a few hundred), not once per firm
+    spelled = (
+        kw.select("_m")
+        .unique()
+        .with_columns(
+            _mask_words(pl.col("_m"), words).alias("words"),
+            pl.col("_m").bitwise_count_ones().cast(pl.Int64).alias("n_words"),
+        )
+    )
+    kw = kw.join(spelled, on="_m", how="left").select("org_id", "words", "n_words", "art9_own")
     v = violations.select(
         "org_id",
         (
@@ -200,16 +212,16 @@ def measures(
     )
     out = (
         firms.select("org_id")
-        .join(per_signal, on="org_id", how="left")
-        .join(rates, on="org_id", how="left")
-        .join(kw, on="org_id", how="left")
-        .join(v, on="org_id", how="left")
+        .join(per_signal, on="org_id", how="left", maintain_order="left")
+        .join(rates, on="org_id", how="left", maintain_order="left")
+        .join(kw, on="org_id", how="left", maintain_order="left")
+        .join(v, on="org_id", how="left", maintain_order="left")
     )
     return out.with_columns(
         pl.col("complaints_365", "texts_365", "bank_alerts_365", "n_words", "records").fill_null(0),
         pl.col("art9_own").fill_null(0).cast(pl.Int64),
         pl.col("words").fill_null([]),
-    )
+    ).collect()
 
 
 def _scaled(expr: pl.Expr, full_at: float) -> pl.Expr:
@@ -282,8 +294,27 @@ class _Dense:
         )
         self.ids = pl.concat([e["a"], e["b"]]).unique().sort()
         self.n = self.ids.len()
-        self.a = self.ids.search_sorted(e["a"]).cast(pl.Int64)
-        self.b = self.ids.search_sorted(e["b"]).cast(pl.Int64)
+        self._table = self._lookup_table()
+        self.a = self._positions(e["a"])
+        self.b = self._positions(e["b"])
+
+    def _lookup_table(self) -> np.ndarray | None:
+        """id − smallest id → position, when the ids are dense enough (database keys are) for an array of
+        at most 4 × n + 1 M entries; a lookup is then one gather instead of a binary search."""
+        if self.n == 0:
+            return None
+        lo, hi = self.ids[0], self.ids[-1]
+        if hi - lo + 1 > 4 * self.n + 1_000_000:
+            return None
+        table = np.full(hi - lo + 1, -1, dtype=np.int64)
+        table[self.ids.to_numpy() - lo] = np.arange(self.n, dtype=np.int64)
+        return table
+
+    def _positions(self, ids: pl.Series) -> pl.Series:
+        """Positions of ids known to be in the network."""
+        if self._table is None:
+            return self.ids.search_sorted(ids).cast(pl.Int64)
+        return pl.Series(self._table[ids.to_numpy() - self.ids[0]], dtype=pl.Int64)
 
     def pos(self, ids: pl.Series) -> pl.Series:
         """Positions of the given firm ids that are in the network."""
@@ -368,25 +399,44 @@ def components(edges: pl.DataFrame, max_rounds: int = 64, dense: _Dense | None =
 # ---------------------------------------------------------------------------
 
 
-def run(
-    firms: pl.DataFrame,
-    signals: pl.DataFrame,
-    violations: pl.DataFrame,
-    edges: pl.DataFrame,
-    params: Params,
-    today: dt.date,
+def score_firms(
+    firms: pl.DataFrame, signals: pl.DataFrame, violations: pl.DataFrame, params: Params, today: dt.date
 ) -> pl.DataFrame:
-    """One row per firm: measures, the points of every dimension, index 0–100, colour, the network hop and
-    source that raised it, cluster and cluster size."""
-    scored = dimension_scores(measures(firms, signals, violations, params, today), params)
-    red_base = scored.filter(pl.col("base") >= params.red)["org_id"]
+    """Stage 1, per firm: measures and the five own dimensions. Any split of the firms gives the same rows,
+    as long as each part holds all of its firms' signals and violations (the batch partitions by org_id)."""
+    return dimension_scores(measures(firms, signals, violations, params, today), params)
+
+
+def red_sources(scored: pl.DataFrame | pl.LazyFrame, params: Params) -> pl.Series:
+    """The firms whose own points alone reach red: the sources of the network walk."""
+    return scored.lazy().filter(pl.col("base") >= params.red).select("org_id").collect()["org_id"]
+
+
+GRAPH = {
+    "org_id": pl.Int64,
+    "via": pl.Int64,
+    "hop": pl.Int64,
+    "network": pl.Float64,
+    "cluster": pl.Int64,
+    "cluster_size": pl.Int64,
+}
+
+
+def network(edges: pl.DataFrame, sources: pl.Series, params: Params) -> pl.DataFrame:
+    """Stage 2, the whole graph at once: for every firm with an edge, the red firm it is nearest to (via,
+    hop, network) and its cluster and cluster size (columns ``GRAPH``)."""
     dense = _Dense(edges)  # built once for both walks
-    net = propagate(edges, red_base, params, dense)
+    net = propagate(edges, sources, params, dense)
     comp = components(edges, dense=dense)
     comp = comp.with_columns(pl.len().over("cluster").cast(pl.Int64).alias("cluster_size"))
+    return comp.join(net, on="org_id", how="left").select(list(GRAPH))
+
+
+def finish(scored: pl.DataFrame, graph: pl.DataFrame, params: Params) -> pl.DataFrame:
+    """Stage 3, per firm: the network's points, the index 0–100 and the colour (``graph`` may hold more or
+    fewer firms than ``scored``: a firm without a row has no edge)."""
     out = (
-        scored.join(net, on="org_id", how="left")
-        .join(comp, on="org_id", how="left")
+        scored.join(graph, on="org_id", how="left", maintain_order="left")
         .with_columns(
             (pl.col("network").fill_null(0.0) * params.weights["network"]).round(2).alias("pts_network"),
             pl.col("hop").fill_null(0),
@@ -396,6 +446,20 @@ def run(
         )
     )
     return out.with_columns(colour_expr(pl.col("index"), params).alias("colour"))
+
+
+def run(
+    firms: pl.DataFrame,
+    signals: pl.DataFrame,
+    violations: pl.DataFrame,
+    edges: pl.DataFrame,
+    params: Params,
+    today: dt.date,
+) -> pl.DataFrame:
+    """One row per firm: measures, the points of every dimension, index 0–100, colour, the network hop and
+    source that raised it, cluster and cluster size (stages 1–3 in one process)."""
+    scored = score_firms(firms, signals, violations, params, today)
+    return finish(scored, network(edges, red_sources(scored, params), params), params)
 
 
 def colour_counts(result: pl.DataFrame) -> dict[str, int]:
