@@ -406,7 +406,6 @@ ENV_CREDIT_COLUMNS: tuple[Column, ...] = (
         True,
         aliases=("年度",),
         example="2025",
-        rules=(("green.future_year", "评价年度晚于今年", "the rating year is after this year"),),
     ),
     Column(
         "authority",

@@ -514,12 +514,8 @@ def prepare_env_credit_import(p: Principal | None) -> Lookups:
     today = timezone.localdate()
 
     def check_row(rec: dict, enterprise: dict | None, _existing: dict) -> list[Issue]:
-        issues = []
-        if enterprise is None:
-            issues.append(Issue("enterprise_uscc", "green.enterprise_unknown"))
-        if rec["rating_year"] > today.year:
-            issues.append(Issue("rating_year", "green.future_year"))
-        return issues
+        # a rating year after this one is the year column's own rule (range.future_period)
+        return [Issue("enterprise_uscc", "green.enterprise_unknown")] if enterprise is None else []
 
     return Lookups(today=today, load_existing=_enterprises_for_rating, check_row=check_row)
 
