@@ -123,10 +123,21 @@ def test_refresh_writes_provenance_and_a_rerun_is_idempotent_then_a_change_corre
     assert rows[0].superseded_by_id == rows[1].pk
 
 
-def test_the_daily_job_counts_full_days_to_yesterday():
+def test_no_platform_record_in_the_scope_writes_no_zero(plans):
+    """渝中区 with no organization on the platform: 0 would read as 动态清零 achieved; nothing is written."""
+    _lost(JIANGBEI)
+    assert services.refresh_feeds() == {"written": 0, "unchanged": 0, "skipped": 1, "withheld": 0}
+    assert not Actual.objects.filter(indicator__code=SHELL_MISSING).exists()
+
+
+def test_the_daily_job_counts_full_days_to_yesterday(plans):
     from jinfu.brain.jobs import daily_feed_refresh
 
-    assert daily_feed_refresh(timezone.now()) == "written=0 unchanged=0 skipped=0 withheld=0"
+    _lost(YUZHONG)
+    assert daily_feed_refresh(timezone.now()) == "written=1 unchanged=0 skipped=0 withheld=0"
+    assert _current(SHELL_MISSING, timezone.localdate().year).note == (
+        f"截至 {timezone.localdate() - dt.timedelta(days=1):%Y-%m-%d}"
+    )
 
 
 def test_only_the_plans_office_refreshes_and_the_manual_action_is_audited(plans, yuzhong, nanan, make_user):

@@ -472,11 +472,12 @@ def _withheld(feed, value) -> bool:
 
 def _refresh_one(binding: FeedBinding, as_of: dt.date, now) -> str:
     """Compute one binding's feed for the year to ``as_of`` and write it as that year's actual when it
-    changed. Returns written, unchanged, skipped (no value, outside the plan period) or withheld."""
+    changed. Returns written, unchanged, skipped (no value, no platform record in the scope, outside the
+    plan period) or withheld."""
     indicator, feed = binding.indicator, feeds.get_feed(binding.feed)
     value = feeds.compute(binding.feed, feed_jurisdiction(indicator), dt.date(as_of.year, 1, 1), as_of)
-    if value is None:
-        return "skipped"
+    if value is None or value.inputs == 0:
+        return "skipped"  # nothing to measure, or no platform record in the scope: no figure, not a zero
     if _withheld(feed, value):
         return "withheld"
     clean, problems = check_actual(

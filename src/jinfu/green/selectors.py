@@ -277,7 +277,7 @@ def _tier_feed(tier: str):
     def feed(jurisdiction, start: dt.date, end: dt.date) -> FeedValue:
         pool = _projects_in(jurisdiction).filter(status=GreenProject.Status.CONFIRMED)
         hits = pool.filter(tier=tier)
-        return FeedValue(float(hits.count()), pool.count(), hits.filter(is_synthetic=True).exists())
+        return FeedValue(float(hits.count()), pool.count(), pool.filter(is_synthetic=True).exists())
 
     feed.__doc__ = f"绿色项目库（{tier}）: confirmed projects of this tier now."
     return feed

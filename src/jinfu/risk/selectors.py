@@ -334,7 +334,7 @@ def feed_red_warnings(jurisdiction, start: dt.date, end: dt.date) -> FeedValue:
         qs = qs.filter(jurisdiction.q("enterprise__division", "enterprise__zone"))
     total = qs.count()
     red = qs.filter(colour="red")
-    return FeedValue(float(red.count()), total, red.filter(enterprise__is_synthetic=True).exists())
+    return FeedValue(float(red.count()), total, qs.filter(enterprise__is_synthetic=True).exists())
 
 
 def _lfo_count(jurisdiction, keep) -> FeedValue:
@@ -342,7 +342,7 @@ def _lfo_count(jurisdiction, keep) -> FeedValue:
 
     rows = assess_in(jurisdiction, timezone.localdate())
     hits = [o for o, a in rows if keep(a)]
-    return FeedValue(float(len(hits)), len(rows), any(o.is_synthetic for o in hits))
+    return FeedValue(float(len(hits)), len(rows), any(o.is_synthetic for o, _a in rows))
 
 
 def _grade_feed(grade: str):
