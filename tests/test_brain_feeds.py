@@ -198,6 +198,9 @@ def test_indicator_page_shows_the_source_computed_at_inputs_and_synthetic_flag(p
     assert "来源：平台数据（风险监测）" in html and "“空壳”“失联”地方金融组织" in html
     assert "计算所用记录 2 条" in html and "示例数据" in html
     assert "从平台数据更新" in html and "绑定平台数据" not in html  # the office refreshes, binds nothing
+    [fed] = c.get(f"/api/v1/brain/indicators/{SHELL_MISSING}/actuals").json()
+    assert (fed["feed"], fed["inputs"], fed["channel"]) == ("risk.lfo_shell_missing", 2, "feed")
+    assert fed["computed_at"] and fed["is_synthetic"] is True
 
 
 def _lend_in(world, division: str, amount: str):  # noqa: F811
