@@ -191,7 +191,7 @@ def module_signals(actor, enterprise_pk: int) -> list[ModuleSignal]:
     labels = {src.name: src.label for src in signal_sources()}
     rows = list(ModuleSignal.objects.filter(enterprise_id=enterprise_pk)[:200])
     for r in rows:
-        r.source_label = labels.get(r.source) or r.source.partition(".")[0]
+        r.source_label = labels.get(r.source) or "其他模块"
         r.dimension_label = engine.DIMENSION_LABELS.get(r.dimension, "")
     return rows
 
