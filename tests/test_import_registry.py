@@ -24,6 +24,7 @@ MODULE_IMPORTERS = [
     "risk.org_reports",
     "green.projects",
     "green.reports",
+    "green.env_credit",
 ]
 PROBLEM_KEYS = {"row", "column", "field", "value", "rule", "message_zh", "message_en"}
 

@@ -83,6 +83,8 @@ PAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "brain:overview": ((), "302 403 403 403 200 200 200 200"),
     "brain:plan": (('plan',), "302 403 403 403 200 200 200 200"),
     "brain:indicator": (('indicator',), "302 403 403 403 200 200 200 200"),
+    "brain:indicator-feed": (('indicator',), "302 403 403 403 405 405 405 405"),
+    "brain:indicator-feed-refresh": (('indicator',), "302 403 403 403 405 405 405 405"),
     "brain:actuals-import": ((), "302 403 403 403 200 200 403 200"),
     "brain:compare": ((), "302 403 403 403 200 200 200 200"),
     "brain:index": ((), "302 403 403 403 200 200 200 200"),

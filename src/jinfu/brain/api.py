@@ -145,6 +145,9 @@ class ActualOut(Schema):
     note: str
     entered_at: dt.datetime
     entered_by: str | None
+    feed: str = ""  # the platform feed that computed it (channel "feed"), else empty
+    computed_at: dt.datetime | None = None
+    inputs: int | None = None  # records the feed read
 
     @staticmethod
     def resolve_entered_by(obj):

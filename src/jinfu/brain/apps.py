@@ -39,7 +39,7 @@ class BrainConfig(AppConfig):
             ),
         ),
         demo="jinfu.brain.demo:demo_step",
-        demo_order=10,
+        demo_order=90,  # after the modules whose platform data its indicator feeds read
         reference_loaders=("jinfu.brain.loader:load_plans",),
         cli=("jinfu.brain.cli:add_verbs",),
         importers=("jinfu.brain.imports:IMPORTERS",),
@@ -49,6 +49,12 @@ class BrainConfig(AppConfig):
                 "30 6 * * *",
                 "jinfu.brain.jobs:daily_task_check",
                 _("督办任务每日检查"),
+            ),
+            Schedule(
+                "brain.daily_feed_refresh",
+                "20 0 * * *",
+                "jinfu.brain.jobs:daily_feed_refresh",
+                _("规划指标从平台数据更新"),
             ),
         ),
         screen_panels=("jinfu.brain.screen:panel",),
@@ -62,5 +68,5 @@ class BrainConfig(AppConfig):
         from . import models
 
         dataversion.watch(*dataversion.app_models("brain"), "core.Division", "core.Zone")  # overview cache
-        for model in (models.Plan, models.Indicator, models.Task):
+        for model in (models.Plan, models.Indicator, models.Task, models.FeedBinding):
             auditlog.register(model)

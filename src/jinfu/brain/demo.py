@@ -125,9 +125,12 @@ def build_brain_demo(seed: int = 20261122, stdout=None) -> dict:
             task.last_report_at = TaskReport.objects.filter(task=task).latest("reported_at").reported_at
             task.save(update_fields=["progress", "last_report_at"])
             stats["reports"] += 1
-    from .services import refresh_task_statuses
+    from .services import refresh_feeds, refresh_task_statuses
 
     stats["tasks"] = refresh_task_statuses()
+    # indicators bound to platform data (the seeded plan files' true matches): computed from the modules'
+    # demo data, so marked 示例数据 where a synthetic record went into them
+    stats["feeds"] = refresh_feeds()
     if stdout:
         stdout.write(f"brain demo: {stats}\n")
     return stats

@@ -59,6 +59,18 @@ def _task_fields(plan: Plan, order: int, task: dict) -> dict:
 
 
 @transaction.atomic
+def _seed_binding(code: str, feed: dict) -> None:
+    """A plan file's ``feed:`` (the target is exactly a module's platform quantity, quoted): bind it, with
+    the same checks as an operator's binding. A feed of a module that is not installed is left out."""
+    from jinfu.core.feeds import indicator_feeds
+
+    from .services import write_binding
+
+    if feed["code"] not in indicator_feeds():
+        return
+    write_binding(Indicator.objects.get(code=code), feed["code"], feed["quote"], channel="seed")
+
+
 def load_plans(stdout=None) -> dict:
     """Upsert plans, indicators (with milestones) and tasks by code. Indicators or tasks that left a file
     are deleted unless they carry actuals or reports (those stay, and are reported)."""
@@ -109,6 +121,9 @@ def load_plans(stdout=None) -> dict:
                 for m in ind.get("milestones") or []
                 if m.get("value") is not None
             )
+        for ind in doc.get("indicators") or []:
+            if ind.get("feed"):
+                _seed_binding(ind["code"], ind["feed"])
         stale = plan.indicators.exclude(code__in=codes)
         stats["kept_stale"] += list(
             stale.filter(actuals__isnull=False).distinct().values_list("code", flat=True)

@@ -123,7 +123,12 @@ class Actual(models.Model):
     note = models.CharField(_("更正说明"), max_length=255, blank=True)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     entered_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
-    channel = models.CharField(_("录入方式"), max_length=8, default="form")  # form | import | api | demo
+    channel = models.CharField(
+        _("录入方式"), max_length=8, default="form"
+    )  # form | import | api | demo | feed
+    feed = models.CharField(_("平台数据项"), max_length=64, blank=True)  # core/feeds.py, channel "feed"
+    computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
+    inputs = models.PositiveIntegerField(_("计算所用记录数"), null=True, blank=True)
     is_synthetic = models.BooleanField(_("示例数据"), default=False)
     is_current = models.BooleanField(default=True)
     superseded_by = models.ForeignKey(
@@ -152,6 +157,30 @@ class Actual(models.Model):
         if self.period_kind == self.PeriodKind.MONTH:
             return f"{self.year}年{self.period}月"
         return f"{self.year}年"
+
+
+class FeedBinding(models.Model):
+    """A plan indicator fed by a module's platform data (core/feeds.py): the feed computes the indicator's
+    quantity over its scope, and the brain writes the actuals (services.refresh_feeds). ``quote`` is the
+    plan text that shows the target measures exactly that quantity; ``channel`` says who bound it: the
+    seeded plan file ("seed") or an operator ("admin")."""
+
+    indicator = models.OneToOneField(Indicator, on_delete=models.CASCADE, related_name="feed_binding")
+    feed = models.CharField(_("平台数据项"), max_length=64)
+    quote = models.TextField(_("对应依据（原文）"))
+    channel = models.CharField(_("绑定方式"), max_length=8, default="admin")  # seed | admin
+    bound_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    bound_at = models.DateTimeField(_("绑定时间"), auto_now_add=True)
+    checked_at = models.DateTimeField(_("最近计算"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("平台数据指标绑定")
+        verbose_name_plural = _("平台数据指标绑定")
+
+    def __str__(self):
+        return f"{self.indicator.code} ← {self.feed}"
 
 
 class Task(models.Model):

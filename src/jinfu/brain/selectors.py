@@ -9,7 +9,7 @@ import polars as pl
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from jinfu.core import dataversion
+from jinfu.core import dataversion, feeds
 from jinfu.core.errors import Forbidden, NotFound
 from jinfu.core.principal import as_principal
 
@@ -284,7 +284,28 @@ def indicator_detail(actor, code: str, as_of_year: int | None = None) -> dict:
         "year": year,
         "can_edit": can_edit_plan(p, ind.plan),
         "synthetic": any(a.is_synthetic for a in current),
+        "feed": feed_panel(p, ind, current),
     }
+
+
+def feed_panel(actor, ind: Indicator, current: list[Actual]) -> dict:
+    """The indicator's platform-data binding as its page shows it: the feed (name, module, what it counts,
+    the plan text that justifies it), the latest actual it wrote (computed at, inputs, 示例数据), whether
+    this reader may refresh it, and for an operator the feeds that could be bound (binding_problem)."""
+    from .services import binding_problem
+
+    p = _require_view(actor)
+    binding = getattr(ind, "feed_binding", None)
+    declared = {code: f for code, (_app, f) in feeds.indicator_feeds().items()}
+    out: dict = {"binding": binding, "decl": None, "latest": None, "choices": [], "operator": p.is_admin}
+    if binding is not None:
+        out["decl"] = declared.get(binding.feed)
+        fed = [a for a in current if a.channel == "feed" and a.feed == binding.feed]
+        out["latest"] = max(fed, key=lambda a: (a.year, a.computed_at or a.entered_at), default=None)
+        out["can_refresh"] = out["decl"] is not None and can_edit_plan(p, ind.plan)
+    if p.is_admin:
+        out["choices"] = [(code, f) for code, f in declared.items() if binding_problem(ind, f) is None]
+    return out
 
 
 def comparison(actor, canonical: str, as_of_year: int | None = None) -> dict:

@@ -9,16 +9,19 @@ import math
 from django.db import transaction
 from django.utils import timezone
 
-from jinfu.core import workflow
+from jinfu.core import feeds, workflow
+from jinfu.core.audit import record_event
+from jinfu.core.disclosure import min_group
 from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
 from jinfu.core.imports import registry
 from jinfu.core.imports.engine import Issue, Lookups
+from jinfu.core.jurisdiction import CITY, CITY_DIVISION, DIVISION, ZONE, Jurisdiction
 from jinfu.core.models import Organization, Role, User
 from jinfu.core.principal import as_principal
 
 from . import engine
 from .imports import ACTUALS
-from .models import Actual, Indicator, Task, TaskReport
+from .models import Actual, FeedBinding, Indicator, Task, TaskReport
 from .permissions import can_edit_plan
 from .supervision import derive_status
 
@@ -220,7 +223,7 @@ def check_actual(
 
 
 def _write_actual(
-    clean: dict, *, user, source: str, channel: str, note: str = "", synthetic: bool = False
+    clean: dict, *, user, source: str, channel: str, note: str = "", synthetic: bool = False, **provenance
 ) -> Actual:
     old = (
         Actual.objects.select_for_update()
@@ -243,6 +246,7 @@ def _write_actual(
         channel=channel,
         note=note[:255],
         is_synthetic=synthetic,
+        **provenance,
     )
     if old is not None:
         old.superseded_by = new
@@ -340,6 +344,202 @@ def import_actuals(actor, data: bytes, filename: str, *, dry_run: bool = False) 
     return registry.import_file(
         ACTUALS, data, filename, actor=actor, counts=("written", "corrections"), check_only=dry_run
     )
+
+
+# ---------------------------------------------------------------------------
+# Indicators fed by platform data (core/feeds.py): binding, and actuals written from the feeds
+# ---------------------------------------------------------------------------
+
+
+def feed_jurisdiction(indicator: Indicator) -> Jurisdiction | None:
+    """The places an indicator counts (its scope zone, division or the city); None without a scope."""
+    if indicator.scope_zone_id:
+        return Jurisdiction(ZONE, zone=indicator.scope_zone_id)
+    if indicator.scope_division_id == CITY_DIVISION:
+        return Jurisdiction(CITY)
+    if indicator.scope_division_id:
+        return Jurisdiction(DIVISION, division=indicator.scope_division_id)
+    return None
+
+
+def binding_problem(indicator: Indicator, feed) -> tuple[str, str] | None:
+    """Why ``feed`` cannot be the indicator's quantity (zh, en), or None: the indicator needs a scope, must
+    not be a growth rate or a qualitative target, and the units must be the same kind and unit."""
+    if feed_jurisdiction(indicator) is None:
+        return "该指标没有统计范围（区县或功能区），无法对应平台数据", "the indicator has no scope to count"
+    if indicator.kind == Indicator.Kind.ANNUAL_GROWTH or indicator.is_relative or not indicator.unit:
+        return (
+            "年均增速、相对目标和定性指标不能直接由平台数据填报",
+            "growth-rate, relative and qualitative indicators take no platform figure",
+        )
+    try:
+        _v, fu, ff = engine.normalize_unit(1.0, feed.unit)
+        _v, iu, if_ = engine.normalize_unit(1.0, indicator.unit)
+    except ValueError:
+        return f"单位「{feed.unit}」与指标单位「{indicator.unit}」无法换算", "units cannot be converted"
+    if (fu, ff) != (iu, if_):
+        return (
+            f"平台数据单位「{feed.unit}」与指标单位「{indicator.unit}」不一致",
+            f"the feed's unit {feed.unit} is not the indicator's unit {indicator.unit}",
+        )
+    return None
+
+
+def _require_operator(p) -> None:
+    if not p.is_admin:
+        raise Forbidden(
+            "只有平台运营人员可以绑定平台数据", "only platform operators bind indicators to platform data"
+        )
+
+
+def bind_feed(
+    actor, *, indicator_code: str, feed_code: str, quote: str, channel: str = "admin"
+) -> FeedBinding:
+    """An operator binds a plan indicator to a module's feed, quoting the plan text that shows the target
+    measures exactly that quantity (audited). A second binding replaces the first."""
+    p = as_principal(actor)
+    _require_operator(p)
+    indicator = Indicator.objects.select_related("plan").filter(code=indicator_code).first()
+    if indicator is None:
+        raise NotFound(f"指标不存在：{indicator_code}", f"Indicator not found: {indicator_code}")
+    return write_binding(indicator, feed_code, quote, channel=channel, user=p.user)
+
+
+def write_binding(
+    indicator: Indicator, feed_code: str, quote: str, *, channel: str, user=None
+) -> FeedBinding:
+    """The binding itself, checked (binding_problem) and audited: for bind_feed and the plan loader."""
+    feed = feeds.get_feed(feed_code)
+    quote = (quote or "").strip()
+    if not quote:
+        raise ValidationFailed(
+            "请引用规划原文，说明该指标正是这项平台数据",
+            "quote the plan text that names this quantity",
+            field="quote",
+        )
+    problem = binding_problem(indicator, feed)
+    if problem is not None:
+        raise ValidationFailed(*problem, field="feed")
+    with transaction.atomic():
+        binding, _created = FeedBinding.objects.update_or_create(
+            indicator=indicator,
+            defaults={"feed": feed_code, "quote": quote[:2000], "channel": channel, "bound_by": user},
+        )
+        record_event(
+            "admin_action",
+            user=user,
+            action="brain_feed_bind",
+            indicator=indicator.code,
+            feed=feed_code,
+            channel=channel,
+        )
+    return binding
+
+
+def unbind_feed(actor, *, indicator_code: str) -> None:
+    """An operator ends a binding (audited); the actuals it wrote stay, with their provenance."""
+    p = as_principal(actor)
+    _require_operator(p)
+    binding = FeedBinding.objects.filter(indicator__code=indicator_code).first()
+    if binding is None:
+        raise NotFound("该指标没有绑定平台数据", "the indicator is not bound to platform data")
+    with transaction.atomic():
+        binding.delete()
+        record_event(
+            "admin_action",
+            user=p.user,
+            action="brain_feed_unbind",
+            indicator=indicator_code,
+            feed=binding.feed,
+        )
+
+
+MONEY_FAMILIES = ("money_cny", "money_usd")
+
+
+def _withheld(feed, value) -> bool:
+    """A sum of money over fewer than k records (core/disclosure.py) is not written: the brain shows every
+    plan's actuals to every government office, and one institution's loan must not be read off a total."""
+    try:
+        family = engine.normalize_unit(1.0, feed.unit)[2]
+    except ValueError:
+        return False
+    return family in MONEY_FAMILIES and 0 < value.inputs < min_group()
+
+
+def _refresh_one(binding: FeedBinding, as_of: dt.date, now) -> str:
+    """Compute one binding's feed for the year to ``as_of`` and write it as that year's actual when it
+    changed. Returns written, unchanged, skipped (no value, no platform record in the scope, outside the
+    plan period) or withheld."""
+    indicator, feed = binding.indicator, feeds.get_feed(binding.feed)
+    value = feeds.compute(binding.feed, feed_jurisdiction(indicator), dt.date(as_of.year, 1, 1), as_of)
+    if value is None or value.inputs == 0:
+        return "skipped"  # nothing to measure, or no platform record in the scope: no figure, not a zero
+    if _withheld(feed, value):
+        return "withheld"
+    clean, problems = check_actual(
+        indicator,
+        code=indicator.code,
+        year=as_of.year,
+        value=value.value,
+        unit=feed.unit,
+        period_kind=Actual.PeriodKind.YEAR,
+        period=0,
+        today=timezone.localdate(),
+    )
+    if problems:
+        return "skipped"
+    with transaction.atomic():
+        FeedBinding.objects.filter(pk=binding.pk).update(checked_at=now)
+        current = Actual.objects.filter(
+            indicator=indicator,
+            period_kind=Actual.PeriodKind.YEAR,
+            year=as_of.year,
+            period=0,
+            is_current=True,
+        ).first()
+        if (
+            current is not None
+            and current.feed == binding.feed
+            and math.isclose(current.value, clean["value"], rel_tol=0, abs_tol=1e-9)
+            and current.is_synthetic == value.synthetic
+        ):
+            return "unchanged"
+        _write_actual(
+            clean,
+            user=None,
+            source=f"平台数据（{feed.module_label}）：{str(feed.source).removeprefix('平台数据：')}",
+            channel="feed",
+            note=f"截至 {as_of:%Y-%m-%d}",
+            synthetic=value.synthetic,
+            feed=binding.feed,
+            computed_at=now,
+            inputs=value.inputs,
+        )
+    return "written"
+
+
+def refresh_feeds(actor=None, *, as_of: dt.date | None = None, indicator_code: str | None = None) -> dict:
+    """从平台数据更新: compute every bound indicator's feed for the year to ``as_of`` (default today) over
+    the indicator's scope and write it through the correction path (a changed value adds a row and retires
+    the old one; an unchanged value adds nothing). With an actor (the manual action) only the plans it may
+    edit, and the run is audited; without (the scheduled job) every binding."""
+    p = as_principal(actor) if actor is not None else None
+    bindings = FeedBinding.objects.select_related("indicator", "indicator__plan").order_by("indicator__code")
+    if indicator_code:
+        bindings = bindings.filter(indicator__code=indicator_code)
+    if p is not None:
+        allowed = [b for b in bindings if can_edit_plan(p, b.indicator.plan)]
+        if indicator_code and not allowed:
+            raise Forbidden("只能更新本辖区规划的指标", "You can only refresh your own district's indicators")
+        bindings = allowed
+    as_of, now = as_of or timezone.localdate(), timezone.now()
+    stats = {"written": 0, "unchanged": 0, "skipped": 0, "withheld": 0}
+    for binding in bindings:
+        stats[_refresh_one(binding, as_of, now)] += 1
+    if p is not None:
+        record_event("admin_action", user=p.user, action="brain_feed_refresh", as_of=str(as_of), **stats)
+    return stats
 
 
 # ---------------------------------------------------------------------------

@@ -40,6 +40,8 @@ def iter_quotes(doc: dict) -> Iterator[tuple[str, str]]:
             yield f"{ind['code']} milestone {m.get('year')}", m.get("quote") or ""
         for d in ind.get("defects") or []:
             yield f"{ind['code']} defect", d.get("quote") or ""
+        if ind.get("feed"):
+            yield f"{ind['code']} feed", ind["feed"].get("quote") or ""
     for task in doc.get("tasks") or []:
         yield f"{task['code']} task", task.get("quote") or ""
         for m in task.get("milestones") or []:

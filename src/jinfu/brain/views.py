@@ -101,6 +101,45 @@ def actuals_import(request):
 
 
 @brain_view
+@require_POST
+def indicator_feed(request, code: str):
+    """An operator binds the indicator to a platform feed (with the plan's quote) or ends the binding."""
+    try:
+        if request.POST.get("action") == "unbind":
+            services.unbind_feed(request.user, indicator_code=code)
+            messages.success(request, _("已解除平台数据绑定"))
+        else:
+            services.bind_feed(
+                request.user,
+                indicator_code=code,
+                feed_code=request.POST.get("feed", ""),
+                quote=request.POST.get("quote", ""),
+            )
+            messages.success(request, _("已绑定平台数据"))
+    except Forbidden:
+        raise
+    except JinfuError as exc:
+        _error(request, exc)
+    return redirect("brain:indicator", code=code)
+
+
+@brain_view
+@require_POST
+def indicator_feed_refresh(request, code: str):
+    """从平台数据更新: the plan's office (or an operator) recomputes the bound feed now."""
+    stats = services.refresh_feeds(request.user, indicator_code=code)
+    if stats["written"]:
+        messages.success(request, _("已从平台数据更新实际值"))
+    elif stats["unchanged"]:
+        messages.success(request, _("平台数据没有变化，实际值保持不变"))
+    elif stats["withheld"]:
+        messages.warning(request, _("参与计算的记录过少，为保护单个机构的数据，本次不予填报"))
+    else:
+        messages.warning(request, _("平台数据暂不能计算该指标本年度的数值"))
+    return redirect("brain:indicator", code=code)
+
+
+@brain_view
 def compare(request):
     available = selectors.available_canonicals(request.user)
     canonical = request.GET.get("c") or (available[0][0] if available else "")

@@ -74,6 +74,33 @@ class OrgLink:
 
 
 @dataclass(frozen=True)
+class IndicatorFeed:
+    """A quantity a module computes from its own platform data, which the brain may bind to a plan indicator
+    (core/feeds.py). ``func`` is a dotted path to ``(jurisdiction, start, end) -> core.feeds.FeedValue | None``
+    in the module's selectors: the value over the places of ``jurisdiction`` (core/jurisdiction.py), flows
+    counted from ``start`` to ``end`` (dates, inclusive), stocks as they stand; None when there is nothing
+    to measure (a rate without a denominator)."""
+
+    code: str  # unique, "risk.cases_opened"
+    name: Any  # 中文名: "风险案件立案数"
+    unit: str  # the unit of the value, as the brain's unit table spells it: "件", "家", "万元", "%"
+    func: str  # "jinfu.risk.selectors:feed_cases_opened"
+    source: Any  # "平台数据：风险案件立案数（立案日期在统计期内）"
+    module_label: Any = ""  # "风险监测": shown as 「来源：平台数据（风险监测）」
+
+
+@dataclass(frozen=True)
+class SignalSource:
+    """Risk signals a module hands to the signal sinks (core/feeds.py): ``func`` is a dotted path to
+    ``(since: date | None) -> iterable of core.feeds.FeedSignal`` (the module's selectors), every signal
+    with its provenance (source, record id, date). Sinks keep one signal per (source, record)."""
+
+    name: str  # unique, "green.risk_warnings"
+    func: str  # "jinfu.green.selectors:risk_signals"
+    label: Any = ""  # "绿色金融风险预警"
+
+
+@dataclass(frozen=True)
 class ModuleContract:
     url_prefix: str = ""  # "financing/" → the pages at /financing/
     urls: str = ""  # "jinfu.financing.urls"
@@ -95,6 +122,12 @@ class ModuleContract:
     org_links: tuple[OrgLink, ...] = ()  # links on an organization's page (core/org_detail.html)
     # API key scopes of the module's endpoints: ("green:read", "读取… / read …"); core/apikeys.py offers them
     api_scopes: tuple[tuple[str, str], ...] = ()
+    # quantities the module computes from its platform data, for plan indicators (brain binds them)
+    indicator_feeds: tuple[IndicatorFeed, ...] = ()
+    # risk signals the module offers other modules, and the sinks that receive every source's signals:
+    # a dotted path to ``(signals: list[core.feeds.FeedSignal]) -> dict`` (idempotent per source + record)
+    signal_sources: tuple[SignalSource, ...] = ()
+    signal_sinks: tuple[str, ...] = ()
 
 
 @dataclass

@@ -1,10 +1,38 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from jinfu.core.modules import AttachmentOwner, MenuEntry, ModuleContract, Schedule
+from jinfu.core.modules import (
+    AttachmentOwner,
+    IndicatorFeed,
+    MenuEntry,
+    ModuleContract,
+    Schedule,
+    SignalSource,
+)
 
 from .attachments import KINDS as ATTACHMENT_KINDS
 from .attachments import NOTICE_KINDS
+
+
+def _feed(code: str, name: str, unit: str, what: str) -> IndicatorFeed:
+    return IndicatorFeed(
+        f"green.{code}", name, unit, f"jinfu.green.selectors:feed_{code}", f"平台数据：{what}", _("绿色金融")
+    )
+
+
+INDICATOR_FEEDS = (
+    _feed(
+        "loan_balance",
+        "绿色贷款余额（平台登记）",
+        "万元",
+        "金融机构在本平台登记的绿色项目贷款余额（不含未经平台的绿色贷款）",
+    ),
+    _feed("pool_reserve", "绿色项目库储备项目数", "个", "已认定绿色项目中层级为“储备”的项目数"),
+    _feed("pool_pool", "绿色项目库入库项目数", "个", "已认定绿色项目中层级为“入库”的项目数"),
+    _feed("pool_recommended", "绿色项目库推荐项目数", "个", "已认定绿色项目中层级为“推荐”的项目数"),
+    _feed("financing", "绿色项目撮合融资金额", "万元", "统计期内放款的平台登记绿色贷款金额"),
+    _feed("carbon", "绿色贷款碳减排量", "tCO2/年", "平台登记绿色贷款按碳减排支持工具方法归属的年碳减排量"),
+)
 
 
 class GreenConfig(AppConfig):
@@ -70,6 +98,10 @@ class GreenConfig(AppConfig):
         demo_order=70,
         reference_loaders=("jinfu.green.loader:load_catalogues",),
         importers=("jinfu.green.imports:IMPORTERS",),
+        indicator_feeds=INDICATOR_FEEDS,
+        signal_sources=(
+            SignalSource("green.risk_warnings", "jinfu.green.selectors:risk_signals", _("绿色金融风险预警")),
+        ),
     )
 
     def ready(self):

@@ -361,7 +361,88 @@ REPORTS = Importer(
     apply="jinfu.green.services:apply_report_import",
     can_import="jinfu.green.services:can_report",
 )
-IMPORTERS = (PROJECTS, REPORTS)
+# 企业环境信用评价 (enterprise environmental credit rating). The levels are those of 《重庆市企业环境信用评价办法》
+# (渝环规〔2021〕7号, 重庆市生态环境局等, replacing 渝环〔2017〕174号), from best to worst: 环保诚信企业、环保良好企业、
+# 环保警示企业、环保不良企业 (as reported of the 办法: 华龙网 2017-12-13 「分为环保诚信企业、环保良好企业、环保警示企业、
+# 环保不良企业四个等级」; of the 2021 evaluation under the current 办法: 「环境信用等级由高到低分为…」). The platform
+# stores the level the file states and orders it by this list only: it computes no level of its own.
+ENV_CREDIT_LEVELS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("honest", "环保诚信企业", ("环保诚信企业", "诚信")),
+    ("good", "环保良好企业", ("环保良好企业", "良好")),
+    ("warning", "环保警示企业", ("环保警示企业", "警示")),
+    ("bad", "环保不良企业", ("环保不良企业", "不良")),
+)
+ENV_CREDIT_RANK = {code: i for i, (code, _name, _labels) in enumerate(ENV_CREDIT_LEVELS, 1)}
+ENV_CREDIT_NAME = {code: name for code, name, _labels in ENV_CREDIT_LEVELS}
+
+ENV_CREDIT_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "enterprise_uscc",
+        "企业统一社会信用代码",
+        "Enterprise USCC",
+        "uscc",
+        True,
+        aliases=("统一社会信用代码", "uscc"),
+        example="91500108MA5U3XXXXX",
+        rules=(("green.enterprise_unknown", "不是本平台已登记的企业", "not an enterprise on the platform"),),
+    ),
+    Column(
+        "rating",
+        "环境信用等级",
+        "Environmental credit rating",
+        "choice",
+        True,
+        choices=tuple((code, labels) for code, _name, labels in ENV_CREDIT_LEVELS),
+        aliases=("信用等级", "评价等级"),
+        example="环保良好企业",
+        doc="按评价文件所载等级填写：环保诚信企业、环保良好企业、环保警示企业、环保不良企业"
+        "（《重庆市企业环境信用评价办法》，渝环规〔2021〕7号）",
+    ),
+    Column(
+        "rating_year",
+        "评价年度",
+        "Rating year",
+        "year",
+        True,
+        aliases=("年度",),
+        example="2025",
+    ),
+    Column(
+        "authority",
+        "评价机关",
+        "Issuing authority",
+        "text",
+        True,
+        max_length=128,
+        aliases=("发布机关", "评价单位"),
+        example="重庆市生态环境局",
+    ),
+    Column(
+        "document_number",
+        "文号",
+        "Document number",
+        "text",
+        True,
+        max_length=64,
+        aliases=("发文文号", "评价结果文号"),
+        example="渝环〔2026〕12号",
+    ),
+)
+
+ENV_CREDIT = Importer(
+    "green.env_credit",
+    "企业环境信用评价",
+    "Enterprise environmental credit ratings",
+    ENV_CREDIT_COLUMNS,
+    unique=("enterprise_uscc", "rating_year"),
+    duplicate_rule="green.env_credit_twice",
+    lookup_field="enterprise_uscc",
+    rules=(("green.env_credit_twice", "同一企业同一年度重复", "the same enterprise and year twice"),),
+    prepare="jinfu.green.services:prepare_env_credit_import",
+    apply="jinfu.green.services:apply_env_credit_import",
+    can_import="jinfu.green.services:can_import_env_credit",
+)
+IMPORTERS = (PROJECTS, REPORTS, ENV_CREDIT)
 
 
 def report_issues(rec: dict, today: dt.date) -> list[Issue]:

@@ -291,3 +291,35 @@ class GreenNotice(models.Model):
     @property
     def publisher_name(self) -> str:
         return self.publisher.name if self.publisher_id else "平台运营方"
+
+
+class EnvCreditRating(models.Model):
+    """企业环境信用评价: an enterprise's environmental credit rating for one year as the issuing ecology and
+    environment authority's file states it (imported: green.env_credit). ``rank`` orders the levels of
+    the scale named in the file (1 = best, green/imports.py ENV_CREDIT_LEVELS); a later year's worse rank
+    is a downgrade, which raises the green risk warning."""
+
+    enterprise = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="env_credit_ratings", verbose_name=_("企业")
+    )
+    rating = models.CharField(_("环境信用等级"), max_length=16)
+    rank = models.PositiveSmallIntegerField(_("等级序位"))
+    rating_year = models.PositiveSmallIntegerField(_("评价年度"))
+    authority = models.CharField(_("评价机关"), max_length=128)
+    document_number = models.CharField(_("文号"), max_length=64)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_synthetic = models.BooleanField(_("示例数据"), default=False)
+    created_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("企业环境信用评价")
+        verbose_name_plural = _("企业环境信用评价")
+        ordering = ["-rating_year", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "rating_year"], name="green_env_credit_once")
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise_id} {self.rating_year} {self.rating}"

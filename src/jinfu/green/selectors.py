@@ -9,11 +9,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
 
 from jinfu.core.errors import NotFound
+from jinfu.core.feeds import FeedSignal, FeedValue
 from jinfu.core.models import Role
 from jinfu.core.principal import Principal, as_principal
 
@@ -21,12 +24,14 @@ from . import engine, matching
 from .models import (
     Catalogue,
     CatalogueItem,
+    EnvCreditRating,
     GreenLoan,
     GreenNotice,
     GreenProduct,
     GreenProject,
     GreenReport,
     Identification,
+    Tier,
 )
 
 LATEST = "gfspc2025"
@@ -276,3 +281,123 @@ def get_notice(actor, pk: int) -> GreenNotice:
 def can_manage_notices(actor) -> bool:
     p = as_principal(actor)
     return p.is_admin or (p.role == Role.GOVERNMENT and p.org_id is not None)
+
+
+# Indicator feeds (GreenConfig.contract.indicator_feeds): platform figures over a jurisdiction and a period,
+# from the projects and the loans recorded on the platform only (not the banks' statistical returns).
+# ---------------------------------------------------------------------------
+
+
+def _projects_in(jurisdiction) -> QuerySet[GreenProject]:
+    qs = GreenProject.objects.all()
+    return qs if jurisdiction.citywide else qs.filter(jurisdiction.q("division", "enterprise__zone"))
+
+
+def _recorded_loans_in(jurisdiction) -> QuerySet[GreenLoan]:
+    qs = GreenLoan.objects.filter(amount__isnull=False).select_related("project")
+    if jurisdiction.citywide:
+        return qs
+    return qs.filter(jurisdiction.q("project__division", "project__enterprise__zone"))
+
+
+def feed_loan_balance(jurisdiction, start: dt.date, end: dt.date) -> FeedValue:
+    """绿色贷款余额（平台登记）: the outstanding balance of the green loans institutions recorded on the
+    platform against projects in the jurisdiction (万元), as it stands."""
+    loans = _recorded_loans_in(jurisdiction)
+    total = loans.aggregate(s=Sum("outstanding"))["s"] or Decimal(0)
+    return FeedValue(float(total), loans.count(), loans.filter(is_synthetic=True).exists())
+
+
+def _tier_feed(tier: str):
+    def feed(jurisdiction, start: dt.date, end: dt.date) -> FeedValue:
+        pool = _projects_in(jurisdiction).filter(status=GreenProject.Status.CONFIRMED)
+        hits = pool.filter(tier=tier)
+        return FeedValue(float(hits.count()), pool.count(), pool.filter(is_synthetic=True).exists())
+
+    feed.__doc__ = f"绿色项目库（{tier}）: confirmed projects of this tier now."
+    return feed
+
+
+feed_pool_reserve = _tier_feed(Tier.RESERVE)
+feed_pool_pool = _tier_feed(Tier.POOL)
+feed_pool_recommended = _tier_feed(Tier.RECOMMENDED)
+
+
+def feed_financing(jurisdiction, start: dt.date, end: dt.date) -> FeedValue:
+    """撮合融资金额: green loans recorded on the platform with a grant date from ``start`` to ``end`` (万元)."""
+    loans = _recorded_loans_in(jurisdiction).filter(granted_on__gte=start, granted_on__lte=end)
+    total = loans.aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    return FeedValue(float(total), loans.count(), loans.filter(is_synthetic=True).exists())
+
+
+def feed_carbon(jurisdiction, start: dt.date, end: dt.date) -> FeedValue:
+    """碳减排量（tCO2/年）: the annual reduction attributed to the green loans recorded on the platform (碳减排
+    支持工具 method: project reduction × loan ÷ total investment), as they stand."""
+    loans = list(_recorded_loans_in(jurisdiction))
+    total = sum((loan_carbon(loan).value for loan in loans), Decimal(0))
+    return FeedValue(float(total), len(loans), any(loan.is_synthetic for loan in loans))
+
+
+# ---------------------------------------------------------------------------
+# The signal source (GreenConfig.contract.signal_sources): green's risk warnings that are green's own facts
+# — a withdrawn 绿色 label, a downgraded 企业环境信用评价. An environmental penalty is not handed over: risk
+# already counts the same penalty record (credit's) in 违规度, and would count it twice.
+# ---------------------------------------------------------------------------
+
+RISK_SIGNAL_SOURCE = "green.risk_warnings"
+
+
+def downgrade_text(before: EnvCreditRating, after: EnvCreditRating) -> str:
+    return (
+        f"企业环境信用评价由{before.rating_year}年度的“{before.rating}”降为{after.rating_year}年度的"
+        f"“{after.rating}”（{after.authority}，{after.document_number}）"
+    )
+
+
+def _revocations(since: dt.date | None) -> list[FeedSignal]:
+    qs = Identification.objects.filter(decision=Identification.Decision.REVOKED).select_related("project")
+    if since is not None:
+        qs = qs.filter(decided_at__date__gte=since)
+    return [
+        FeedSignal(
+            source=RISK_SIGNAL_SOURCE,
+            record=f"revoked:{i.pk}",
+            enterprise_id=i.project.enterprise_id,
+            occurred_on=timezone.localtime(i.decided_at).date(),
+            kind="label_revoked",
+            kind_label="绿色认定撤销",
+            text=f"项目「{i.project.name}」的绿色认定已撤销，理由：{i.reason}",
+            is_synthetic=i.project.is_synthetic,
+        )
+        for i in qs
+        if i.decided_at is not None
+    ]
+
+
+def _downgrades(since: dt.date | None) -> list[FeedSignal]:
+    out: list[FeedSignal] = []
+    last: dict[int, EnvCreditRating] = {}
+    for r in EnvCreditRating.objects.order_by("enterprise_id", "rating_year"):
+        before = last.get(r.enterprise_id)
+        last[r.enterprise_id] = r
+        day = timezone.localtime(r.created_at).date()
+        if before is None or r.rank <= before.rank or (since is not None and day < since):
+            continue
+        out.append(
+            FeedSignal(
+                source=RISK_SIGNAL_SOURCE,
+                record=f"env_credit:{r.pk}:{r.rank}",
+                enterprise_id=r.enterprise_id,
+                occurred_on=day,
+                kind="env_credit_downgrade",
+                kind_label="企业环境信用评价降级",
+                text=downgrade_text(before, r),
+                is_synthetic=r.is_synthetic,
+            )
+        )
+    return out
+
+
+def risk_signals(since: dt.date | None = None) -> list[FeedSignal]:
+    """Green's risk signals for the kernel's signal sinks, with provenance (record id, date)."""
+    return _revocations(since) + _downgrades(since)

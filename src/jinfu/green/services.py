@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from jinfu.core import workflow
+from jinfu.core import feeds, workflow
 from jinfu.core.audit import record_event
 from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
 from jinfu.core.imports import registry
@@ -33,6 +33,7 @@ from jinfu.credit import selectors as credit_selectors
 from . import engine, imports, matching, selectors
 from .models import (
     Catalogue,
+    EnvCreditRating,
     GreenEvent,
     GreenLoan,
     GreenNotice,
@@ -513,7 +514,89 @@ def revoke(actor, identification_id: int, *, reason: str) -> Identification:
         workflow.notify_on_commit(
             *risk_alert(project.enterprise_id, key=f"green:revoked:{ident.pk}", what=what)
         )
+        _signals_on_commit()
     return ident
+
+
+def _signals_on_commit() -> None:
+    """Hand green's risk signals to the kernel's signal sinks (risk) once the change is committed; the
+    hourly kernel job delivers them too, so a failure here loses nothing (idempotent per record)."""
+    transaction.on_commit(lambda: feeds.deliver_signals(source=selectors.RISK_SIGNAL_SOURCE), robust=True)
+
+
+# ---------------------------------------------------------------------------
+# 企业环境信用评价 (imported: green.env_credit). A rating below the enterprise's previous year's on the
+# platform is a downgrade: the green risk warning (risk_alert, to its lenders and the covering offices)
+# and a signal to risk (selectors.risk_signals).
+# ---------------------------------------------------------------------------
+
+
+def can_import_env_credit(p: Principal) -> bool:
+    """The platform operator imports the ecology and environment authorities' published ratings."""
+    return p is not None and p.is_admin
+
+
+def _enterprises_for_rating(keys: set[str]) -> dict[str, dict]:
+    rows = Organization.objects.filter(kind=Organization.Kind.ENTERPRISE, uscc__in=keys)
+    return {uscc: {"id": pk} for pk, uscc in rows.values_list("pk", "uscc")}
+
+
+def prepare_env_credit_import(p: Principal | None) -> Lookups:
+    today = timezone.localdate()
+
+    def check_row(rec: dict, enterprise: dict | None, _existing: dict) -> list[Issue]:
+        # a rating year after this one is the year column's own rule (range.future_period)
+        return [Issue("enterprise_uscc", "green.enterprise_unknown")] if enterprise is None else []
+
+    return Lookups(today=today, load_existing=_enterprises_for_rating, check_row=check_row)
+
+
+def _previous_rating(enterprise_id: int, year: int) -> EnvCreditRating | None:
+    return (
+        EnvCreditRating.objects.filter(enterprise_id=enterprise_id, rating_year__lt=year)
+        .order_by("-rating_year")
+        .first()
+    )
+
+
+def apply_env_credit_import(records: list[dict], *, actor, **_context) -> dict:
+    """Write the ratings (inside the registry's transaction; a year imported again is replaced) and raise
+    the green risk warning for every downgrade against the enterprise's previous rated year."""
+    found = _enterprises_for_rating({r["enterprise_uscc"] for r in records})
+    downgrades = 0
+    for rec in sorted(records, key=lambda r: r["rating_year"]):
+        enterprise_id = found[rec["enterprise_uscc"]]["id"]
+        rating, _created = EnvCreditRating.objects.update_or_create(
+            enterprise_id=enterprise_id,
+            rating_year=rec["rating_year"],
+            defaults={
+                "rating": imports.ENV_CREDIT_NAME[rec["rating"]],
+                "rank": imports.ENV_CREDIT_RANK[rec["rating"]],
+                "authority": rec["authority"],
+                "document_number": rec["document_number"],
+                "imported_by": actor,
+            },
+        )
+        before = _previous_rating(enterprise_id, rating.rating_year)
+        if before is not None and rating.rank > before.rank:
+            downgrades += 1
+            what = selectors.downgrade_text(before, rating)
+            workflow.notify_on_commit(
+                *risk_alert(enterprise_id, key=f"green:env_credit:{rating.pk}:{rating.rank}", what=what)
+            )
+    if downgrades:
+        _signals_on_commit()
+    return {"written": len(records), "downgrades": downgrades}
+
+
+def import_env_credit(actor, data: bytes, filename: str) -> dict:
+    """企业环境信用评价 from .xlsx/.csv: every row checked (USCC on the platform, a level of the scale, the
+    year, authority and document number), all rows or none. Returns {rows, written, downgrades, problems}."""
+    result = registry.dry_run(imports.ENV_CREDIT, data, filename, actor=actor)
+    if not result.ok or not result.records:
+        return {"rows": result.total_rows, "written": 0, "downgrades": 0, "problems": result.errors}
+    out = registry.commit(imports.ENV_CREDIT, result, actor=actor, event={"file": filename[:200]})
+    return {"rows": result.total_rows, **out, "problems": []}
 
 
 # ---------------------------------------------------------------------------

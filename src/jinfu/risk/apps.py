@@ -1,9 +1,46 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from jinfu.core.modules import AttachmentOwner, MenuEntry, ModuleContract
+from jinfu.core.modules import AttachmentOwner, IndicatorFeed, MenuEntry, ModuleContract
 
 from .attachments import KINDS as ATTACHMENT_KINDS
+
+
+def _feed(code: str, name: str, unit: str, func: str, what: str) -> IndicatorFeed:
+    return IndicatorFeed(
+        f"risk.{code}", name, unit, f"jinfu.risk.selectors:feed_{func}", f"平台数据：{what}", _("风险监测")
+    )
+
+
+INDICATOR_FEEDS = (
+    _feed("cases_opened", "风险案件立案数", "件", "cases_opened", "风险案件立案数（立案日期在统计期内）"),
+    _feed("cases_closed", "风险案件结案数", "件", "cases_closed", "风险案件结案数（结案日期在统计期内）"),
+    _feed(
+        "disposal_rate",
+        "风险案件处置率",
+        "%",
+        "disposal_rate",
+        "统计期内立案的风险案件中截至期末已结案的比例",
+    ),
+    _feed("red_warnings", "红色预警企业数", "家", "red_warnings", "当前红色预警企业数（最近一次计算）"),
+    *(
+        _feed(
+            f"lfo_grade_{g.lower()}",
+            f"地方金融组织（{g} 级）",
+            "家",
+            f"lfo_grade_{g.lower()}",
+            f"当前分类评级为 {g} 级的地方金融组织数",
+        )
+        for g in "ABCD"
+    ),
+    _feed(
+        "lfo_shell_missing",
+        "“空壳”“失联”地方金融组织",
+        "家",
+        "lfo_shell_missing",
+        "当前识别为“空壳”或“失联”的地方金融组织数",
+    ),
+)
 
 
 class RiskConfig(AppConfig):
@@ -47,6 +84,8 @@ class RiskConfig(AppConfig):
         demo="jinfu.risk.demo:demo_step",
         demo_order=60,
         cli=("jinfu.risk.cli:add_verbs",),
+        indicator_feeds=INDICATOR_FEEDS,
+        signal_sinks=("jinfu.risk.services:receive_signals",),
     )
 
     def ready(self):

@@ -13,7 +13,8 @@ Six dimensions, each a measure scaled to 0..1 and multiplied by its weight (the 
 * 特征词命中度 ``keywords``: distinct dictionary words in the firm's texts, name and business scope; an Art. 9
   word in the name or scope counts twice;
 * 违规度 ``violations``: penalties and judgments (3 years), dishonest-debtor and abnormal listings, bank
-  fund-flow alerts;
+  fund-flow alerts, and the signals other modules hand over for this dimension (kind ``module_violation``,
+  e.g. a revoked 绿色 label: core/feeds.py) in the last 365 days;
 * 关联风险 ``network``: decay^hop from the nearest red firm within ``max_depth`` hops of the related-party
   network (a red firm raises its neighbours; the others do not).
 
@@ -47,7 +48,16 @@ VIOLATIONS = {
 ATTRIBUTES = {"org_id": pl.Int64, "kind": pl.Utf8, "value": pl.Utf8}
 EDGES = {"a": pl.Int64, "b": pl.Int64}
 
-SIGNAL_KINDS = ("registration_change", "public_text", "complaint", "tipoff", "hotline", "bank_alert")
+SIGNAL_KINDS = (
+    "registration_change",
+    "public_text",
+    "complaint",
+    "tipoff",
+    "hotline",
+    "bank_alert",
+    "module_violation",
+)
+MODULE_VIOLATION = "module_violation"  # a signal another module handed over, counted in 违规度
 COMPLAINT_KINDS = ("complaint", "tipoff", "hotline")
 TEXT_KINDS = ("public_text", "registration_change")
 DIMENSIONS = ("yield_deviation", "complaints", "spread", "keywords", "violations", "network")
@@ -162,6 +172,7 @@ def measures(
         pl.col("kind").is_in(COMPLAINT_KINDS).sum().cast(pl.Int64).alias("complaints_365"),
         (pl.col("kind") == "public_text").sum().cast(pl.Int64).alias("texts_365"),
         (pl.col("kind") == "bank_alert").sum().cast(pl.Int64).alias("bank_alerts_365"),
+        (pl.col("kind") == MODULE_VIOLATION).sum().cast(pl.Int64).alias("module_365"),
     )
     texts = recent.filter(pl.col("kind").is_in(TEXT_KINDS)).select("org_id", "text", "promised_return")
     # the regular expression only runs on texts with a per-cent sign (a cheap literal scan first)
@@ -218,7 +229,9 @@ def measures(
         .join(v, on="org_id", how="left", maintain_order="left")
     )
     return out.with_columns(
-        pl.col("complaints_365", "texts_365", "bank_alerts_365", "n_words", "records").fill_null(0),
+        pl.col(
+            "complaints_365", "texts_365", "bank_alerts_365", "module_365", "n_words", "records"
+        ).fill_null(0),
         pl.col("art9_own").fill_null(0).cast(pl.Int64),
         pl.col("words").fill_null([]),
     ).collect()
@@ -234,7 +247,11 @@ def dimension_scores(m: pl.DataFrame, params: Params) -> pl.DataFrame:
     span = max(params.ceiling - params.lpr, 1e-9)
     yield_share = ((pl.col("max_return") - params.lpr) / span).clip(0.0, 1.0).fill_null(0.0)
     kw_units = pl.col("n_words") + pl.col("art9_own")
-    viol_units = pl.col("records") + pl.col("bank_alerts_365") * float(s.get("bank_alert_points", 1))
+    viol_units = (
+        pl.col("records")
+        + pl.col("bank_alerts_365") * float(s.get("bank_alert_points", 1))
+        + pl.col("module_365")
+    )
     pts = {
         "yield_deviation": yield_share * w["yield_deviation"],
         "complaints": _scaled(pl.col("complaints_365"), s["complaints_full_at"]) * w["complaints"],
@@ -498,7 +515,8 @@ def working(row: dict, params: Params) -> list[dict]:
         ),
         "violations": (
             f"行政处罚、裁判文书、失信和经营异常 {row.get('records', 0)} 项，银行资金预警 "
-            f"{row.get('bank_alerts_365', 0)} 条（{_n(s['violations_full_at'])} 项计满分）"
+            f"{row.get('bank_alerts_365', 0)} 条，其他模块报送的风险信号 {row.get('module_365') or 0} 条"
+            f"（{_n(s['violations_full_at'])} 项计满分）"
         ),
         "network": (
             f"与红色预警企业相距 {row.get('hop')} 层关联，按 {_n(params.decay)} 的 {row.get('hop')} 次方计"
@@ -542,7 +560,7 @@ def evidence(
             dims.append("spread")
         if rec["kind"] in COMPLAINT_KINDS:
             dims.append("complaints")
-        if rec["kind"] == "bank_alert":
+        if rec["kind"] in ("bank_alert", MODULE_VIOLATION):
             dims.append("violations")
         if dims:
             items.append({**rec, "dimensions": dims, "words": sorted(rec["words"] or [])})

@@ -501,3 +501,33 @@ class OrgReport(models.Model):
 
     def __str__(self):
         return f"{self.org_id} {self.period_end}"
+
+
+class ModuleSignal(models.Model):
+    """A risk signal another module handed over through the kernel's signal feed (core/feeds.py), with its
+    provenance: the source, the record it stands for there and its date. One row per (source, record):
+    receiving it again changes nothing."""
+
+    source = models.CharField(_("来源"), max_length=64)
+    record = models.CharField(_("来源记录"), max_length=64)
+    enterprise = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="risk_module_signals", verbose_name=_("企业")
+    )
+    occurred_on = models.DateField(_("发生日期"))
+    kind = models.CharField(_("类别"), max_length=32)
+    kind_label = models.CharField(_("类别名称"), max_length=64)
+    text = models.CharField(_("内容"), max_length=1000)
+    dimension = models.CharField(_("计入维度"), max_length=16)
+    is_synthetic = models.BooleanField(_("示例数据"), default=False)
+    received_at = models.DateTimeField(_("接收时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("模块报送风险信号")
+        verbose_name_plural = _("模块报送风险信号")
+        ordering = ["-occurred_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "record"], name="risk_module_signal_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.source} {self.record}"

@@ -12,12 +12,13 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from jinfu.core.errors import Forbidden, NotFound
+from jinfu.core.feeds import FeedValue, signal_sources
 from jinfu.core.models import Division
 from jinfu.core.principal import as_principal
 from jinfu.credit import selectors as credit
 
 from . import engine, reference
-from .models import Case, ColourCount, ColourOverride, RiskScore, Signal
+from .models import Case, CaseEvent, ColourCount, ColourOverride, ModuleSignal, RiskScore, Signal
 
 MAX_LIST = 500
 MAX_GRAPH = 150
@@ -179,7 +180,20 @@ def firm(actor, enterprise_pk: int) -> dict:
         .first(),
         "sources": reference.sources(),
         "params": params,
+        "module_signals": module_signals(p, enterprise_pk),
     }
+
+
+def module_signals(actor, enterprise_pk: int) -> list[ModuleSignal]:
+    """The signals other modules handed over for one firm (core/feeds.py), newest first, with provenance;
+    a firm outside the reader's jurisdiction raises NotFound (score_for)."""
+    score_for(actor, enterprise_pk)
+    labels = {src.name: src.label for src in signal_sources()}
+    rows = list(ModuleSignal.objects.filter(enterprise_id=enterprise_pk)[:200])
+    for r in rows:
+        r.source_label = labels.get(r.source) or "其他模块"
+        r.dimension_label = engine.DIMENSION_LABELS.get(r.dimension, "")
+    return rows
 
 
 def highlight(text: str, words: set[str]) -> list[tuple[str, bool]]:
@@ -252,3 +266,101 @@ def clusters(actor, limit: int = 50) -> list[dict]:
             {"cluster": h["cluster"], "members": members, "size": members[0].cluster_size if members else 0}
         )
     return out
+
+
+# ---------------------------------------------------------------------------
+# Indicator feeds (RiskConfig.contract.indicator_feeds): platform figures over a jurisdiction and a period,
+# for the brain's plan indicators. Called by the kernel (core/feeds.compute) with a Jurisdiction, never
+# with a reader: the brain decides who sees the indicator.
+# ---------------------------------------------------------------------------
+
+
+def _cases_in(jurisdiction):
+    qs = Case.objects.all()
+    if jurisdiction.citywide:
+        return qs
+    return qs.filter(jurisdiction.q("division", "enterprise__zone"))
+
+
+def _opened(jurisdiction, start: dt.date, end: dt.date):
+    return _cases_in(jurisdiction).filter(created_at__date__gte=start, created_at__date__lte=end)
+
+
+def _closed_ids(cases, end: dt.date) -> set[int]:
+    """The cases of ``cases`` closed on or before ``end`` (their 结案 event)."""
+    return set(
+        CaseEvent.objects.filter(case__in=cases, to_status=Case.Status.CLOSED, at__date__lte=end)
+        .values_list("case_id", flat=True)
+        .distinct()
+    )
+
+
+def _synthetic(qs) -> bool:
+    return qs.filter(is_synthetic=True).exists()
+
+
+def feed_cases_opened(jurisdiction, start: dt.date, end: dt.date) -> FeedValue:
+    """风险案件立案数: cases opened (立案) from ``start`` to ``end``."""
+    qs = _opened(jurisdiction, start, end)
+    n = qs.count()
+    return FeedValue(float(n), n, _synthetic(qs))
+
+
+def feed_cases_closed(jurisdiction, start: dt.date, end: dt.date) -> FeedValue:
+    """风险案件结案数: cases whose 结案 falls from ``start`` to ``end`` (opened whenever)."""
+    cases = _cases_in(jurisdiction)
+    ids = set(
+        CaseEvent.objects.filter(
+            case__in=cases, to_status=Case.Status.CLOSED, at__date__gte=start, at__date__lte=end
+        ).values_list("case_id", flat=True)
+    )
+    return FeedValue(float(len(ids)), len(ids), _synthetic(Case.objects.filter(pk__in=ids)))
+
+
+def feed_disposal_rate(jurisdiction, start: dt.date, end: dt.date) -> FeedValue | None:
+    """处置率 (%): of the cases opened in the period, the share closed by its end; None without cases."""
+    opened = _opened(jurisdiction, start, end)
+    n = opened.count()
+    if n == 0:
+        return None
+    closed = len(_closed_ids(opened, end))
+    return FeedValue(round(100.0 * closed / n, 2), n, _synthetic(opened))
+
+
+def feed_red_warnings(jurisdiction, start: dt.date, end: dt.date) -> FeedValue:
+    """红色预警企业数: firms whose warning colour is red now (the last recompute), a stock."""
+    qs = RiskScore.objects.all()
+    if not jurisdiction.citywide:
+        qs = qs.filter(jurisdiction.q("enterprise__division", "enterprise__zone"))
+    total = qs.count()
+    red = qs.filter(colour="red")
+    return FeedValue(float(red.count()), total, qs.filter(enterprise__is_synthetic=True).exists())
+
+
+def _lfo_count(jurisdiction, keep) -> FeedValue:
+    from .supervision import assess_in
+
+    rows = assess_in(jurisdiction, timezone.localdate())
+    hits = [o for o, a in rows if keep(a)]
+    return FeedValue(float(len(hits)), len(rows), any(o.is_synthetic for o, _a in rows))
+
+
+def _grade_feed(grade: str):
+    def feed(jurisdiction, start: dt.date, end: dt.date) -> FeedValue:
+        return _lfo_count(jurisdiction, lambda a: a["grade"] == grade)
+
+    feed.__doc__ = (
+        f"地方金融组织（{grade} 级）: organizations rated {grade} now (the versioned rating rules)."
+    )
+    return feed
+
+
+feed_lfo_grade_a = _grade_feed("A")
+feed_lfo_grade_b = _grade_feed("B")
+feed_lfo_grade_c = _grade_feed("C")
+feed_lfo_grade_d = _grade_feed("D")
+
+
+def feed_lfo_shell_missing(jurisdiction, start: dt.date, end: dt.date) -> FeedValue:
+    """“空壳”“失联”地方金融组织: organizations the detection flags as 空壳 or 失联 now."""
+    return _lfo_count(jurisdiction, lambda a: a["status"] in ("shell", "missing"))

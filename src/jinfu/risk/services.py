@@ -19,7 +19,16 @@ from jinfu.core.principal import as_principal
 from jinfu.credit import selectors as credit
 
 from . import engine, imports, reference
-from .models import ColourCount, ColourOverride, Party, RegistrationInfo, RiskScore, Signal, SignalBatch
+from .models import (
+    ColourCount,
+    ColourOverride,
+    ModuleSignal,
+    Party,
+    RegistrationInfo,
+    RiskScore,
+    Signal,
+    SignalBatch,
+)
 
 REGULATOR_KINDS = ("registration", "public_text", "complaint", "hotline")
 MIN_REASON = 4
@@ -281,12 +290,18 @@ def load_frames(org_ids=None) -> dict[str, pl.DataFrame]:
     )
     ids = [r[0] for r in rows]
     sig = Signal.objects.filter(enterprise_id__in=ids) if org_ids is not None else Signal.objects.all()
+    mod = ModuleSignal.objects.filter(dimension="violations")
+    mod = mod.filter(enterprise_id__in=ids) if org_ids is not None else mod
     signals = engine.frame(
         [
             (o, k, t, float(r) if r is not None else None, d)
             for o, k, t, r, d in sig.values_list(
                 "enterprise_id", "kind", "text", "promised_return", "occurred_on"
             )
+        ]
+        + [
+            (o, engine.MODULE_VIOLATION, t, None, d)
+            for o, t, d in mod.values_list("enterprise_id", "text", "occurred_on")
         ],
         engine.SIGNALS,
     )
@@ -331,6 +346,7 @@ def recompute(today: dt.date | None = None) -> dict[str, int]:
                 "complaints_365",
                 "texts_365",
                 "bank_alerts_365",
+                "module_365",
                 "n_words",
                 "words",
                 "art9_own",
@@ -397,6 +413,50 @@ def _record_counts(today: dt.date) -> None:
             for r in rows
         ]
     )
+
+
+# ---------------------------------------------------------------------------
+# The signal sink (core/feeds.py): other modules' signals, declared in their contracts
+# ---------------------------------------------------------------------------
+
+SINK_DIMENSIONS = ("violations",)  # the dimensions a handed-over signal may count in
+
+
+def receive_signals(signals) -> dict[str, int]:
+    """The risk module's signal sink (``RiskConfig.contract.signal_sinks``): keep each signal once per
+    (source, record), with its provenance; it counts in its dimension (违规度) at the next recompute and
+    shows on the firm's page. A signal naming an unknown dimension or an enterprise that is not on the
+    platform is refused (counted as ``refused``), never guessed. Idempotent: a second delivery adds nothing."""
+    known_orgs = set(
+        Organization.objects.filter(
+            kind=Organization.Kind.ENTERPRISE, pk__in={s.enterprise_id for s in signals}
+        ).values_list("pk", flat=True)
+    )
+    fresh, refused = [], 0
+    for s in signals:
+        if s.dimension not in SINK_DIMENSIONS or s.enterprise_id not in known_orgs:
+            refused += 1
+            continue
+        fresh.append(
+            ModuleSignal(
+                source=s.source[:64],
+                record=s.record[:64],
+                enterprise_id=s.enterprise_id,
+                occurred_on=s.occurred_on,
+                kind=s.kind[:32],
+                kind_label=s.kind_label[:64],
+                text=s.text[:1000],
+                dimension=s.dimension,
+                is_synthetic=s.is_synthetic,
+            )
+        )
+    with transaction.atomic():
+        before = ModuleSignal.objects.count()
+        ModuleSignal.objects.bulk_create(fresh, ignore_conflicts=True)
+        received = ModuleSignal.objects.count() - before
+    if received:
+        record_event("admin_action", action="risk_module_signals", received=received)
+    return {"received": received, "known": len(fresh) - received, "refused": refused}
 
 
 def override_colour(actor, enterprise_pk: int, colour: str, reason: str) -> ColourOverride:

@@ -301,6 +301,17 @@ def ratings(p=None) -> dict[str, int]:
     return out
 
 
+def assess_in(jurisdiction, today: dt.date) -> list[tuple[LocalFinanceOrg, dict]]:
+    """Every organization registered in the places of ``jurisdiction`` (core/jurisdiction.py) with its
+    assessment (grade, status): the brain's indicator feeds (selectors.feed_*), no principal involved."""
+    qs = LocalFinanceOrg.objects.select_related("organization")
+    if not jurisdiction.citywide:
+        qs = qs.filter(jurisdiction.q("organization__division", "organization__zone"))
+    orgs = list(qs)
+    assessed, _ = _assess(orgs, today)
+    return [(o, assessed[o.pk]) for o in orgs]
+
+
 @transaction.atomic
 def set_address_check(actor, org_pk: int, reachable: bool) -> LocalFinanceOrg:
     """Record the street grid's address check (the 失联 signal)."""

@@ -18,5 +18,11 @@ class SchedulerConfig(AppConfig):
                 "jinfu.scheduler.kerneljobs:calendar_next_year",
                 _("下一年工作日历提醒"),
             ),
+            Schedule(
+                "core.risk_signal_feeds",
+                "40 * * * *",
+                "jinfu.scheduler.kerneljobs:deliver_risk_signals",
+                _("各模块风险信号汇入风险监测"),
+            ),
         ),
     )
