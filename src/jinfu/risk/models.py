@@ -486,6 +486,18 @@ class OrgReport(models.Model):
         _("小微和三农业务占比（%）"), max_digits=5, decimal_places=2, null=True
     )
     tax_paid = models.DecimalField(_("本期纳税"), max_digits=14, decimal_places=2, null=True)
+    property_rights_pawn = models.DecimalField(
+        _("财产权利质押典当余额"), max_digits=14, decimal_places=2, null=True
+    )
+    real_estate_pawn = models.DecimalField(
+        _("房地产抵押典当余额"), max_digits=14, decimal_places=2, null=True
+    )
+    real_estate_pawn_max_single = models.DecimalField(
+        _("房地产抵押典当最大单笔当金"), max_digits=14, decimal_places=2, null=True
+    )
+    related_receivables = models.DecimalField(
+        _("受让以关联企业为债务人的应收账款"), max_digits=14, decimal_places=2, null=True
+    )
     insured_staff = models.PositiveIntegerField(_("社保缴纳人数"), null=True)
     batch = models.ForeignKey(SignalBatch, null=True, on_delete=models.SET_NULL, related_name="+")
     is_synthetic = models.BooleanField(_("示例数据"), default=False)
