@@ -28,7 +28,7 @@ class RiskConfig(AppConfig):
         menus=(
             MenuEntry("risk:overview", _("风险监测"), ("regulator", "admin"), order=45),
             MenuEntry("risk:warnings", _("预警名单"), ("regulator", "admin"), order=46),
-            MenuEntry("risk:cases", _("风险案件"), ("regulator", "admin"), order=47),
+            MenuEntry("risk:cases", _("风险案件"), ("regulator", "admin", "sector", "street"), order=47),
             MenuEntry("risk:local_finance", _("地方金融组织"), ("regulator", "admin"), order=48),
         ),
         importers=("jinfu.risk.imports:IMPORTERS",),

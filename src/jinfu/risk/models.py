@@ -294,6 +294,24 @@ class Case(models.Model):
     stage_due = models.DateField(_("本阶段办理时限"), null=True, blank=True)
     industry_office = models.CharField(_("行业主管部门"), max_length=200, blank=True)
     street_office = models.CharField(_("街镇"), max_length=200, blank=True)
+    # the offices above as organizations (kind sector / street) when one of that name exists: their users
+    # work the case's tasks (cases.party_of)
+    industry_org = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("行业主管部门（机构）"),
+    )
+    street_org = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("街镇（机构）"),
+    )
     outcome = models.CharField(_("处置结果"), max_length=16, choices=Outcome.choices, blank=True)
     outcome_reason = models.CharField(_("处置理由"), max_length=500, blank=True)
     summary = models.TextField(_("案情"), blank=True)
