@@ -166,3 +166,22 @@ def test_the_api_gives_an_office_its_cases_and_refuses_it_the_index(regulator, o
     assert detail["actions"] == []  # no transition is offered to an office
     assert client.get("/api/v1/risk/warnings").status_code == 403
     assert client.get("/api/v1/risk/local-finance").status_code == 403
+
+
+def test_the_demo_routes_the_shell_pawn_shop_to_the_street_grid(regulator, make_user):  # noqa: F811
+    from jinfu.risk import demo
+    from jinfu.risk.models import RoutingRule
+
+    grid = Organization.objects.create(kind="street", name=demo.STREET_OFFICE, division_id="500103")
+    street = make_user("street", org=grid)
+    demo._demo_routing()
+    assert RoutingRule.objects.filter(kind="industry", target=demo.SECTOR_OFFICE).count() == 3
+    demo._demo_local_finance(random.Random(1))
+    assert demo._demo_office_case() == 1 and demo._demo_office_case() == 0  # idempotent
+    [case] = cases.board(street)["open"]
+    assert case.is_synthetic and case.street_org == grid and "典当" in case.subject
+    [task] = collaboration.board(street, case.pk)["tasks"]
+    assert task.is_synthetic and task.workable and task.office == demo.STREET_OFFICE
+    RoutingRule.objects.filter(kind="street").update(target="别的网格")
+    demo._demo_routing()  # an entered table is never overwritten
+    assert RoutingRule.objects.filter(target="别的网格").exists()
