@@ -37,7 +37,7 @@ def test_a_street_user_works_the_routed_task_and_the_regulator_sees_it(
 
     _login(page, live_app, street)
     assert "街镇网格工作台" in page.locator("h1").inner_text()
-    page.get_by_role("link", name="风险案件").first.click()
+    page.get_by_role("link", name="承办案件").first.click()
     page.get_by_role("link", name=case.number).click()
     assert "上门核实经营场所" in page.locator("[data-table=case-tasks]").inner_text()
     assert page.locator("[data-action]").count() == 0  # no transition is offered to the office

@@ -88,9 +88,19 @@ def test_a_routed_case_is_on_each_named_office_board_and_nowhere_else(regulator,
     assert [c.pk for c in cases.board(offices["sector"])["open"]] == [case.pk]
 
 
-def test_an_office_works_its_own_task_but_cannot_move_the_case(regulator, offices):  # noqa: F811
+def test_an_office_works_its_own_task_but_cannot_move_the_case(
+    regulator,  # noqa: F811
+    offices,
+    django_capture_on_commit_callbacks,
+):
+    from jinfu.core.models import Notification
+
     case = _case(regulator, _firm())
-    grid_task = collaboration.add_task(regulator, case.pk, party="street", title="上门核实经营场所")
+    with django_capture_on_commit_callbacks(execute=True):
+        grid_task = collaboration.add_task(regulator, case.pk, party="street", title="上门核实经营场所")
+    [notice] = Notification.objects.filter(kind="risk_case_task")
+    assert notice.recipient == offices["street"] and notice.url == f"/risk/cases/{case.pk}/"
+    assert "上门核实经营场所" in notice.title
     sector_task = collaboration.add_task(regulator, case.pk, party="industry", title="核查经营许可")
     street = offices["street"]
     with pytest.raises(Forbidden):

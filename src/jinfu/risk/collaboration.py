@@ -12,7 +12,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from jinfu.core import workflow
 from jinfu.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from jinfu.core.models import Role
 from jinfu.core.principal import as_principal
 from jinfu.core.reference import workdays
 
@@ -90,8 +92,28 @@ def add_task(actor, case_pk: int, *, party: str, title: str, workdays_due=DEFAUL
             field="workdays",
         )
     due = workdays.add_workdays(timezone.localdate(), n, estimate=True)
-    return CaseTask.objects.create(
-        case=case, party=party, office=office, title=title, due=due, created_by=p.user
+    with transaction.atomic():
+        task = CaseTask.objects.create(
+            case=case, party=party, office=office, title=title, due=due, created_by=p.user
+        )
+        _notify_office(case, task)
+    return task
+
+
+def _notify_office(case: Case, task: CaseTask) -> None:
+    """Tell the users of the office the task went to (when it has accounts), once the task is committed."""
+    org = case.industry_org if task.party == "industry" else case.street_org
+    if org is None:
+        return
+    workflow.notify_on_commit(
+        workflow.Notice(
+            workflow.members(org, roles=[Role.SECTOR if task.party == "industry" else Role.STREET]),
+            kind="risk_case_task",
+            title=f"涉众风险案件 {case.number} 交办协查任务：{task.title}",
+            body=f"请于 {task.due:%Y-%m-%d} 前办结并填写办理结果。",
+            url=f"/risk/cases/{case.pk}/",
+            link_roles=("sector", "street"),
+        )
     )
 
 
