@@ -144,7 +144,15 @@ def test_pages_show_an_office_its_case_without_score_tipoffs_or_transitions(regu
     firm = _firm()
     case = _case(regulator, firm)
     task = collaboration.add_task(regulator, case.pk, party="street", title="上门核实经营场所")
+    cases.submit_tipoff(subject=firm.name, text="举报人称其亲属被拉去听保本高息讲座", ip="10.0.0.9")
+    tip_case = cases.submit_tipoff(
+        subject="某无名投资咨询部", text="楼下门店天天宣传月息两分的理财项目", ip="10.0.0.9"
+    )
+    tip_case = tip_case.case
+    tip_case.street_org = offices["street"].organization
+    tip_case.save(update_fields=["street_org"])
     client.force_login(offices["street"])
+    assert "月息两分" not in client.get(reverse("risk:case", args=[tip_case.pk])).content.decode()
     home = client.get(reverse("home")).content.decode()
     assert "街镇网格工作台" in home and reverse("risk:cases") in home
     board = client.get(reverse("risk:cases")).content.decode()
@@ -153,6 +161,7 @@ def test_pages_show_an_office_its_case_without_score_tipoffs_or_transitions(regu
     assert 'data-form="task-done"' in page and 'data-form="task-add"' not in page
     assert "data-action=" not in page and reverse("risk:firm", args=[firm.pk]) not in page
     assert reverse("risk:warnings") not in page
+    assert "保本高息讲座" not in page  # a merged tip-off's words stay with the regulators
     r = client.post(reverse("risk:case_step", args=[case.pk]), {"action": "verify"})
     assert r.status_code == 403
     r = client.post(
