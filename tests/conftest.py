@@ -144,11 +144,15 @@ _ORG_KIND_FOR_ROLE = {
     "institution": "institution",
     "government": "government",
     "regulator": "government",
+    "sector": "sector",
+    "street": "street",
 }
 _ORG_NAME_FOR_KIND = {
     "enterprise": "测试科技有限公司",
     "institution": "测试银行股份有限公司",
     "government": "测试市地方金融管理局",
+    "sector": "测试区商务委员会",
+    "street": "测试街道网格",
 }
 _counter = itertools.count(1)
 

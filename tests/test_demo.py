@@ -35,5 +35,7 @@ def test_demo_twice_changes_nothing(settings, tmp_path):
         ("government", "demo_gov"),
         ("government", "demo_gov_city"),
         ("regulator", "demo_regulator"),
+        ("sector", "demo_sector"),
+        ("street", "demo_street"),
         ("admin", "demo_admin"),
     ]

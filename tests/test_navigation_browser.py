@@ -134,7 +134,16 @@ def demo_logins(live_app):
     return {username: (role, password) for role, username, password, _ in result.logins}
 
 
-DEMO_USERS = ["demo_enterprise", "demo_bank", "demo_gov", "demo_gov_city", "demo_regulator", "demo_admin"]
+DEMO_USERS = [
+    "demo_enterprise",
+    "demo_bank",
+    "demo_gov",
+    "demo_gov_city",
+    "demo_regulator",
+    "demo_sector",
+    "demo_street",
+    "demo_admin",
+]
 
 
 def _scan_role(page, live_app, screenshot, username: str, password: str, fields) -> tuple[int, list[str]]:

@@ -12,7 +12,7 @@ from jinfu.core.context_processors import _tour
 from jinfu.core.models import User
 from jinfu.core.modules import menu_for
 
-ROLES = ["enterprise", "institution", "government", "regulator", "admin"]
+ROLES = ["enterprise", "institution", "government", "regulator", "sector", "street", "admin"]
 
 
 def _steps(body: str) -> list[tuple[str, str]]:

@@ -248,7 +248,9 @@ def test_demo_shows_every_colour_flagged_as_synthetic(regulator, client):
         "closed",
     }
     assert build_risk_demo(seed=1) == counts  # idempotent
-    assert Case.objects.count() == 4
+    assert (
+        Case.objects.count() == 5
+    )  # one per state on flagged firms + the 空壳 pawn shop for the street grid
     client.force_login(regulator)
     assert "示例数据" in client.get(reverse("risk:overview")).content.decode()
 

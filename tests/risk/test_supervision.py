@@ -152,7 +152,7 @@ def test_other_districts_and_enterprises_see_nothing(regulator, make_user):  # n
 
 def test_every_rule_carries_a_document_article_and_verification():
     p = supervision.params()
-    assert {r.kind for r in p.rules} == {"guarantee", "microloan", "leasing"}
+    assert {r.kind for r in p.rules} == {"guarantee", "microloan", "leasing", "pawn", "factoring"}
     for r in p.rules:
         assert r.source.startswith("《") and r.quote and r.verified in ("primary", "secondary")
     by_id = {r.id: r for r in p.rules}

@@ -40,12 +40,14 @@ class CoreConfig(AppConfig):
             MenuEntry(
                 "org-list",
                 _("主体名录"),
-                ("enterprise", "institution", "government", "regulator", "admin"),
+                ("enterprise", "institution", "government", "regulator", "sector", "street", "admin"),
                 order=90,
                 labels={"enterprise": _("机构名录"), "institution": _("企业名录"), "admin": _("组织")},
                 tour={
                     "institution": _("已授权企业的名录和画像，按授权范围查看。"),
                     "regulator": _("辖区金融机构和企业名录。"),
+                    "sector": _("本区县主管行业的企业和金融机构名录。"),
+                    "street": _("本街镇所在区县的企业和金融机构名录。"),
                     "admin": _("平台上的企业、金融机构和政府部门。"),
                 },
             ),

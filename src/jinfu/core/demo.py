@@ -285,7 +285,10 @@ GOVERNMENT_ORGS = [
         "500103",
     ),
     ("street_jfb", Organization.Kind.STREET, "渝中区解放碑街道网格（示例账户）", "500103"),
+    ("sector_yuzhong", Organization.Kind.SECTOR, "渝中区商务委员会（示例账户）", "500103"),
 ]
+#: the demo sector office's industries (GB/T 4754 门类): 批发和零售业, 住宿和餐饮业, 租赁和商务服务业
+DEMO_SECTOR_INDUSTRIES = ["F", "H", "L"]
 
 
 def _logins_file():
@@ -316,8 +319,11 @@ def build_demo(*, enterprises: int = 3000, seed: int = 20261122, stdout=None) ->
     orgs = {}
     with transaction.atomic():
         for key, kind, name, division in GOVERNMENT_ORGS:
+            industries = DEMO_SECTOR_INDUSTRIES if kind == Organization.Kind.SECTOR else []
             orgs[key], _ = Organization.objects.get_or_create(
-                name=name, kind=kind, defaults={"division_id": division, "is_synthetic": True}
+                name=name,
+                kind=kind,
+                defaults={"division_id": division, "is_synthetic": True, "industries": industries},
             )
         first = enterprise_records(1, seed)[0]
         orgs["enterprise"] = Organization.objects.get(uscc=first["uscc"])
@@ -341,6 +347,8 @@ def build_demo(*, enterprises: int = 3000, seed: int = 20261122, stdout=None) ->
             ("demo_gov", Role.GOVERNMENT, orgs["gov_yuzhong"], "区金融办工作人员"),
             ("demo_gov_city", Role.GOVERNMENT, orgs["gov_city"], "市级金融管理人员"),
             ("demo_regulator", Role.REGULATOR, orgs["risk_yuzhong"], "处非办工作人员"),
+            ("demo_sector", Role.SECTOR, orgs["sector_yuzhong"], "区商务委工作人员"),
+            ("demo_street", Role.STREET, orgs["street_jfb"], "街道网格员"),
             ("demo_admin", Role.ADMIN, None, "平台管理员"),
         ]
         for username, role, org, display in accounts:

@@ -122,6 +122,9 @@ class Industry(models.Model):
 # ---------------------------------------------------------------------------
 
 
+INDUSTRY_FIELD = "enterprise__industry"  # an organization's GB/T 4754 industry (enterprises only)
+
+
 class OrganizationQuerySet(models.QuerySet):
     def visible_to(self, principal, action: str = "read"):
         """Organizations this principal may see for ``action`` (the jurisdiction rule, core/jurisdiction.py):
@@ -131,13 +134,16 @@ class OrganizationQuerySet(models.QuerySet):
           a government or regulator user every institution and office and the enterprises of its
           jurisdiction (and its own office);
         - ``govern``: the enterprises of the principal's jurisdiction (nothing outside government,
-          regulator and admin)."""
+          regulator, sector, street and admin; a sector office's by its industries).
+
+        Sector (行业主管部门) and street (街镇网格) users read like government users: every institution and
+        office and the enterprises of their jurisdiction."""
         from .principal import as_principal
 
         p = as_principal(principal)
         kind = Organization.Kind
         if action == "govern":
-            return self.filter(Q(kind=kind.ENTERPRISE) & p.jurisdiction.q())
+            return self.filter(Q(kind=kind.ENTERPRISE) & p.jurisdiction.q(industry_field=INDUSTRY_FIELD))
         if action != "read":
             raise ValueError(f"unknown action {action!r}")
         if p.is_admin:
@@ -148,10 +154,11 @@ class OrganizationQuerySet(models.QuerySet):
             return self.filter(
                 Q(pk=p.org_id) | Q(kind__in=[kind.ENTERPRISE, kind.INSTITUTION, kind.GOVERNMENT])
             )
-        if p.role in (Role.GOVERNMENT, Role.REGULATOR):
+        if p.role in (Role.GOVERNMENT, Role.REGULATOR, Role.SECTOR, Role.STREET):
             if p.jurisdiction.citywide:  # (an empty Q vanishes in an OR, so say "everything" plainly)
                 return self.all()
-            return self.filter(Q(pk=p.org_id) | ~Q(kind=kind.ENTERPRISE) | p.jurisdiction.q())
+            governed = p.jurisdiction.q(industry_field=INDUSTRY_FIELD)
+            return self.filter(Q(pk=p.org_id) | ~Q(kind=kind.ENTERPRISE) | governed)
         return self.none()
 
 
@@ -161,6 +168,7 @@ class Organization(models.Model):
         INSTITUTION = "institution", _("金融机构")
         GOVERNMENT = "government", _("政府部门")
         STREET = "street", _("街镇网格")
+        SECTOR = "sector", _("行业主管部门")
 
     kind = models.CharField(_("组织类型"), max_length=16, choices=Kind.choices, db_index=True)
     name = models.CharField(_("名称"), max_length=200)
@@ -171,6 +179,8 @@ class Organization(models.Model):
     zone = models.ForeignKey(Zone, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("功能区"))
     address = models.CharField(_("地址"), max_length=255, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    #: a sector regulator's (行业主管部门) industries: GB/T 4754 section letters and 2-digit divisions
+    industries = models.JSONField(_("主管行业"), default=list, blank=True)
     is_synthetic = models.BooleanField(_("示例数据"), default=False, db_index=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -185,6 +195,25 @@ class Organization(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        """A sector office names its industries (GB/T 4754 section letters or 2-digit divisions); no other
+        organization has any."""
+        from django.core.exceptions import ValidationError
+
+        from .jurisdiction import SECTION_DIVISIONS
+
+        codes = list(self.industries or [])
+        if self.kind != self.Kind.SECTOR:
+            if codes:
+                raise ValidationError({"industries": _("只有行业主管部门可以设置主管行业")})
+            return
+        valid = set(SECTION_DIVISIONS) | {f"{n:02d}" for n in range(1, 98)}
+        bad = [c for c in codes if not isinstance(c, str) or c not in valid]
+        if not codes or bad:
+            raise ValidationError(
+                {"industries": _("主管行业须为国民经济行业分类的门类字母或两位大类代码，如 F、51")}
+            )
 
 
 class Tag(models.Model):
@@ -386,6 +415,8 @@ class Role(models.TextChoices):
     INSTITUTION = "institution", _("金融机构用户")
     GOVERNMENT = "government", _("政府用户")
     REGULATOR = "regulator", _("风险监管用户")
+    SECTOR = "sector", _("行业主管部门用户")
+    STREET = "street", _("街镇网格用户")
     ADMIN = "admin", _("平台管理员")
 
 

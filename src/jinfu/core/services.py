@@ -115,6 +115,8 @@ ROLE_ORG_KIND = {
     Role.INSTITUTION: {Organization.Kind.INSTITUTION},
     Role.GOVERNMENT: {Organization.Kind.GOVERNMENT},
     Role.REGULATOR: {Organization.Kind.GOVERNMENT, Organization.Kind.STREET},
+    Role.SECTOR: {Organization.Kind.SECTOR},
+    Role.STREET: {Organization.Kind.STREET},
     Role.ADMIN: {None, Organization.Kind.GOVERNMENT},
 }
 

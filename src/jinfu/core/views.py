@@ -98,6 +98,10 @@ def home(request):
                 .filter(institution__institution_type__in=local_types)
                 .select_related("institution")[:20]
             )
+    elif p.role in (Role.SECTOR, Role.STREET):
+        # 行业主管部门 / 街镇 offices: their jurisdiction and the work modules give them (the menu)
+        template = "core/home_office.html"
+        ctx["menu"] = modules.menu_for(p.role)
     else:
         return HttpResponseForbidden("unknown role")
     return render(request, template, ctx)

@@ -135,7 +135,7 @@ def apply(request, pk: int):
 @page
 def applications(request):
     role = _role(request)
-    if role in (Role.GOVERNMENT, Role.REGULATOR):  # a party's list; the offices read financing:kpis
+    if role in (Role.GOVERNMENT, Role.REGULATOR, Role.SECTOR, Role.STREET):  # parties only; offices: kpis
         return HttpResponseForbidden("融资申请仅由申请企业和受理机构查看 / applicant and institution only")
     if role == Role.INSTITUTION:
         rows = selectors.queue(request.user)

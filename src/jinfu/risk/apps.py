@@ -65,7 +65,17 @@ class RiskConfig(AppConfig):
         menus=(
             MenuEntry("risk:overview", _("风险监测"), ("regulator", "admin"), order=45),
             MenuEntry("risk:warnings", _("预警名单"), ("regulator", "admin"), order=46),
-            MenuEntry("risk:cases", _("风险案件"), ("regulator", "admin"), order=47),
+            MenuEntry(
+                "risk:cases",
+                _("风险案件"),
+                ("regulator", "admin", "sector", "street"),
+                order=47,
+                labels={"sector": _("承办案件"), "street": _("承办案件")},
+                tour={
+                    "sector": _("金融办分派给本单位的涉众风险案件：办结协查任务，记录办理结果。"),
+                    "street": _("分派到本街镇的涉众风险案件：上门核查、上传核查记录、办结任务。"),
+                },
+            ),
             MenuEntry("risk:local_finance", _("地方金融组织"), ("regulator", "admin"), order=48),
         ),
         importers=("jinfu.risk.imports:IMPORTERS",),

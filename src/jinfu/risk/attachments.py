@@ -2,8 +2,9 @@
 at load time): evidence, verification records and handling documents.
 
 Who sees them: the case's parties, as on its page — the regulators whose jurisdiction covers the case's
-division and the platform operator (``cases.get_case``); never the enterprise, institutions or the public.
-Who uploads: the same regulators, while the case is open."""
+division, the platform operator and the 行业主管 / 街镇 offices the routing named (``cases.get_case``); never
+the enterprise, institutions or the public. Who uploads, while the case is open: the regulators every kind;
+an office evidence and verification records (处置文书 are the regulator's)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ KINDS = (
 )
 
 
+OFFICE_KINDS = ("evidence", "verification")
+
+
 def parent(principal, pk: int):
     from . import cases
 
@@ -25,6 +29,10 @@ def parent(principal, pk: int):
 def uploads(principal, case) -> list[str]:
     from . import cases
 
-    if principal.user is None or case.status == "closed" or not cases.may_work(principal, case):
+    if principal.user is None or case.status == "closed":
         return []
-    return [kind for kind, _label in KINDS]
+    if cases.may_work(principal, case):
+        return [kind for kind, _label in KINDS]
+    if cases.party_of(principal, case):
+        return [kind for kind, _label in KINDS if kind in OFFICE_KINDS]
+    return []

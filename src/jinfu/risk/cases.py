@@ -1,7 +1,11 @@
 """Case work 发现 → 核查 → 处置 → 结案 on the workflow kernel (core/workflow.py), the routing table (行业主管
 by industry, 街镇 by street; editable, loops refused) and public tip-offs (举报).
 
-Who works a case: the regulators whose jurisdiction covers its division, and the platform operator. SLA in
+Who works a case: the regulators whose jurisdiction covers its division, and the platform operator, take every
+transition. The offices the routing named (``Case.industry_org`` — a 行业主管部门, role ``sector`` — and
+``Case.street_org`` — a 街镇网格, role ``street``) are parties: they see the case on their own board and work
+the tasks given to them (notes, files, completing), but take no transition — verifying, deciding a measure
+and closing are the financial office's (docs/risk.md, "Who may do what on a case"). SLA in
 Chinese working days per stage, overdue cases escalated to the division's regulators (``jinfu risk
 escalate``). Every step is a kernel transition: locked, versioned, audited (django-auditlog) and on the
 case's timeline.
@@ -37,9 +41,41 @@ MIN_REASON = 4
 
 
 def may_work(p, case) -> bool:
+    """Every transition and giving tasks: the case's regulators and the operator (never the offices)."""
     if p.is_admin:
         return True
     return p.role == Role.REGULATOR and p.jurisdiction.covers(case.division_id, None)
+
+
+OFFICE_ROLES = (Role.SECTOR, Role.STREET)
+_PARTY_BY_ROLE = {Role.SECTOR: "industry", Role.STREET: "street"}
+
+
+def is_office(p) -> bool:
+    """A 行业主管部门 or 街镇 user (a case party through routing, never a regulator)."""
+    return p.role in OFFICE_ROLES and p.org_id is not None
+
+
+def party_of(p, case) -> str | None:
+    """The collaboration party ("industry" / "street") this office user is on the case, or None."""
+    party = _PARTY_BY_ROLE.get(p.role)
+    if party is None or p.org_id is None:
+        return None
+    org_id = case.industry_org_id if party == "industry" else case.street_org_id
+    return party if org_id == p.org_id else None
+
+
+def _office_org(name: str, kind: str, division_id: str | None):
+    """The organization (sector or street office) the routing table named: same name and kind, in the case's
+    division or city level; None when the office has no account on the platform."""
+    if not name:
+        return None
+    from django.db.models import Q
+
+    place = Q(division__isnull=True) | Q(division_id="500000")
+    if division_id:
+        place |= Q(division_id=division_id)
+    return Organization.objects.filter(place, kind=kind, name=name).order_by("pk").first()
 
 
 def _outcome_given(step):
@@ -87,6 +123,10 @@ def _overdue_notices(case):
     ]
 
 
+# Who may take each transition (docs/risk.md, "Who may do what on a case"): all four are the financial office's
+# — the regulators whose jurisdiction covers the case and the operator (may_work). The 行业主管部门 and 街镇
+# offices the routing named are parties without transitions: they work their tasks (collaboration.py) and
+# the case moves only when the regulator, with their replies, verifies, decides or closes it.
 CASES = workflow.Workflow(
     name="risk.case",
     model=Case,
@@ -120,8 +160,8 @@ CASES = workflow.Workflow(
     timeline=workflow.Timeline(CaseEvent, "case"),
     noun_zh="案件",
     noun_en="case",
-    forbidden_zh="只有辖区监管部门可以办理该案件",
-    forbidden_en="only the regulators of the case's district may work it",
+    forbidden_zh="核查、处置和结案由辖区监管部门办理；承办单位请办理交办的任务",
+    forbidden_en="only the regulators of the case's district move it; offices work the tasks given to them",
     escalation=workflow.Escalation(notices=_overdue_notices),
 )
 
@@ -299,6 +339,7 @@ def _open(p, *, enterprise, subject: str, source: str, summary: str = "", synthe
         street = street or (engine_street(enterprise.address) or "")
         industry = getattr(getattr(enterprise, "enterprise", None), "industry_id", None)
     office, grid = route(industry, street)
+    division = enterprise.division_id if enterprise is not None else None
     case = Case.objects.create(
         number=_number("AJ"),
         enterprise=enterprise,
@@ -308,6 +349,8 @@ def _open(p, *, enterprise, subject: str, source: str, summary: str = "", synthe
         source=source,
         industry_office=office,
         street_office=grid,
+        industry_org=_office_org(office, Organization.Kind.SECTOR, division),
+        street_org=_office_org(grid, Organization.Kind.STREET, division),
         summary=summary[:4000],
         created_by=p.user,
         stage_due=workdays.add_workdays(timezone.localdate(), SLA["discovered"], estimate=True),
@@ -352,23 +395,38 @@ def transition(actor, case_pk: int, action: str, *, note: str = "", expected_ver
     ).obj
 
 
+def may_see_cases(p) -> bool:
+    """Who has a case board: regulators, the operator, and the 行业主管 / 街镇 offices (their cases only)."""
+    return p.is_admin or p.role == Role.REGULATOR or is_office(p)
+
+
 def get_case(actor, case_pk: int) -> Case:
+    """A case its asker may see: the regulators of its division and the operator, or an office the routing
+    named on it. Anything else is NotFound (the same answer whether the case exists or not)."""
     p = as_principal(actor)
-    if not (p.is_admin or p.role == Role.REGULATOR):
-        raise Forbidden("案件仅对监管部门开放", "cases are open to regulators only")
+    if not may_see_cases(p):
+        raise Forbidden(
+            "案件仅对监管部门和承办单位开放", "cases are open to regulators and their offices only"
+        )
     case = Case.objects.select_related("enterprise", "division").filter(pk=case_pk).first()
-    if case is None or not may_work(p, case):
+    if case is None or not (may_work(p, case) or party_of(p, case)):
         raise NotFound("案件不存在或不在您的辖区", "no such case in your jurisdiction")
     return case
 
 
 def board(actor, *, open_limit: int = 300, closed_limit: int = 100):
-    """Open cases first by deadline (overdue first), then the closed ones; the actor's jurisdiction only."""
+    """Open cases first by deadline (overdue first), then the closed ones; the actor's jurisdiction only (an
+    office: the cases the routing named it on)."""
     p = as_principal(actor)
-    if not (p.is_admin or p.role == Role.REGULATOR):
-        raise Forbidden("案件仅对监管部门开放", "cases are open to regulators only")
+    if not may_see_cases(p):
+        raise Forbidden(
+            "案件仅对监管部门和承办单位开放", "cases are open to regulators and their offices only"
+        )
     qs = Case.objects.select_related("enterprise")
-    if not p.jurisdiction.citywide:
+    if is_office(p):
+        field = "industry_org" if _PARTY_BY_ROLE[p.role] == "industry" else "street_org"
+        qs = qs.filter(**{field: p.org_id})
+    elif not p.jurisdiction.citywide:
         qs = qs.filter(p.jurisdiction.q("division", None))
     today = timezone.localdate()
     open_ = list(qs.exclude(status=Case.Status.CLOSED).order_by("stage_due", "created_at")[:open_limit])

@@ -8,7 +8,10 @@ that make every colour show:
 * ordinary marketing and a stray complaint on other firms — green;
 * five local financial organizations (地方金融组织): a guarantee firm at 12.5× leverage (over the 10× of
   《融资担保公司监督管理条例》第十五条), a 失联 microloan company (no report, address unreachable), a 空壳 pawn shop
-  (no tax, no social insurance, no business), a leasing and a factoring company in order.
+  (no tax, no social insurance, no business), a leasing and a factoring company in order;
+* a routing table (only when none was entered) that sends 批发零售、住宿餐饮、租赁商务 firms to the demo 区商务委
+  and 解放碑街道 to the demo street grid, and a case on the 空壳 pawn shop with a task for the street grid to
+  check its premises — what ``demo_street`` works after logging in.
 
 Idempotent: signals are added once (a synthetic batch marks them); the index is recomputed every run.
 """
@@ -59,8 +62,10 @@ def build_risk_demo(seed: int, stdout=None) -> dict[str, int]:
         with transaction.atomic():
             _signals(firms, random.Random(seed), timezone.localdate())
     counts = services.recompute()
+    _demo_routing()
     n_cases = _demo_cases()
     n_local = _demo_local_finance(random.Random(seed))
+    n_cases += _demo_office_case()
     out(
         f"风险监测示例 risk demo: 红色 {counts['red']}，黄色 {counts['yellow']}，绿色 {counts['green']}；"
         f"案件 cases {n_cases}；地方金融组织 local finance orgs {n_local}\n"
@@ -103,6 +108,56 @@ def _demo_cases() -> int:
                 )
                 workflow.apply(cases.CASES, case.pk, action, op, note="示例数据", **params)
     return len(flagged)
+
+
+SECTOR_OFFICE = "渝中区商务委员会（示例账户）"  # core/demo.py GOVERNMENT_ORGS
+STREET_OFFICE = "渝中区解放碑街道网格（示例账户）"
+
+
+def _demo_routing() -> None:
+    """The demo routing table, only when no table was entered (never overwrites a regulator's)."""
+    from .models import RoutingRule
+
+    if RoutingRule.objects.exists():
+        return
+    rules = [("industry", section, SECTOR_OFFICE) for section in ("F", "H", "L")]
+    rules.append(("street", "解放碑街道", STREET_OFFICE))
+    RoutingRule.objects.bulk_create([RoutingRule(kind=k, match=m, target=t) for k, m, t in rules])
+
+
+def _demo_office_case() -> int:
+    """A case on the 空壳 pawn shop, routed to the street grid, with a task to check its premises (示例数据)."""
+    from jinfu.core.principal import Principal
+    from jinfu.core.reference import workdays
+
+    from . import cases
+    from .models import Case, CaseTask, LocalFinanceOrg
+
+    pawn = (
+        LocalFinanceOrg.objects.filter(is_synthetic=True, kind="pawn").select_related("organization").first()
+    )
+    if pawn is None or Case.objects.filter(enterprise=pawn.organization).exists():
+        return 0
+    op = Principal(organization=None, role="admin")
+    with transaction.atomic():
+        case = cases._open(
+            op,
+            enterprise=pawn.organization,
+            subject=pawn.organization.name,
+            source="manual",
+            summary="示例：典当行无纳税、无社保、无业务，疑似空壳机构，请街镇网格核实经营场所。",
+            synthetic=True,
+        )
+        if case.street_office:
+            CaseTask.objects.create(
+                case=case,
+                party="street",
+                office=case.street_office,
+                title="示例：上门核实经营场所是否仍在经营",
+                due=workdays.add_workdays(timezone.localdate(), 5, estimate=True),
+                is_synthetic=True,
+            )
+    return 1
 
 
 # name, kind, registry fields, latest report (万元) or None (never reported)

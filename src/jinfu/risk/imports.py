@@ -323,6 +323,25 @@ REPORT_COLUMNS = (
         example="65",
     ),
     _amount("tax_paid", "本期纳税（万元）", "Tax paid in the period", example="120"),
+    _amount("property_rights_pawn", "财产权利质押典当余额（万元）", "Property-rights pawn balance (典当)"),
+    _amount("real_estate_pawn", "房地产抵押典当余额（万元）", "Real-estate pawn balance (典当)"),
+    _amount(
+        "real_estate_pawn_max_single",
+        "房地产抵押典当最大单笔当金（万元）",
+        "Largest single real-estate pawn loan (典当)",
+        rules=(
+            (
+                "risk.single_above_balance",
+                "最大单笔当金不能大于房地产抵押典当余额",
+                "the largest single pawn loan exceeds the real-estate pawn balance",
+            ),
+        ),
+    ),
+    _amount(
+        "related_receivables",
+        "受让以关联企业为债务人的应收账款（万元）",
+        "Receivables bought with related-party debtors (商业保理)",
+    ),
     Column(
         "insured_staff",
         "社保缴纳人数",

@@ -294,6 +294,24 @@ class Case(models.Model):
     stage_due = models.DateField(_("本阶段办理时限"), null=True, blank=True)
     industry_office = models.CharField(_("行业主管部门"), max_length=200, blank=True)
     street_office = models.CharField(_("街镇"), max_length=200, blank=True)
+    # the offices above as organizations (kind sector / street) when one of that name exists: their users
+    # work the case's tasks (cases.party_of)
+    industry_org = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("行业主管部门（机构）"),
+    )
+    street_org = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("街镇（机构）"),
+    )
     outcome = models.CharField(_("处置结果"), max_length=16, choices=Outcome.choices, blank=True)
     outcome_reason = models.CharField(_("处置理由"), max_length=500, blank=True)
     summary = models.TextField(_("案情"), blank=True)
@@ -486,6 +504,18 @@ class OrgReport(models.Model):
         _("小微和三农业务占比（%）"), max_digits=5, decimal_places=2, null=True
     )
     tax_paid = models.DecimalField(_("本期纳税"), max_digits=14, decimal_places=2, null=True)
+    property_rights_pawn = models.DecimalField(
+        _("财产权利质押典当余额"), max_digits=14, decimal_places=2, null=True
+    )
+    real_estate_pawn = models.DecimalField(
+        _("房地产抵押典当余额"), max_digits=14, decimal_places=2, null=True
+    )
+    real_estate_pawn_max_single = models.DecimalField(
+        _("房地产抵押典当最大单笔当金"), max_digits=14, decimal_places=2, null=True
+    )
+    related_receivables = models.DecimalField(
+        _("受让以关联企业为债务人的应收账款"), max_digits=14, decimal_places=2, null=True
+    )
     insured_staff = models.PositiveIntegerField(_("社保缴纳人数"), null=True)
     batch = models.ForeignKey(SignalBatch, null=True, on_delete=models.SET_NULL, related_name="+")
     is_synthetic = models.BooleanField(_("示例数据"), default=False)

@@ -33,6 +33,12 @@ def params() -> eng.Params:
     return eng.params_from(reference.load("local_finance"))
 
 
+@functools.cache
+def excerpts() -> dict[str, dict]:
+    """The texts the rules were checked against (data/law_excerpts.yaml): id → kind, name, where, text."""
+    return reference.load("law_excerpts")["excerpts"]
+
+
 def may_supervise(p) -> bool:
     return p.is_admin or p.role == Role.REGULATOR
 
@@ -113,6 +119,9 @@ def prepare_reports(p) -> Lookups:
         net, total = rec.get("net_assets"), rec.get("total_assets")
         if net is not None and total is not None and net > total:
             issues.append(Issue("net_assets", "risk.net_above_total"))
+        single, estate = rec.get("real_estate_pawn_max_single"), rec.get("real_estate_pawn")
+        if single is not None and estate is not None and single > estate:
+            issues.append(Issue("real_estate_pawn_max_single", "risk.single_above_balance"))
         return issues
 
     return Lookups(today=timezone.localdate(), check_row=check_row)
@@ -188,6 +197,7 @@ def _frames(orgs: list[LocalFinanceOrg]):
             len(o.officers or []),
             o.address_reachable,
             viol.get(o.organization_id, 0),
+            float(o.registered_capital),
         )
         for o in orgs
     ]
@@ -274,9 +284,18 @@ def detail(actor, org_pk: int) -> dict:
     assessed, ratios = _assess([org], timezone.localdate())
     a = assessed[org.pk]
     rules = {r.id: r for r in params().rules}
-    checks = [{**r, "rule": rules[r["rule"]], "applies": True} for r in ratios]
+    checks = [
+        {
+            **r,
+            "rule": rules[r["rule"]],
+            "applies": True,
+            "evidence": excerpts().get(rules[r["rule"]].evidence, {}).get("name", ""),
+        }
+        for r in ratios
+    ]
     checked = {c["rule"].id for c in checks}
-    unchecked = [r for r in params().rules if r.kind == org.kind and r.id not in checked]
+    capital = float(org.registered_capital)
+    unchecked = [r for r in params().rules if eng.applies(r, org.kind, capital) and r.id not in checked]
     return {
         "org": org,
         "reports": list(org.reports.all()[:12]),

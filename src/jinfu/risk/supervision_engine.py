@@ -19,6 +19,7 @@ ORGS = {
     "officers": pl.Int64,
     "address_reachable": pl.Boolean,
     "violations": pl.Int64,
+    "registered_capital": pl.Float64,  # 万元, from the registry (典当 ratios are to registered capital)
 }
 AMOUNTS = (
     "net_assets",
@@ -34,6 +35,10 @@ AMOUNTS = (
     "cash_and_treasuries",
     "small_micro_share",
     "tax_paid",
+    "property_rights_pawn",
+    "real_estate_pawn",
+    "real_estate_pawn_max_single",
+    "related_receivables",
 )
 REPORTS = {
     "org_id": pl.Int64,
@@ -72,6 +77,9 @@ class Rule:
     source: str
     quote: str
     verified: str
+    evidence: str = ""  # the excerpt (data/law_excerpts.yaml) the quote was checked against
+    capital_below: float | None = None  # applies only when registered capital (万元) is below this
+    capital_at_least: float | None = None  # ... or at least this
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,15 @@ class Params:
     service: tuple[tuple[float, int], ...]
     grades: tuple[tuple[int, str], ...]
     report_overdue_days: int
+
+
+def applies(rule: Rule, kind: str, registered_capital: float) -> bool:
+    """Whether a rule applies to an organization of this kind and registered capital (万元)."""
+    if rule.kind != kind:
+        return False
+    if rule.capital_below is not None and registered_capital >= rule.capital_below:
+        return False
+    return rule.capital_at_least is None or registered_capital >= rule.capital_at_least
 
 
 def params_from(data: dict) -> Params:
@@ -99,6 +116,9 @@ def params_from(data: dict) -> Params:
             source=r["source"],
             quote=r["quote"],
             verified=r["verified"],
+            evidence=r.get("evidence", ""),
+            capital_below=r.get("capital_below"),
+            capital_at_least=r.get("capital_at_least"),
         )
         for r in data["rules"]
     )
@@ -134,6 +154,10 @@ def ratios(orgs: pl.DataFrame, latest: pl.DataFrame, p: Params) -> pl.DataFrame:
     parts = []
     for r in p.rules:
         sub = joined.filter(pl.col("kind") == r.kind)
+        if r.capital_below is not None:
+            sub = sub.filter(pl.col("registered_capital") < r.capital_below)
+        if r.capital_at_least is not None:
+            sub = sub.filter(pl.col("registered_capital") >= r.capital_at_least)
         if sub.is_empty() or r.numerator not in sub.columns:
             continue
         num = pl.col(r.numerator)

@@ -26,6 +26,14 @@ def _analyst(user) -> bool:
     return services.may_analyse(as_principal(user))
 
 
+def _case_party(user) -> bool:
+    """Regulators, the operator and the 行业主管 / 街镇 offices (their routed cases only)."""
+    return cases.may_see_cases(as_principal(user))
+
+
+CASE_GUARD = "案件仅对监管部门和承办单位开放 / regulators and their offices only"
+
+
 @page(guard=_analyst, guard_message="风险监测仅对监管部门开放 / regulators only")
 def overview(request):
     ctx = selectors.overview(request.user)
@@ -159,7 +167,7 @@ def recompute(request):
 # ---------------------------------------------------------------------------
 
 
-@page(guard=_analyst, guard_message="案件仅对监管部门开放 / regulators only")
+@page(guard=_case_party, guard_message=CASE_GUARD)
 def case_board(request):
     if exports.requested(request):
         data = cases.board(request.user, open_limit=exports.MAX_ROWS, closed_limit=exports.MAX_ROWS)
@@ -178,6 +186,7 @@ def _case_ctx(request, case, **extra):
     from jinfu.core import workflow
     from jinfu.core.views_attachments import panel
 
+    p = as_principal(request.user)
     return {
         "attachments": panel(request, "risk.case", case),
         "collab": collaboration.board(request.user, case.pk),
@@ -185,13 +194,14 @@ def _case_ctx(request, case, **extra):
         "events": list(case.events.select_related("actor")),
         "actions": workflow.allowed(cases.CASES, case, request.user),
         "outcomes": [(k, v) for k, v in Case.Outcome.choices],
-        "tipoffs": list(case.tipoffs.all()),
+        "tipoffs": list(case.tipoffs.all()) if cases.may_work(p, case) else [],  # informants stay hidden
+        "analyst": services.may_analyse(p),
         "today": timezone.localdate(),
         **extra,
     }
 
 
-@page(guard=_analyst, guard_message="案件仅对监管部门开放 / regulators only")
+@page(guard=_case_party, guard_message=CASE_GUARD)
 def case_detail(request, case_id: int):
     return render(request, "risk/case.html", _case_ctx(request, cases.get_case(request.user, case_id)))
 
@@ -254,7 +264,7 @@ def case_task_add(request, case_id: int):
     )
 
 
-@page(guard=_analyst, guard_message="案件仅对监管部门开放 / regulators only")
+@page(guard=_case_party, guard_message=CASE_GUARD)
 @require_POST
 def case_task_done(request, case_id: int, task_id: int):
     return _collab_post(
@@ -267,7 +277,7 @@ def case_task_done(request, case_id: int, task_id: int):
     )
 
 
-@page(guard=_analyst, guard_message="案件仅对监管部门开放 / regulators only")
+@page(guard=_case_party, guard_message=CASE_GUARD)
 @require_POST
 def case_note_add(request, case_id: int):
     task = request.POST.get("task", "")
