@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0011_sector_and_street_roles'),
+        ('core', '0012_sector_and_street_roles'),
         ('risk', '0005_org_report_pawn_factoring_figures'),
     ]
 

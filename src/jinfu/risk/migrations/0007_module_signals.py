@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0010_import_job_process'),
-        ('risk', '0004_local_finance_supervision'),
+        ('risk', '0006_case_office_organizations'),
     ]
 
     operations = [

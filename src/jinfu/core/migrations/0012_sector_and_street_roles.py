@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0010_import_job_process'),
+        ('core', '0011_import_job_kind_any_importer'),
     ]
 
     operations = [
