@@ -133,7 +133,7 @@ class OverrideIn(Schema):
     reason: str
 
 
-class ProblemOut(Schema):
+class RiskProblemOut(Schema):
     row: int
     column: str
     field: str
@@ -147,7 +147,7 @@ class ImportOut(Schema):
     ok: bool
     rows: int
     written: int
-    errors: list[ProblemOut]
+    errors: list[RiskProblemOut]
 
 
 class ClusterMemberOut(Schema):
@@ -430,7 +430,7 @@ def case_step(request, case_id: int, body: CaseStepIn):
     return _case_detail(p, c)
 
 
-class TaskOut(Schema):
+class RiskTaskOut(Schema):
     id: int
     party: str
     party_label: str
@@ -453,7 +453,7 @@ class NoteOut(Schema):
 
 
 class CollaborationOut(Schema):
-    tasks: list[TaskOut]
+    tasks: list[RiskTaskOut]
     notes: list[NoteOut]
 
 
