@@ -230,7 +230,7 @@ from jinfu.core.reference.loader import load_reference_data
 load_reference_data()
 from jinfu.core.apikeys import issue_key
 from tests.conftest import create_user
-from tests.test_financing_workflow import apply_to, make_product
+from tests.factories import apply_to, make_product
 bank = create_user("institution")
 product = make_product(bank)
 apps = [apply_to(create_user("enterprise"), product).pk for _ in range(int(sys.argv[1]))]

@@ -106,9 +106,7 @@ def test_the_checker_sees_placeholder_only_inputs():
 def form_pages(make_user, reference_data):
     from jinfu.brain.loader import load_plans
     from jinfu.core.models import Organization
-
-    from .test_financing_workflow import apply_to, make_product
-    from .test_policy_services import FINTECH_BENEFIT, FINTECH_RULE
+    from tests.factories import FINTECH_BENEFIT, FINTECH_RULE, apply_to, make_product
 
     load_plans()
     ent, bank = make_user("enterprise"), make_user("institution")

@@ -11,8 +11,7 @@ from django.utils import translation
 
 from jinfu.core.templatetags.jinfu_format import money, span
 from jinfu.credit.scoring.selectors import bin_text
-
-from .test_enterprise_form import _values, gov  # noqa: F401  (fixture)
+from tests.core.test_enterprise_form import _values, gov  # noqa: F401  (fixture)
 
 
 def _render(source: str, **ctx) -> str:

@@ -7,8 +7,7 @@ import re
 import pytest
 
 from jinfu.core.modules import menu_for
-
-from .test_browser_login import _submit_login
+from tests.core.test_browser_login import _submit_login
 
 ROLES = ["enterprise", "institution", "government", "regulator", "admin"]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}

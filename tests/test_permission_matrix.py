@@ -304,9 +304,7 @@ def _world(make_user) -> tuple[dict, dict]:
     from jinfu.core.services import grant_access
     from jinfu.financing import services as financing
     from jinfu.policy import services as policy
-
-    from .test_financing_workflow import apply_to, make_product
-    from .test_policy_services import make_item, set_profile
+    from tests.factories import apply_to, make_item, make_product, set_profile
 
     load_plans()
 

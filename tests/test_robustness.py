@@ -17,10 +17,8 @@ from jinfu.financing import services as financing
 from jinfu.financing.models import Application
 from jinfu.policy import services as policy_services
 from jinfu.policy.models import Claim, Payout
-
-from .test_financing_workflow import apply_to, make_product
-from .test_policy_services import TODAY as POLICY_DAY
-from .test_policy_services import make_item, set_profile
+from tests.factories import TODAY as POLICY_DAY
+from tests.factories import apply_to, make_item, make_product, set_profile
 
 
 def _json(resp) -> dict:

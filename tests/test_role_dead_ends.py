@@ -9,8 +9,7 @@ from django.urls import reverse
 from jinfu.core.models import Notification, Role
 from jinfu.core.notify import notify
 from jinfu.policy import services as policy_services
-
-from .test_policy_services import TODAY, make_item, set_profile
+from tests.factories import TODAY, make_item, set_profile
 
 pytestmark = pytest.mark.django_db
 

@@ -62,6 +62,110 @@ def _clean(ev: dict) -> dict:
     return {k: (None if isinstance(v, float) and v != v else v) for k, v in ev.items()}
 
 
+class AnalysisOut(Schema):
+    """The engine's evaluation of one indicator in a year (jinfu.brain.engine.evaluate); rates are
+    fractions (0.2993 = 29.93%)."""
+
+    code: str
+    kind: str
+    comparator: str
+    relation: str | None
+    path: str | None
+    latest_year: int | None
+    latest_value: float | None
+    expected_value: float | None
+    reference_value: float | None
+    gap: float | None
+    completion_rate: float | None
+    status: str
+    required_growth: float | None
+    projected_value: float | None
+    projected_growth: float | None
+    projected_status: str | None
+    note: str | None
+
+
+class IndicatorMilestoneOut(Schema):
+    year: int
+    value: float
+    quote: str
+
+
+class RelativeTargetOut(Schema):
+    """A target stated against a reference (全市占比、全市前列) rather than as a number."""
+
+    relation: str
+    reference: str
+    text: str
+    quote: str
+
+
+class DefectOut(Schema):
+    """Where the source document disagrees with itself, and which figure was kept."""
+
+    note: str
+    quote: str
+
+
+class IndicatorOut(Schema):
+    code: str
+    plan: str
+    name: str
+    canonical: str | None
+    scope_name: str
+    scope_division: str | None
+    scope_zone: str | None
+    unit: str
+    unit_normalized: str | None
+    kind: str
+    attribute: str | None
+    comparator: str
+    qualifier: str
+    base_year: int | None
+    base_value: float | None
+    base_value_normalized: float | None
+    target_year: int
+    target_value: float | None
+    target_value_normalized: float | None
+    milestones: list[IndicatorMilestoneOut]
+    relative: RelativeTargetOut | None
+    defects: list[DefectOut]
+    source_file: str
+    source_section: str
+    base_quote: str
+    target_quote: str
+    analysis: AnalysisOut | None
+
+
+class PlanIndicatorOut(IndicatorOut):
+    synthetic: bool  # the current actuals include synthetic (示例) figures
+
+
+class PlanDetailOut(Schema):
+    code: str
+    title: str
+    year: int
+    status_counts: dict[str, int]
+    indicators: list[PlanIndicatorOut]
+
+
+class ChartOut(Schema):
+    """The indicator's chart series, one value (or null) per year of ``years``."""
+
+    years: list[str]
+    actual: list[float | None]
+    path: list[float | None]
+    target: list[float | None]
+    projection: list[float | None]
+    unit: str
+    name: str
+
+
+class IndicatorDetailOut(IndicatorOut):
+    year: int
+    chart: ChartOut
+
+
 class PlanOut(Schema):
     code: str
     title: str
@@ -73,7 +177,7 @@ class PlanOut(Schema):
     base_year: int | None
     indicators: int
     tasks: int | None  # None when the plan's task board is not visible to the caller
-    status_counts: dict
+    status_counts: dict[str, int]
 
 
 @router.get("/plans", response=list[PlanOut], summary="规划列表及指标状态统计 / plans with status counts")
@@ -103,7 +207,9 @@ def plans(request, year: int | None = None):
     ]
 
 
-@router.get("/plans/{code}", summary="规划指标及分析结果 / a plan's indicators with analysis")
+@router.get(
+    "/plans/{code}", response=PlanDetailOut, summary="规划指标及分析结果 / a plan's indicators with analysis"
+)
 def plan(request, code: str, year: int | None = None):
     p = _p(request, "brain:read")
     plan = selectors.get_plan(p, code)
@@ -120,7 +226,9 @@ def plan(request, code: str, year: int | None = None):
 
 
 @router.get(
-    "/indicators/{code}", summary="指标详情：原值与统一单位值、比较方式、出处原文、分析 / indicator detail"
+    "/indicators/{code}",
+    response=IndicatorDetailOut,
+    summary="指标详情：原值与统一单位值、比较方式、出处原文、分析 / indicator detail",
 )
 def indicator(request, code: str, year: int | None = None):
     p = _p(request, "brain:read")
@@ -199,7 +307,29 @@ def post_actual(request, code: str, payload: ActualIn):
     return 201, a
 
 
-@router.get("/compare", summary="统一口径指标的区县对比 / cross-district comparison")
+class ComparisonRowOut(Schema):
+    rank: int | None
+    indicator: str
+    plan: str
+    scope_name: str
+    latest_value: float | None
+    latest_year: int | None
+    unit: str
+    latest_normalized: float | None
+    target_normalized: float | None
+    unit_normalized: str | None
+    status: str | None
+
+
+class ComparisonOut(Schema):
+    canonical: str
+    label: str
+    year: int
+    mixed_units: bool
+    rows: list[ComparisonRowOut]
+
+
+@router.get("/compare", response=ComparisonOut, summary="统一口径指标的区县对比 / cross-district comparison")
 def compare(request, canonical: str, year: int | None = None):
     p = _p(request, "brain:read")
     d = selectors.comparison(p, canonical, year)
@@ -227,7 +357,40 @@ def compare(request, canonical: str, year: int | None = None):
     }
 
 
-@router.get("/index", summary="金融发展指数（熵权-TOPSIS）/ development index")
+class IndexWeightOut(Schema):
+    criterion: str
+    label: str
+    entropy: float
+    divergence: float
+    weight: float
+
+
+class IndexScoreOut(Schema):
+    scope: str
+    d_plus: float
+    d_minus: float
+    score: float
+    rank: int
+
+
+class IndexOut(Schema):
+    """金融发展指数: the criteria chosen, how many scopes report each, the entropy weights and the TOPSIS
+    scores; ``matrix`` holds one row per scope (``scope`` and each criterion's normalized value), null when
+    fewer than two scopes report the criteria."""
+
+    year: int
+    criteria: list[str]
+    coverage: dict[str, int]
+    scopes: list[str]
+    excluded_scopes: list[str]
+    weights: list[IndexWeightOut]
+    scores: list[IndexScoreOut]
+    matrix: list[dict[str, float | str]] | None
+    sources: None  # never filled; kept so that the answer keeps its keys
+    method: str
+
+
+@router.get("/index", response=IndexOut, summary="金融发展指数（熵权-TOPSIS）/ development index")
 def index(request, year: int | None = None):
     p = _p(request, "brain:read")
     d = selectors.development_index(p, year)
@@ -253,7 +416,7 @@ class TaskOut(Schema):
     number: str
     title: str
     priority: int
-    lead_units: list
+    lead_units: list[str]
     owner_org: str | None
     due_date: dt.date | None
     status: str

@@ -65,7 +65,22 @@ def upload_attachment(request, owner: str, object_id: int, kind: Form[str], file
     return Status(201, _out(att, owner))
 
 
-@router.get("/{attachment_id}", summary="下载附件 / the attachment's file", response={200: None})
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+# the file itself, in the type sniffed at upload (attachments.SIGNATURES)
+_FILE_RESPONSE = {
+    200: {
+        "description": "附件文件 / the file",
+        "content": {mime: _BINARY for _magic, mime, _exts in attachments.SIGNATURES},
+    }
+}
+
+
+@router.get(
+    "/{attachment_id}",
+    summary="下载附件 / the attachment's file",
+    response={200: None},
+    openapi_extra={"responses": _FILE_RESPONSE},
+)
 def download_attachment(request, attachment_id: int):
     att, path = attachments.open_attachment(request.auth, attachment_id, ip=client_ip(request))
     return file_response(att, path)

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.http import HttpResponse
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from jinfu.core.web import RuleCheckOut, api_rule_check
@@ -32,8 +32,8 @@ class ProductOut(Schema):
     rate_max: Decimal
     term_min: int
     term_max: int
-    collateral: list
-    policy_support: list
+    collateral: list[str]
+    policy_support: list[str]
     expected_days: int
     eligibility_rule: str
     status: str
@@ -105,7 +105,52 @@ def check_rule(request, payload: RuleCheckIn):
     return api_rule_check(services.preview_qualifying, p, payload.rule, channel="api")
 
 
-@router.get("/match", summary="为本企业匹配产品（含理由与不符合原因）/ match list for the asking enterprise")
+class NeedOut(Schema):
+    """The need matched: the enterprise's open demand (``source: demand``), or one inferred from its revenue
+    (``source: inferred``, with ``inferred: true``). Amounts in 万元, terms in months."""
+
+    amount: float
+    term: int | float
+    collateral_offered: list[str]
+    credit_grade: str | None
+    source: str
+    inferred: bool = False  # present (true) only on an inferred need
+
+
+class ProductMatchOut(Schema):
+    """One product for the enterprise: the score (0–100) and each component (0–1), why, and for an
+    ineligible product the failed clauses."""
+
+    product_id: int
+    product_name: str
+    position: int
+    eligible: bool
+    score: float
+    amount: float
+    term: float
+    rate: float
+    collateral: float
+    approval: float
+    policy: float
+    reason: str
+    reason_en: str
+    caveat: str
+    failed_clauses: list[str]
+    approval_note: str
+    expected_days: int
+
+
+class MatchListOut(Schema):
+    need: NeedOut
+    results: list[ProductMatchOut]
+
+
+@router.get(
+    "/match",
+    response=MatchListOut,
+    exclude_unset=True,
+    summary="为本企业匹配产品（含理由与不符合原因）/ match list for the asking enterprise",
+)
 def match(
     request, response: HttpResponse, category: str | None = None, limit: int = 20, near_misses: int = 10
 ):
@@ -134,14 +179,47 @@ class DemandIn(Schema):
     contact_phone: str = ""
 
 
-@router.post("/demands", response={201: dict}, summary="发布融资需求 / publish a financing demand")
+class DemandCreatedOut(Schema):
+    id: int
+    status: str
+    expires_at: dt.datetime
+
+
+@router.post(
+    "/demands", response={201: DemandCreatedOut}, summary="发布融资需求 / publish a financing demand"
+)
 def create_demand(request, payload: DemandIn):
     p = _p(request, "financing:write")
     d = services.create_demand(p, **payload.dict())
     return 201, {"id": d.pk, "status": d.status, "expires_at": d.expires_at}
 
 
-@router.get("/demands/hall", summary="揭榜大厅（仅企业公开的字段）/ demand hall")
+class HallFactsOut(Schema):
+    """What the institution may see of the enterprise behind a demand: each field the enterprise published
+    on the demand or granted this institution; null otherwise. ``revenue`` in 万元."""
+
+    name: str | None
+    industry: str | None
+    division: str | None
+    size_class: str | None
+    revenue: Decimal | None
+    employees: int | None
+
+
+class HallDemandOut(Schema):
+    id: int
+    amount: Decimal
+    term_months: int
+    purpose: str
+    urgency: str
+    facts: HallFactsOut
+    claimed: bool
+    mine: bool
+
+
+@router.get(
+    "/demands/hall", response=list[HallDemandOut], summary="揭榜大厅（仅企业公开的字段）/ demand hall"
+)
 def hall(request):
     p = _p(request, "financing:read")
     rows = selectors.demand_hall(p)
@@ -160,7 +238,13 @@ def hall(request):
     ]
 
 
-@router.post("/demands/{demand_id}/claim", response={201: dict}, summary="揭榜 / claim a demand")
+class DemandClaimOut(Schema):
+    id: int
+    demand_id: int
+    expires_at: dt.datetime
+
+
+@router.post("/demands/{demand_id}/claim", response={201: DemandClaimOut}, summary="揭榜 / claim a demand")
 def claim(request, demand_id: int):
     p = _p(request, "financing:write")
     c = services.claim_demand(p, demand_id)
@@ -251,7 +335,20 @@ def transition(request, app_id: int, payload: TransitionIn):
     return services.transition(p, app_id, action, expected_version=expected, **data)
 
 
-@router.get("/applications/{app_id}/events", summary="办理时间线 / timeline")
+class EventOut(Schema):
+    """One step of the timeline: ``from`` → ``to`` at ``at``, with the step's due date (working days)."""
+
+    from_status: str = Field(alias="from")
+    to: str
+    at: dt.datetime
+    due: dt.date | None
+    overdue: bool
+    note: str
+
+
+@router.get(
+    "/applications/{app_id}/events", response=list[EventOut], by_alias=True, summary="办理时间线 / timeline"
+)
 def events(request, app_id: int):
     p = _p(request, "financing:read")
     app = selectors.get_application(p, app_id)
@@ -268,7 +365,45 @@ def events(request, app_id: int):
     ]
 
 
-@router.get("/kpis", summary="平台指标 / platform KPIs")
+class DivisionAmountOut(Schema):
+    enterprise__division__name: str | None  # the district's name
+    n: int
+    amount: Decimal | None
+
+
+class MonthAmountOut(Schema):
+    n: int
+    amount: float
+
+
+class KpisOut(Schema):
+    """Platform KPIs over the asker's jurisdiction (or the district picked). Amounts in 万元; rates are
+    fractions; ``by_month`` pairs a month (YYYY-MM) with its disbursements, ``divisions`` pairs a district
+    code with its name."""
+
+    enterprises: int
+    institutions: int
+    products: int
+    applications: int
+    decided: int
+    approval_rate: float | None
+    disbursed: int
+    financing_amount: float
+    first_loan_customers: int
+    credit_loan_share: float | None
+    avg_days_to_decision: float | None
+    avg_rate: float | None
+    by_division: list[DivisionAmountOut]
+    by_month: list[tuple[str, MonthAmountOut]]
+    synthetic: bool
+    grants_live: int
+    year: int | None
+    division: str | None
+    scope_label: str
+    divisions: list[tuple[str, str]]
+
+
+@router.get("/kpis", response=KpisOut, summary="平台指标 / platform KPIs")
 def kpis(request, year: int | None = None, division: str | None = None):
     p = _p(request, "financing:read")
     k = selectors.kpis(p, year=year, division=division)

@@ -16,7 +16,7 @@ from . import engine, selectors, services
 router = Router(tags=["green 绿色金融"])
 
 
-class ItemOut(Schema):
+class GreenItemOut(Schema):
     code: str
     level: int
     name: str
@@ -32,7 +32,7 @@ class CatalogueOut(Schema):
     document: str
     effective_on: dt.date
     published_counts: dict
-    items: list[ItemOut]
+    items: list[GreenItemOut]
 
 
 class ProjectIn(Schema):
@@ -63,7 +63,7 @@ class CarbonOut(Schema):
     factor_value: Decimal | None = None
 
 
-class MatchOut(Schema):
+class GreenMatchOut(Schema):
     item: str
     name: str
     confidence: float
@@ -83,12 +83,12 @@ class ProjectOut(Schema):
     total_investment: Decimal
     financing_need: Decimal
     is_synthetic: bool
-    identification: list[MatchOut]
+    identification: list[GreenMatchOut]
     decision: str
     carbon: CarbonOut | None
 
 
-class DecideIn(Schema):
+class GreenDecideIn(Schema):
     confirm: bool
     reason: str = ""
 
@@ -192,7 +192,7 @@ def submit(request, payload: ProjectIn):
 
 
 @router.post("/projects/{project_id}/decide", response=ProjectOut, summary="认定（确认/驳回）/ decide")
-def decide(request, project_id: int, payload: DecideIn):
+def decide(request, project_id: int, payload: GreenDecideIn):
     p = _p(request, "green:write")
     obj = selectors.get_project(p, project_id)
     ident = selectors.latest_identification(obj)
@@ -237,13 +237,13 @@ def loans(request):
     return [_loan(x) for x in selectors.loans_for(p)[:500]]
 
 
-class ProductIn(Schema):
+class GreenProductIn(Schema):
     name: str
     rule: str
     terms: str = ""
 
 
-class ProductOut(Schema):
+class GreenProductOut(Schema):
     id: int
     institution_id: int
     name: str
@@ -253,20 +253,20 @@ class ProductOut(Schema):
 
 
 class MatchedProductOut(Schema):
-    product: ProductOut
+    product: GreenProductOut
     reasons: list[str]
 
 
-@router.get("/products", response=list[ProductOut], summary="绿色金融产品 / green products")
+@router.get("/products", response=list[GreenProductOut], summary="绿色金融产品 / green products")
 def products(request):
     p = _p(request, "green:read")
     return list(selectors.products_for(p)[:500])
 
 
 @router.post(
-    "/products", response={201: ProductOut}, summary="金融机构发布绿色产品 / publish a green product"
+    "/products", response={201: GreenProductOut}, summary="金融机构发布绿色产品 / publish a green product"
 )
-def save_product(request, payload: ProductIn):
+def save_product(request, payload: GreenProductIn):
     p = _p(request, "green:write")
     return 201, services.save_product(p, payload.dict())
 
@@ -282,7 +282,7 @@ def matched(request, project_id: int):
     return selectors.matched_products(p, project)
 
 
-class ReportIn(Schema):
+class GreenReportIn(Schema):
     year: int
     quarter: int
     green_balance: Decimal
@@ -291,8 +291,8 @@ class ReportIn(Schema):
     green_risk: Decimal
 
 
-class ReportOut(ReportIn):
-    """The figures as reported (ReportIn), with the report's id, its institution and the demo flag."""
+class GreenReportOut(GreenReportIn):
+    """The figures as reported (GreenReportIn), with the report's id, its institution and the demo flag."""
 
     id: int
     institution_id: int
@@ -319,14 +319,14 @@ class EvaluationOut(Schema):
     is_synthetic: bool
 
 
-@router.get("/reports", response=list[ReportOut], summary="绿色金融评价报送数据 / evaluation figures")
+@router.get("/reports", response=list[GreenReportOut], summary="绿色金融评价报送数据 / evaluation figures")
 def reports(request):
     p = _p(request, "green:read")
     return list(selectors.reports_for(p)[:500])
 
 
-@router.post("/reports", response={201: ReportOut}, summary="报送一个季度 / report a quarter")
-def report(request, payload: ReportIn):
+@router.post("/reports", response={201: GreenReportOut}, summary="报送一个季度 / report a quarter")
+def report(request, payload: GreenReportIn):
     p = _p(request, "green:write")
     return 201, services.save_report(p, {k: str(v) for k, v in payload.dict().items()})
 

@@ -63,6 +63,149 @@ class MilestoneIn(Schema):
     note: str = ""
 
 
+class ReserveEntryOut(Schema):
+    id: int
+    enterprise_id: int
+    enterprise: str
+    tier: str
+    status: str
+    criteria_version: str
+    flagged: bool
+    flag_reason: str
+    is_synthetic: bool
+
+
+class ConditionOut(Schema):
+    key: str
+    label: str
+    rule: str  # the condition as a rule expression (jinfu.rules)
+    unit: str
+
+
+class StandardOut(Schema):
+    key: str
+    name: str
+    conditions: list[ConditionOut]
+
+
+class BoardVersionOut(Schema):
+    """One version of a board's listing standards, with the dates it is in force and its source."""
+
+    board: str
+    name: str
+    version: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+    title: str
+    source: str
+    standards: list[StandardOut]
+
+
+class ConditionResultOut(Schema):
+    """One condition for this enterprise: met (null: no data), the actual and threshold in ``unit``, the gap
+    still to close, and the sentence in Chinese and English."""
+
+    key: str
+    label: str
+    met: bool | None
+    actual: float | None
+    threshold: float | None
+    gap: float | None
+    unit: str
+    message_zh: str
+    message_en: str
+
+
+class StandardResultOut(Schema):
+    key: str
+    name: str
+    met: bool
+    share: float  # % of the standard's conditions met
+    conditions: list[ConditionResultOut]
+
+
+class BoardResultOut(Schema):
+    board: str
+    name: str
+    version: str
+    title: str
+    source: str
+    met: bool
+    best_share: float
+    standards: list[StandardResultOut]
+
+
+class TierResultOut(Schema):
+    """Whether the enterprise meets a reserve tier's entry rule, and what the rule rests on."""
+
+    tier: str
+    name: str
+    basis: str
+    passes: bool | None
+
+
+class ReadinessOut(Schema):
+    enterprise_id: int
+    fiscal_year: int | None  # the latest year with a statement; null without statements
+    as_of: dt.date
+    boards: list[BoardResultOut]
+    tiers: list[TierResultOut]
+    criteria_version: str
+    is_synthetic: bool
+
+
+class MilestoneOut(Schema):
+    stage: str
+    date: dt.date
+    board: str
+    policy_tag: str
+    is_synthetic: bool
+
+
+class MilestoneCreatedOut(Schema):
+    id: int
+    stage: str
+    date: dt.date
+    policy_tag: str
+
+
+class FunnelTierOut(Schema):
+    tier: str
+    label: str
+    approved: int
+    nominated: int
+    flagged: int
+
+
+class FunnelStageOut(Schema):
+    """Enterprises whose furthest milestone is at least this stage."""
+
+    stage: str
+    label: str
+    count: int
+
+
+class FunnelTargetOut(Schema):
+    """The district's published target (seed document quoted in ``source``) and where it stands now."""
+
+    division: str
+    year: int
+    city_reserve: int
+    listed: int
+    source: str
+    city_reserve_now: int
+    listed_now: int
+
+
+class FunnelOut(Schema):
+    target: FunnelTargetOut | None
+    tiers: list[FunnelTierOut]
+    stages: list[FunnelStageOut]
+    enterprises_with_milestones: int
+    active: int
+    synthetic: bool
+
+
 def _entry(e):
     return {
         "id": e.pk,
@@ -77,7 +220,9 @@ def _entry(e):
     }
 
 
-@router.get("/standards", summary="上市标准（版本化）/ versioned listing standards")
+@router.get(
+    "/standards", response=list[BoardVersionOut], summary="上市标准（版本化）/ versioned listing standards"
+)
 def standards(request):
     _p(request, "listing:read")
     rb = engine.load_rulebook()
@@ -108,7 +253,9 @@ def standards(request):
 
 
 @router.get(
-    "/readiness/{enterprise_id}", summary="企业上市准备度（各板块各套标准及差距）/ readiness and gaps"
+    "/readiness/{enterprise_id}",
+    response=ReadinessOut,
+    summary="企业上市准备度（各板块各套标准及差距）/ readiness and gaps",
 )
 def readiness(request, enterprise_id: int):
     p = _p(request, "listing:read")
@@ -138,25 +285,27 @@ def save_statement(request, payload: StatementIn):
     return 201, services.save_statement(p, payload.dict())
 
 
-@router.get("/reserve", summary="储备库（政府）/ the reserve")
+@router.get("/reserve", response=list[ReserveEntryOut], summary="储备库（政府）/ the reserve")
 def reserve(request, tier: str | None = None, status: str | None = None, flagged: bool | None = None):
     p = _p(request, "listing:read")
     return [_entry(e) for e in selectors.reserve_entries(p, tier=tier, status=status, flagged=flagged)]
 
 
-@router.post("/reserve", response={201: dict}, summary="提名入库 / nominate")
+@router.post("/reserve", response={201: ReserveEntryOut}, summary="提名入库 / nominate")
 def nominate(request, payload: NominateIn):
     p = _p(request, "listing:write")
     return 201, _entry(services.nominate(p, payload.enterprise_id, payload.tier, payload.reason))
 
 
-@router.post("/reserve/{entry_id}/decide", summary="审核/移出 / approve, reject, remove")
+@router.post(
+    "/reserve/{entry_id}/decide", response=ReserveEntryOut, summary="审核/移出 / approve, reject, remove"
+)
 def decide(request, entry_id: int, payload: DecideIn):
     p = _p(request, "listing:write")
     return _entry(services.decide(p, entry_id, payload.action, payload.note))
 
 
-@router.get("/milestones/{enterprise_id}", summary="上市进程节点 / milestones")
+@router.get("/milestones/{enterprise_id}", response=list[MilestoneOut], summary="上市进程节点 / milestones")
 def milestones(request, enterprise_id: int):
     p = _p(request, "listing:read")
     return [
@@ -172,7 +321,9 @@ def milestones(request, enterprise_id: int):
 
 
 @router.post(
-    "/milestones/{enterprise_id}", response={201: dict}, summary="登记节点（须按顺序）/ record a milestone"
+    "/milestones/{enterprise_id}",
+    response={201: MilestoneCreatedOut},
+    summary="登记节点（须按顺序）/ record a milestone",
 )
 def record_milestone(request, enterprise_id: int, payload: MilestoneIn):
     p = _p(request, "listing:write")
@@ -187,7 +338,7 @@ def record_milestone(request, enterprise_id: int, payload: MilestoneIn):
     return 201, {"id": m.pk, "stage": m.stage, "date": m.date, "policy_tag": m.policy_tag}
 
 
-@router.get("/funnel", summary="上市培育漏斗（政府）/ pipeline funnel")
+@router.get("/funnel", response=FunnelOut, summary="上市培育漏斗（政府）/ pipeline funnel")
 def funnel(request):
     p = _p(request, "listing:read")
     return selectors.funnel(p)

@@ -28,8 +28,8 @@ class ItemOut(Schema):
     benefit_formula: str
     cap: Decimal | None
     annual_budget: Decimal | None
-    required_materials: list
-    declared_fields: list
+    required_materials: list[str]
+    declared_fields: list[str]
     apply_from: dt.date | None
     apply_until: dt.date | None
     review_days: int
@@ -121,7 +121,41 @@ def policy(request, pk: int):
     return selectors.get_policy(_p(request, "policy:read"), pk)
 
 
-@router.get("/mine", summary="本企业可享受的政策、测算金额、理由与差距 / my eligible policies")
+class ClauseOut(Schema):
+    """One top-level clause of the item's rule for this enterprise: met or not (null: no data), the
+    sentence in Chinese and English, and how far off a numeric clause is."""
+
+    text: str
+    passed: bool | None
+    message_zh: str
+    message_en: str
+    gap: float | None
+
+
+class EligibleItemOut(Schema):
+    item_id: int
+    code: str
+    title: str
+    mode: str
+    estimate: Decimal | None  # 万元; null when a declared value is missing or there is no formula
+    clauses: list[ClauseOut]
+    missing_declared: list[str]
+    claim_id: int | None
+
+
+class MyPoliciesOut(Schema):
+    """The items this enterprise is eligible for in ``period`` (``total`` of their estimates, 万元) and
+    those it nearly meets."""
+
+    period: str
+    total: Decimal
+    eligible: list[EligibleItemOut]
+    near: list[EligibleItemOut]
+
+
+@router.get(
+    "/mine", response=MyPoliciesOut, summary="本企业可享受的政策、测算金额、理由与差距 / my eligible policies"
+)
 def mine(request):
     p = _p(request, "policy:read")
     data = selectors.my_policies(p)
@@ -200,7 +234,20 @@ def ledger(request, period: str | None = None):
     return list(selectors.ledger(_p(request, "policy:read"), period=period))
 
 
-@router.post("/items/{pk}/push", summary="主动推送 / run the proactive push for an item")
+class PushRunOut(Schema):
+    """One push batch: enterprises scanned, found eligible and newly notified; the estimate in 万元."""
+
+    item_id: int
+    period: str
+    scanned: int
+    eligible: int
+    notified: int
+    total_estimate: Decimal
+
+
+@router.post(
+    "/items/{pk}/push", response=list[PushRunOut], summary="主动推送 / run the proactive push for an item"
+)
 def push(request, pk: int):
     runs = services.run_push(_p(request, "policy:write"), pk)
     return [
@@ -216,7 +263,7 @@ def push(request, pk: int):
     ]
 
 
-class RuleCheckIn(Schema):
+class PolicyRuleCheckIn(Schema):
     eligibility_rule: str = ""
     benefit_formula: str = ""
     cap: Decimal | None = None
@@ -231,7 +278,7 @@ class PolicyRuleCheckOut(RuleCheckOut):
     response=PolicyRuleCheckOut,
     summary="校验申领条件与金额公式并预览 / validate an item's rules and preview",
 )
-def check(request, payload: RuleCheckIn):
+def check(request, payload: PolicyRuleCheckIn):
     p = _p(request, "policy:read")
     return api_rule_check(
         services.preview, p, payload.eligibility_rule, payload.benefit_formula, payload.cap, channel="api"

@@ -421,7 +421,7 @@ def case_step(request, case_id: int, body: CaseStepIn):
     return _case_detail(p, c)
 
 
-class TaskOut(Schema):
+class RiskTaskOut(Schema):
     id: int
     party: str
     party_label: str
@@ -444,7 +444,7 @@ class NoteOut(Schema):
 
 
 class CollaborationOut(Schema):
-    tasks: list[TaskOut]
+    tasks: list[RiskTaskOut]
     notes: list[NoteOut]
 
 
