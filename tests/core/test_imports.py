@@ -552,7 +552,7 @@ def test_other_roles_forbidden(client, make_user, ref, tmp_path, role):
     user = make_user(role)
     client.force_login(user)
     page = client.get("/imports/")
-    if role == "enterprise":  # offered its own statements only (tests/test_listing_import_jobs.py)
+    if role == "enterprise":  # offered its own statements only (tests/listing/test_listing_import_jobs.py)
         assert page.status_code == 200 and 'value="enterprises"' not in page.content.decode()
     else:
         assert page.status_code == 403

@@ -39,7 +39,7 @@ INDUSTRY = "industry"
 NONE = "none"
 
 #: GB/T 4754-2017 sections (门类) as ranges of their 2-digit divisions (大类), so an industry code's section is
-#: known without the database (tests/test_jurisdiction_industry.py checks it against the loaded standard).
+#: known without the database (tests/core/test_jurisdiction_industry.py checks it against the loaded standard).
 SECTION_DIVISIONS = {
     "A": (1, 5), "B": (6, 12), "C": (13, 43), "D": (44, 46), "E": (47, 50), "F": (51, 52), "G": (53, 60),
     "H": (61, 62), "I": (63, 65), "J": (66, 69), "K": (70, 70), "L": (71, 72), "M": (73, 75), "N": (76, 79),

@@ -21,9 +21,8 @@ from jinfu.core.errors import Forbidden, ValidationFailed
 from jinfu.core.jurisdiction import DIVISION, Jurisdiction
 from jinfu.core.models import Organization, SecurityEvent
 from jinfu.risk.models import Case, CaseEvent
-
-from .green.test_green_services import solar, world  # noqa: F401  (fixture)
-from .risk.test_supervision import _org
+from tests.green.test_green_services import solar, world  # noqa: F401  (fixture)
+from tests.risk.test_supervision import _org
 
 pytestmark = pytest.mark.django_db
 
@@ -57,8 +56,7 @@ def nanan(make_user, plans):
 def _reporting(division: str):
     """An organization that reports, pays tax and insures staff, at a reachable address: neither flag."""
     from jinfu.risk.models import OrgReport
-
-    from .risk.test_supervision import _period
+    from tests.risk.test_supervision import _period
 
     org = _org(division=division, address_reachable=True)
     OrgReport.objects.create(
