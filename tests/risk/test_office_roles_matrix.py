@@ -38,6 +38,9 @@ SHOWN: dict[str, str] = {
     "policy:publicity": "200 200",
     "listing:standards": "200 200",
     "green:catalogues": "200 200",
+    "green:home": "200 200",  # published notices and the product showcase: for every signed-in user
+    "green:notices": "200 200",
+    "green:notice": "200 200",
     "credit:template": "200 200",
     "imports:template": "200 200",
     "GET /api/v1/me": "200 200",
@@ -49,6 +52,8 @@ SHOWN: dict[str, str] = {
     "GET /api/v1/financing/products": "200 200",
     "GET /api/v1/green/catalogues": "200 200",
     "GET /api/v1/green/products": "200 200",
+    "GET /api/v1/green/notices": "200 200",
+    "GET /api/v1/green/notices/{notice_id}": "200 200",
     "GET /api/v1/listing/standards": "200 200",
     "GET /api/v1/policy/policies": "200 200",
     "GET /api/v1/policy/policies/{pk}": "200 200",

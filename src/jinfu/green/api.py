@@ -16,6 +16,14 @@ from . import engine, selectors, services
 router = Router(tags=["green 绿色金融"])
 
 
+class GreenItemSourceOut(Schema):
+    """Where an item was read: the stored excerpt (green/data/sources/) and the item's cell as it stands there;
+    both empty for items whose only source is the catalogue's own (secondary) sources."""
+
+    excerpt: str = ""
+    quote: str = ""
+
+
 class GreenItemOut(Schema):
     code: str
     level: int
@@ -23,7 +31,7 @@ class GreenItemOut(Schema):
     parent_code: str
     criteria: str
     verification: str
-    source: dict
+    source: GreenItemSourceOut
 
 
 class CatalogueOut(Schema):

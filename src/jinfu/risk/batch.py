@@ -33,6 +33,7 @@ SCORED = {
     "complaints_365": pl.Int64,
     "texts_365": pl.Int64,
     "bank_alerts_365": pl.Int64,
+    "module_365": pl.Int64,
     "max_return": pl.Float64,
     "words": pl.List(pl.String),
     "n_words": pl.Int64,
