@@ -166,10 +166,15 @@ def matches_for(
     category: str | None = None,
     limit: int = 50,
     near_misses: int = 20,
+    with_figures: bool = True,
 ) -> dict:
     """The match list for the asking enterprise: eligible products ranked with the score breakdown and
     why (the best ``limit``), and the ``near_misses`` ineligible products it comes closest to (fewest failed
-    clauses) with the failed clauses and how far off."""
+    clauses) with the failed clauses and how far off. ``with_figures``: also the enterprise's figures (the
+    page shows them; the API does not).
+
+    A cache hit costs the demand, one read of the data versions and the products shown: no catalog, no
+    Polars."""
     p = as_principal(actor)
     if p.role != Role.ENTERPRISE or p.organization is None:
         raise Forbidden("只有企业可以查看匹配结果", "Only enterprises see their matches")
@@ -182,19 +187,25 @@ def matches_for(
             .first()
         )
     )
-    row = cached_feature_row(p.org_id)
-    need = _need(row, demand)
-    figures = enterprise_figures(p.org_id, row) if row else None
-    qs = Product.objects.filter(status=Product.Status.PUBLISHED)
     keys = [*features_keys(p.org_id), *dataversion.table_keys(*MATCH_TABLES)]
+    known = dataversion.read(keys)  # one query for both cached results, read before either is computed
+    row = cached_feature_row(p.org_id, known)
+    need = _need(row, demand)
+    figures = enterprise_figures(p.org_id, row) if row and with_figures else None
+    qs = Product.objects.filter(status=Product.Status.PUBLISHED)
     parts = (p.org_id, timezone.localdate(), sorted(need.items()), category, limit, near_misses)
     found, hit = dataversion.cached(
-        "financing.match", keys, parts, lambda: _match(qs, row, need, category, limit, near_misses)
+        "financing.match",
+        keys,
+        parts,
+        lambda: _match(qs, row, need, category, limit, near_misses),
+        known=known,
     )
-    cat = rulebook.match_catalog(qs)
-    if any(r["product_id"] not in cat.by_id for r in found["results"]):  # catalog moved on meanwhile
+    shown = _products_shown(qs, found)
+    if shown is None:  # a product shown was taken off the catalog meanwhile
         found, hit = _match(qs, row, need, category, limit, near_misses), False
-    results = [r | {"product": cat.by_id[r["product_id"]]} for r in found["results"]]
+        shown = rulebook.match_catalog(qs).by_id
+    results = [r | {"product": shown[r["product_id"]]} for r in found["results"]]
     return {
         "need": need,
         "demand": demand,
@@ -205,6 +216,13 @@ def matches_for(
         "total": found["total"],
         "cache_hit": hit,
     }
+
+
+def _products_shown(qs, found: dict) -> dict | None:
+    """The published products a match result names (one query), or None when one is no longer published."""
+    ids = [r["product_id"] for r in found["results"]]
+    products = qs.select_related("institution").in_bulk(ids)
+    return products if len(products) == len(set(ids)) else None
 
 
 #: what a match reads besides the enterprise's feature row: the catalog, and the names its explanations use
