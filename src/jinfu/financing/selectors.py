@@ -13,11 +13,11 @@ from django.utils import timezone
 from jinfu.core import dataversion
 from jinfu.core import jurisdiction as jur
 from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
-from jinfu.core.features import cached_feature_row, feature_row, features_keys
+from jinfu.core.features import cached_feature_row, features_keys
 from jinfu.core.models import Division, Grant, Organization, Role, Scope
 from jinfu.core.principal import as_principal
 from jinfu.core.reference.workdays import workdays_between
-from jinfu.core.selectors import enterprise_figures, live_grant_scopes, readable_scopes
+from jinfu.core.selectors import enterprise_figures, live_grant_scopes, readable_scopes_many
 
 from . import engine, rulebook
 from .models import Application, Demand, DemandClaim, Fund, Product, RoadshowEvent, RoadshowProject
@@ -104,10 +104,10 @@ def market_eligibility(actor, products) -> dict[int, bool]:
     if p.role != Role.ENTERPRISE or p.organization is None:
         return {}
     products = list(products)
-    row = feature_row(p.org_id)
+    row = cached_feature_row(p.org_id)  # computed once per change of the enterprise's features
     if not row or not products:
         return {}
-    flags, _why = rulebook.eligibility_for(row, products)
+    flags, _why = rulebook.eligibility_for(row, products, explain=False)
     return {product.pk: ok for product, ok in zip(products, flags, strict=True)}
 
 
@@ -291,18 +291,22 @@ HALL_FIELD_SCOPES = {
 }
 
 
-def _hall_facts(p, demand: Demand, granted_scopes: set[str]) -> tuple[dict, set[str]]:
+def _hall_needed(demand: Demand, granted_scopes: set[str]) -> set[str]:
+    """The scopes a demand's card would read beyond what its enterprise published on it, among those the
+    enterprise grants the institution (``granted_scopes``: a one-query pre-filter; the check decides)."""
+    if getattr(demand.enterprise, "enterprise", None) is None:
+        return set()
+    published = set(demand.visible_fields)
+    return {HALL_FIELD_SCOPES[f] for f in HALL_FIELD_SCOPES if f not in published} & granted_scopes
+
+
+def _hall_facts(demand: Demand, granted: set[str]) -> dict:
     """A demand's card: the fields its enterprise published on the demand, plus each other field whose
-    scope this institution holds a live grant for, read through the kernel consent check (one check and
-    one access record per scope per display). ``granted_scopes``: the scopes this enterprise grants the
-    institution (a one-query pre-filter; the check itself decides). Returns the facts and the scopes read."""
+    scope the kernel consent check let this institution read (``granted``; one check and one access record
+    per scope per display)."""
     ent = demand.enterprise
     profile = getattr(ent, "enterprise", None)
     published = set(demand.visible_fields)
-    needed = {HALL_FIELD_SCOPES[f] for f in HALL_FIELD_SCOPES if f not in published} & granted_scopes
-    granted = (
-        readable_scopes(p, ent, needed, live=granted_scopes) if profile is not None and needed else set()
-    )
     shown = published | {f for f, scope in HALL_FIELD_SCOPES.items() if scope in granted}
     values = {
         "name": ent.name,
@@ -312,8 +316,7 @@ def _hall_facts(p, demand: Demand, granted_scopes: set[str]) -> tuple[dict, set[
         "revenue": profile.revenue if profile else None,
         "employees": profile.employees if profile else None,
     }
-    facts = {f: (v if f in shown else None) for f, v in values.items()}
-    return facts, granted
+    return {f: (v if f in shown else None) for f, v in values.items()}
 
 
 def demand_hall(actor) -> list[dict]:
@@ -331,9 +334,12 @@ def demand_hall(actor) -> list[dict]:
         .order_by("-urgency", "-created_at")[:200]
     )
     grants = live_grant_scopes(p.organization)
+    demands = list(demands)
+    wanted = [(d.enterprise, _hall_needed(d, grants.get(d.enterprise_id, set()))) for d in demands]
+    read = readable_scopes_many(p, wanted, live=grants)  # one grant query, one insert of access records
     out = []
-    for d in demands:
-        facts, scopes_read = _hall_facts(p, d, grants.get(d.enterprise_id, set()))
+    for d, scopes_read in zip(demands, read, strict=True):
+        facts = _hall_facts(d, scopes_read)
         granted = Scope.BASIC in scopes_read
         active = next((c for c in d.claims.all() if c.status == DemandClaim.Status.ACTIVE), None)
         out.append(
