@@ -5,6 +5,7 @@ whatever the number of demands — with every answer unchanged."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -128,3 +129,15 @@ def test_market_page_reads_the_enterprises_cached_feature_row(world, monkeypatch
     assert again.status_code == 200
     for badge in ('data-eligible="yes"', 'data-eligible="no"'):
         assert again.content.decode().count(badge) == first.content.decode().count(badge) == 1
+
+
+def test_credit_profile_page_reads_the_cached_feature_row(world, monkeypatch):
+    client = Client()
+    client.force_login(world["ent"])
+    first = client.get("/credit/profile/")
+    assert first.status_code == 200
+    monkeypatch.setattr(features, "feature_rows", _refuse)  # figures and score from the cached row
+    again = client.get("/credit/profile/")
+    assert again.status_code == 200
+    strip = re.compile(r'csrfmiddlewaretoken" value="[^"]*"|X-CSRFToken": "[^"]*"|nonce="[^"]*"')
+    assert strip.sub("", again.content.decode()) == strip.sub("", first.content.decode())
