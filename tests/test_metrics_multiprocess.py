@@ -3,6 +3,7 @@ multiprocess mode, one PROMETHEUS_MULTIPROC_DIR per run, emptied of an earlier r
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import re
@@ -63,7 +64,14 @@ def test_metrics_add_up_the_requests_of_every_gunicorn_worker(tmp_path, operator
     metrics_dir.mkdir()
     (metrics_dir / "histogram_1.db").write_bytes(b"left over by an earlier run")  # must be wiped
     port = _free_port()
-    env = _env(tmp_path) | {"JINFU_WEB_WORKERS": "2", "JINFU_WEB_THREADS": "1", "JINFU_METRICS_TOKEN": TOKEN}
+    temp = tmp_path / "tmp"  # where serve makes its per-run directory
+    temp.mkdir()
+    env = _env(tmp_path) | {
+        "JINFU_WEB_WORKERS": "2",
+        "JINFU_WEB_THREADS": "1",
+        "JINFU_METRICS_TOKEN": TOKEN,
+        "TMPDIR": str(temp),
+    }
     if operator_dir:
         env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     else:
@@ -93,6 +101,16 @@ def test_metrics_add_up_the_requests_of_every_gunicorn_worker(tmp_path, operator
             if line.startswith("jinfu_request_seconds_count{") and 'route="healthz"' in line
         )
         assert counted == answered  # one worker's share alone would be fewer
+        if not operator_dir:
+            assert [p.name for p in temp.iterdir()][0].startswith("jinfu-metrics-")
+        # SIGTERM to `jinfu serve` alone (as systemd or the load bench sends it) stops gunicorn too and
+        # removes the run's metrics directory
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+        with pytest.raises(OSError):
+            _get(port, "/healthz")
+        assert list(temp.iterdir()) == []
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
         server.wait(timeout=30)

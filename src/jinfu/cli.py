@@ -78,6 +78,9 @@ def _serve(host: str, port: int, with_worker: bool = True) -> int:
         env=env | {"PROMETHEUS_MULTIPROC_DIR": metrics_dir},  # /metrics adds up every worker's
     )
     procs.append(web)
+    # SIGTERM (systemd, a supervisor, the load bench) ends like Ctrl+C: the children are stopped and the
+    # metrics directory removed below, rather than this process dying and leaving gunicorn running
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     print(f"jinfu 已启动 / serving on http://{host}:{port}/  (Ctrl+C 退出 / to stop)", flush=True)
     try:
         return web.wait()

@@ -20,6 +20,7 @@ workers = int(os.environ.get("JINFU_WEB_WORKERS") or os.cpu_count() or 1)
 threads = int(os.environ.get("JINFU_WEB_THREADS") or 8)
 keepalive = 5  # seconds an idle client connection (nginx upstream, API client) is kept open
 timeout = 60
+graceful_timeout = 8  # on SIGTERM, in-flight requests finish within `jinfu serve`'s 10-second wait
 accesslog = "-"
 loglevel = "warning"
 
