@@ -220,6 +220,7 @@ def client_session(port: int, user: str, password: str, mix) -> Session:
     s = Session(port)
     if any(not path.startswith("api:") for _, _, path, _ in mix):
         s.login(user, password)
+        s.conn.close()  # idle while the others log in: the server may close it (keep-alive); reconnect
     return s
 
 
