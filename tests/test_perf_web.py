@@ -141,3 +141,22 @@ def test_credit_profile_page_reads_the_cached_feature_row(world, monkeypatch):
     assert again.status_code == 200
     strip = re.compile(r'csrfmiddlewaretoken" value="[^"]*"|X-CSRFToken": "[^"]*"|nonce="[^"]*"')
     assert strip.sub("", again.content.decode()) == strip.sub("", first.content.decode())
+
+
+def test_plan_permission_checks_on_prefetched_plans_cost_no_query(make_user, reference_data):
+    from jinfu.brain.loader import load_plans
+    from jinfu.brain.models import Plan
+    from jinfu.brain.permissions import can_edit_plan
+    from jinfu.core.models import Organization
+
+    load_plans()
+    office = Organization.objects.create(
+        kind=Organization.Kind.GOVERNMENT, name="南岸区金融办", division_id="500108"
+    )
+    p = as_principal(make_user("government", org=office))
+    assert p.jurisdiction.is_local
+    plans = list(Plan.objects.prefetch_related("divisions", "zones").order_by("code"))
+    with CaptureQueriesContext(connection) as queries:
+        edits = [can_edit_plan(p, plan) for plan in plans]
+    assert len(queries) == 0
+    assert edits == [can_edit_plan(p, Plan.objects.get(pk=plan.pk)) for plan in plans]  # same answers
