@@ -20,9 +20,10 @@ from jinfu.core.apikeys import issue_key
 from jinfu.core.models import AccessRecord
 from jinfu.core.principal import as_principal
 from jinfu.financing import engine, rulebook, selectors
+from jinfu.financing.models import Product
 
 from .test_financing_demands import new_demand
-from .test_financing_workflow import make_product
+from .test_financing_workflow import apply_to, make_product
 
 
 def _key(org) -> dict:
@@ -160,3 +161,15 @@ def test_plan_permission_checks_on_prefetched_plans_cost_no_query(make_user, ref
         edits = [can_edit_plan(p, plan) for plan in plans]
     assert len(queries) == 0
     assert edits == [can_edit_plan(p, Plan.objects.get(pk=plan.pk)) for plan in plans]  # same answers
+
+
+def test_platform_kpis_are_computed_once_per_data_change(world, make_user):
+    admin = make_user("admin")
+    first = selectors.kpis(admin)
+    with CaptureQueriesContext(connection) as queries:
+        again = selectors.kpis(admin)
+    assert again == first
+    assert not [q for q in queries.captured_queries if 'FROM "financing_application"' in q["sql"]]
+    product = Product.objects.get(name="人人可贷")
+    apply_to(world["ent"], product)  # a write to the applications: the next view counts it
+    assert selectors.kpis(admin)["applications"] == first["applications"] + 1

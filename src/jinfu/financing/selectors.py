@@ -450,7 +450,32 @@ def kpis(actor, *, year: int | None = None, division: str | None = None) -> dict
     p = as_principal(actor)
     if not (p.is_admin or p.role in (Role.GOVERNMENT, Role.REGULATOR)):
         raise Forbidden("平台指标仅对政府用户开放", "Platform KPIs are for government users")
-    scope, scope_label = _kpi_scope(p, division)
+    scope, scope_label = _kpi_scope(p, division)  # refuses another jurisdiction before the cache
+    # live grants change with the clock (expiry) without a write: the minute is part of the key
+    minute = timezone.now().replace(second=0, microsecond=0)
+    out, _hit = dataversion.cached(
+        "financing.kpis",
+        dataversion.table_keys(*KPI_TABLES),
+        (p.is_admin, p.jurisdiction, year, division, minute),
+        lambda: _kpis(p, scope, scope_label, year, division),
+    )
+    return out
+
+
+#: what the KPI page reads: computed once per change of these tables (and per viewer scope and minute)
+KPI_TABLES = (
+    "financing.Application",
+    "financing.Product",
+    "core.Organization",
+    "core.Grant",
+    "core.Division",
+    "core.Zone",
+    "core.HolidayNotice",
+    "core.HolidayDay",
+)
+
+
+def _kpis(p, scope: Q, scope_label: str, year: int | None, division: str | None) -> dict:
     enterprises = Organization.objects.filter(scope, kind=Organization.Kind.ENTERPRISE)
     apps = Application.objects.filter(enterprise__in=enterprises)
     if year:
