@@ -4,7 +4,8 @@ Builds a demo database (PostgreSQL when JINFU_BENCH_DATABASE_URL or DATABASE_URL
 throwaway database; otherwise SQLite in a temporary data directory), starts `jinfu serve` (gunicorn, no
 background worker) on a free port and runs --clients threads for --seconds. Every role is played: the
 page clients log in through the login form (CSRF token, session cookie) as the demo users, the API
-clients use API keys (20 enterprises' keys, so the online match sees many enterprises). The mix has
+clients use API keys (20 enterprises' keys, so the online match sees many enterprises); every client logs in
+before the clock starts (an Argon2 login per client is not part of the mix). The mix has
 pages and API calls, reads and writes (enterprises publish demands). Prints p50/p95/p99 and errors per
 endpoint, the online-match cache hit rate (X-Jinfu-Cache), and RESULT lines.
 
@@ -31,6 +32,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -119,7 +121,9 @@ def database_url() -> tuple[str | None, str]:
     )
 
 
-def setup(data_dir: Path, db_url: str | None, enterprises: int, seed: int, api_enterprises: int) -> dict:
+def setup(
+    data_dir: Path, db_url: str | None, enterprises: int, seed: int, api_enterprises: int, build: bool = True
+) -> dict:
     os.environ["JINFU_DATA_DIR"] = str(data_dir)
     os.environ["DJANGO_SETTINGS_MODULE"] = "jinfu.settings"
     if db_url:
@@ -134,7 +138,8 @@ def setup(data_dir: Path, db_url: str | None, enterprises: int, seed: int, api_e
     from jinfu.core.demo import build_demo
     from jinfu.core.models import Organization, User
 
-    build_demo(enterprises=enterprises, seed=seed)
+    if build:
+        build_demo(enterprises=enterprises, seed=seed)
     logins = json.loads((data_dir / "demo_logins.json").read_text())
     ents = list(
         Organization.objects.filter(kind="enterprise", enterprise__isnull=False).order_by("pk")[
@@ -209,10 +214,18 @@ def demand_body(rng: random.Random) -> bytes:
     ).encode()
 
 
-def run_client(port, role, user, password, keys, mix, deadline, rng, stats, lock):
+def client_session(port: int, user: str, password: str, mix) -> Session:
+    """A client's connection, logged in when its mix has pages (Argon2 makes a login cost a lot of CPU: the
+    clients log in before the clock starts, as users who already have a session)."""
     s = Session(port)
     if any(not path.startswith("api:") for _, _, path, _ in mix):
         s.login(user, password)
+        s.conn.close()  # idle while the others log in: the server may close it (keep-alive); reconnect
+    return s
+
+
+def run_client(port, role, user, password, keys, mix, deadline, rng, stats, lock, session=None):
+    s = session or client_session(port, user, password, mix)
     key = rng.choice(keys) if keys else None
     labels = [m for m in mix for _ in range(m[3])]
     while time.monotonic() < deadline:
@@ -303,12 +316,18 @@ def main() -> int:
     ap.add_argument("--api-enterprises", type=int, default=20)
     ap.add_argument("--only", choices=["mix", "match"], default="mix")
     ap.add_argument("--seed", type=int, default=11)
-    ap.add_argument("--data-dir", help="reuse a data directory built by an earlier run (SQLite)")
+    ap.add_argument("--data-dir", help="the data directory (default: a new temporary one)")
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="the database and --data-dir already hold the demo data (e.g. a copy of an earlier run's "
+        "PostgreSQL database: CREATE DATABASE b TEMPLATE a), so that several runs compare on the same data",
+    )
     args = ap.parse_args()
     db_url, db = database_url()
     data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="jinfu-load-"))
     t0 = time.perf_counter()
-    ctx = setup(data_dir, db_url, args.enterprises, args.seed, args.api_enterprises)
+    ctx = setup(data_dir, db_url, args.enterprises, args.seed, args.api_enterprises, build=not args.reuse)
     print(f"setup: {time.perf_counter() - t0:.1f}s ({args.enterprises} demo enterprises, {db})", flush=True)
     port = _free_port()
     env = dict(os.environ, JINFU_DATA_DIR=str(data_dir), JINFU_LOG_LEVEL="ERROR")
@@ -358,6 +377,8 @@ def main() -> int:
             t.start()
         for t in warm:
             t.join()
+        with ThreadPoolExecutor(4) as pool:
+            sessions = list(pool.map(lambda p: client_session(port, p[1], ctx["logins"][p[1]], p[3]), plan))
         deadline = time.monotonic() + args.seconds
         threads = [
             threading.Thread(
@@ -373,9 +394,10 @@ def main() -> int:
                     random.Random(rng.random()),
                     stats,
                     lock,
+                    session,
                 ),
             )
-            for role, user, keys, mix in plan
+            for (role, user, keys, mix), session in zip(plan, sessions, strict=True)
         ]
         start = time.perf_counter()
         for t in threads:

@@ -6,9 +6,11 @@ import argparse
 import datetime as dt
 import getpass
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 
 
 def _setup():
@@ -41,8 +43,23 @@ def cmd_load_reference(args) -> int:
     return 0
 
 
+def _metrics_dir() -> tuple[str, bool]:
+    """PROMETHEUS_MULTIPROC_DIR for this run of gunicorn: the operator's, emptied of an earlier run's files,
+    or a new temporary directory (removed at exit). Returns (path, made here)."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        os.makedirs(given, exist_ok=True)
+        for name in os.listdir(given):
+            if name.endswith(".db"):
+                os.remove(os.path.join(given, name))
+        return given, False
+    return tempfile.mkdtemp(prefix="jinfu-metrics-"), True
+
+
 def _serve(host: str, port: int, with_worker: bool = True) -> int:
-    """Run the web server (gunicorn) and the background job worker until interrupted."""
+    """Run the web server (gunicorn, settings in jinfu/gunicorn_conf.py) and the background job worker until
+    interrupted."""
+    metrics_dir, made = _metrics_dir()
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="jinfu.settings")
     procs = []
     if with_worker:
@@ -53,20 +70,17 @@ def _serve(host: str, port: int, with_worker: bool = True) -> int:
             "-m",
             "gunicorn",
             "jinfu.wsgi:application",
+            "--config",
+            "python:jinfu.gunicorn_conf",
             "--bind",
             f"{host}:{port}",
-            "--workers",
-            os.environ.get("JINFU_WEB_WORKERS", str(2 * (os.cpu_count() or 1) + 1)),
-            "--threads",
-            os.environ.get("JINFU_WEB_THREADS", "2"),
-            "--access-logfile",
-            "-",
-            "--log-level",
-            "warning",
         ],
-        env=env,
+        env=env | {"PROMETHEUS_MULTIPROC_DIR": metrics_dir},  # /metrics adds up every worker's
     )
     procs.append(web)
+    # SIGTERM (systemd, a supervisor, the load bench) ends like Ctrl+C: the children are stopped and the
+    # metrics directory removed below, rather than this process dying and leaving gunicorn running
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     print(f"jinfu 已启动 / serving on http://{host}:{port}/  (Ctrl+C 退出 / to stop)", flush=True)
     try:
         return web.wait()
@@ -81,6 +95,8 @@ def _serve(host: str, port: int, with_worker: bool = True) -> int:
                 p.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 p.kill()
+        if made:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def cmd_serve(args) -> int:

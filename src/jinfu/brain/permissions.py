@@ -34,9 +34,13 @@ def _covers(plan, p) -> bool:
     j = p.jurisdiction
     if not j.is_local:
         return False
-    return j.covers_any(
-        plan.divisions.values_list("code", flat=True), plan.zones.values_list("code", flat=True)
-    )
+    return j.covers_any(_codes(plan.divisions), _codes(plan.zones))
+
+
+def _codes(related):
+    """The codes of a plan's divisions or zones, read only if iterated (covers_any reads the side the
+    jurisdiction's level needs); .all(): a plan whose listing prefetched them costs no query."""
+    yield from (x.code for x in related.all())
 
 
 def can_edit_plan(actor, plan) -> bool:

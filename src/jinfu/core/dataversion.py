@@ -95,12 +95,23 @@ def table_keys(*labels: str) -> list[str]:
 # ---------------------------------------------------------------------------
 
 
-def tokens(keys: Iterable[str]) -> tuple:
+def tokens(keys: Iterable[str], known: dict | None = None) -> tuple:
+    """The current tokens of ``keys`` (one query). ``known``: tokens this request already read with
+    :func:`read` (before computing anything), so that one request's several cached results cost one query."""
+    keys = sorted(set(keys))
+    if known is not None and known.keys() >= set(keys):
+        return tuple((k, *known[k]) for k in keys)
     from .models import DataVersion
 
-    keys = sorted(set(keys))
     stored = dict(DataVersion.objects.filter(key__in=keys).values_list("key", "token"))
     return tuple((k, stored.get(k, 0), _LOCAL.get(k, 0)) for k in keys)
+
+
+def read(keys: Iterable[str]) -> dict:
+    """Tokens of ``keys`` read now, to hand to :func:`cached` (``known=``) for each result a request caches
+    over a subset of them. Read them before computing: a result is stored under tokens read before it was
+    computed, so a write committing meanwhile leaves it under the old tokens (never served stale)."""
+    return {k: (stored, local) for k, stored, local in tokens(keys)}
 
 
 def bump(*keys: str) -> None:
@@ -133,10 +144,18 @@ def _store(keys: list[str]) -> None:
         log.info("data versions not stored while migrating (no table yet): %s", keys)
 
 
-def cached(name: str, keys: Iterable[str], parts: Any, compute: Callable[[], Any], timeout: int = TIMEOUT):
+def cached(
+    name: str,
+    keys: Iterable[str],
+    parts: Any,
+    compute: Callable[[], Any],
+    timeout: int = TIMEOUT,
+    known: dict | None = None,
+):
     """``compute()`` once per state of ``keys`` (and ``parts``: everything else the result depends on,
-    e.g. who asks). Returns (value, hit)."""
-    digest = hashlib.sha256(repr((parts, tokens(keys))).encode()).hexdigest()
+    e.g. who asks). ``known``: the keys' tokens already read by this request (:func:`read`). Returns
+    (value, hit)."""
+    digest = hashlib.sha256(repr((parts, tokens(keys, known))).encode()).hexdigest()
     ck = f"jinfu:{name}:{digest}"
     value = cache.get(ck, _MISS)
     if value is not _MISS:

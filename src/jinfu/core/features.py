@@ -282,13 +282,17 @@ def features_keys(org_id: int | None) -> list[str]:
     return dataversion.features_keys(org_id)
 
 
-def cached_feature_row(org_id: int) -> dict:
+def cached_feature_row(org_id: int, known: dict | None = None) -> dict:
     """feature_row, computed once per change of the enterprise's features (and per day: the row counts
-    years since establishment)."""
+    years since establishment). ``known``: data-version tokens this request already read."""
     from . import dataversion
 
     today = timezone.localdate()
     row, _hit = dataversion.cached(
-        "features.row", features_keys(org_id), (org_id, today), lambda: feature_row(org_id, today=today)
+        "features.row",
+        features_keys(org_id),
+        (org_id, today),
+        lambda: feature_row(org_id, today=today),
+        known=known,
     )
     return row

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from jinfu.core import dataversion
 from jinfu.core.errors import ConsentRequired, Forbidden, NotFound
+from jinfu.core.features import cached_feature_row
 from jinfu.core.models import Division, Organization, Role
 from jinfu.core.principal import as_principal
 from jinfu.core.selectors import check_enterprise_access, enterprise_figures
@@ -150,7 +151,7 @@ def _figures(p, ent) -> dict | None:
         check_enterprise_access(p, ent, "financials")
     except ConsentRequired:
         return None
-    return enterprise_figures(ent.pk)
+    return enterprise_figures(ent.pk, cached_feature_row(ent.pk))
 
 
 def _shown(record, name: str):

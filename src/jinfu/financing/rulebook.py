@@ -33,9 +33,9 @@ def check_rule(text: str):
         raise err from None
 
 
-def eligibility_for(row: dict, products) -> tuple[list[bool], dict[int, list]]:
+def eligibility_for(row: dict, products, *, explain: bool = True) -> tuple[list[bool], dict[int, list]]:
     """For one enterprise's feature row: eligible flags per product and, for the ineligible ones, the
-    failed clauses (ClauseResult) explaining why."""
+    failed clauses (ClauseResult) explaining why (``explain=False``: the flags alone)."""
     flags, why = [], {}
     for p in products:
         rule = compiled(p.eligibility_rule or "")
@@ -44,7 +44,7 @@ def eligibility_for(row: dict, products) -> tuple[list[bool], dict[int, list]]:
             continue
         ok = rule.passes(row)
         flags.append(ok)
-        if not ok:
+        if not ok and explain:
             why[p.pk] = [c for c in rule.explain(row) if c.passed is not True]
     return flags, why
 

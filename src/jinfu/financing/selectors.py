@@ -13,11 +13,11 @@ from django.utils import timezone
 from jinfu.core import dataversion
 from jinfu.core import jurisdiction as jur
 from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
-from jinfu.core.features import cached_feature_row, feature_row, features_keys
+from jinfu.core.features import cached_feature_row, features_keys
 from jinfu.core.models import Division, Grant, Organization, Role, Scope
 from jinfu.core.principal import as_principal
 from jinfu.core.reference.workdays import workdays_between
-from jinfu.core.selectors import enterprise_figures, live_grant_scopes, readable_scopes
+from jinfu.core.selectors import enterprise_figures, live_grant_scopes, readable_scopes_many
 
 from . import engine, rulebook
 from .models import Application, Demand, DemandClaim, Fund, Product, RoadshowEvent, RoadshowProject
@@ -104,10 +104,10 @@ def market_eligibility(actor, products) -> dict[int, bool]:
     if p.role != Role.ENTERPRISE or p.organization is None:
         return {}
     products = list(products)
-    row = feature_row(p.org_id)
+    row = cached_feature_row(p.org_id)  # computed once per change of the enterprise's features
     if not row or not products:
         return {}
-    flags, _why = rulebook.eligibility_for(row, products)
+    flags, _why = rulebook.eligibility_for(row, products, explain=False)
     return {product.pk: ok for product, ok in zip(products, flags, strict=True)}
 
 
@@ -166,10 +166,15 @@ def matches_for(
     category: str | None = None,
     limit: int = 50,
     near_misses: int = 20,
+    with_figures: bool = True,
 ) -> dict:
     """The match list for the asking enterprise: eligible products ranked with the score breakdown and
     why (the best ``limit``), and the ``near_misses`` ineligible products it comes closest to (fewest failed
-    clauses) with the failed clauses and how far off."""
+    clauses) with the failed clauses and how far off. ``with_figures``: also the enterprise's figures (the
+    page shows them; the API does not).
+
+    A cache hit costs the demand, one read of the data versions and the products shown: no catalog, no
+    Polars."""
     p = as_principal(actor)
     if p.role != Role.ENTERPRISE or p.organization is None:
         raise Forbidden("只有企业可以查看匹配结果", "Only enterprises see their matches")
@@ -182,19 +187,25 @@ def matches_for(
             .first()
         )
     )
-    row = cached_feature_row(p.org_id)
-    need = _need(row, demand)
-    figures = enterprise_figures(p.org_id, row) if row else None
-    qs = Product.objects.filter(status=Product.Status.PUBLISHED)
     keys = [*features_keys(p.org_id), *dataversion.table_keys(*MATCH_TABLES)]
+    known = dataversion.read(keys)  # one query for both cached results, read before either is computed
+    row = cached_feature_row(p.org_id, known)
+    need = _need(row, demand)
+    figures = enterprise_figures(p.org_id, row) if row and with_figures else None
+    qs = Product.objects.filter(status=Product.Status.PUBLISHED)
     parts = (p.org_id, timezone.localdate(), sorted(need.items()), category, limit, near_misses)
     found, hit = dataversion.cached(
-        "financing.match", keys, parts, lambda: _match(qs, row, need, category, limit, near_misses)
+        "financing.match",
+        keys,
+        parts,
+        lambda: _match(qs, row, need, category, limit, near_misses),
+        known=known,
     )
-    cat = rulebook.match_catalog(qs)
-    if any(r["product_id"] not in cat.by_id for r in found["results"]):  # catalog moved on meanwhile
+    shown = _products_shown(qs, found)
+    if shown is None:  # a product shown was taken off the catalog meanwhile
         found, hit = _match(qs, row, need, category, limit, near_misses), False
-    results = [r | {"product": cat.by_id[r["product_id"]]} for r in found["results"]]
+        shown = rulebook.match_catalog(qs).by_id
+    results = [r | {"product": shown[r["product_id"]]} for r in found["results"]]
     return {
         "need": need,
         "demand": demand,
@@ -205,6 +216,13 @@ def matches_for(
         "total": found["total"],
         "cache_hit": hit,
     }
+
+
+def _products_shown(qs, found: dict) -> dict | None:
+    """The published products a match result names (one query), or None when one is no longer published."""
+    ids = [r["product_id"] for r in found["results"]]
+    products = qs.select_related("institution").in_bulk(ids)
+    return products if len(products) == len(set(ids)) else None
 
 
 #: what a match reads besides the enterprise's feature row: the catalog, and the names its explanations use
@@ -273,18 +291,22 @@ HALL_FIELD_SCOPES = {
 }
 
 
-def _hall_facts(p, demand: Demand, granted_scopes: set[str]) -> tuple[dict, set[str]]:
+def _hall_needed(demand: Demand, granted_scopes: set[str]) -> set[str]:
+    """The scopes a demand's card would read beyond what its enterprise published on it, among those the
+    enterprise grants the institution (``granted_scopes``: a one-query pre-filter; the check decides)."""
+    if getattr(demand.enterprise, "enterprise", None) is None:
+        return set()
+    published = set(demand.visible_fields)
+    return {HALL_FIELD_SCOPES[f] for f in HALL_FIELD_SCOPES if f not in published} & granted_scopes
+
+
+def _hall_facts(demand: Demand, granted: set[str]) -> dict:
     """A demand's card: the fields its enterprise published on the demand, plus each other field whose
-    scope this institution holds a live grant for, read through the kernel consent check (one check and
-    one access record per scope per display). ``granted_scopes``: the scopes this enterprise grants the
-    institution (a one-query pre-filter; the check itself decides). Returns the facts and the scopes read."""
+    scope the kernel consent check let this institution read (``granted``; one check and one access record
+    per scope per display)."""
     ent = demand.enterprise
     profile = getattr(ent, "enterprise", None)
     published = set(demand.visible_fields)
-    needed = {HALL_FIELD_SCOPES[f] for f in HALL_FIELD_SCOPES if f not in published} & granted_scopes
-    granted = (
-        readable_scopes(p, ent, needed, live=granted_scopes) if profile is not None and needed else set()
-    )
     shown = published | {f for f, scope in HALL_FIELD_SCOPES.items() if scope in granted}
     values = {
         "name": ent.name,
@@ -294,8 +316,7 @@ def _hall_facts(p, demand: Demand, granted_scopes: set[str]) -> tuple[dict, set[
         "revenue": profile.revenue if profile else None,
         "employees": profile.employees if profile else None,
     }
-    facts = {f: (v if f in shown else None) for f, v in values.items()}
-    return facts, granted
+    return {f: (v if f in shown else None) for f, v in values.items()}
 
 
 def demand_hall(actor) -> list[dict]:
@@ -313,9 +334,12 @@ def demand_hall(actor) -> list[dict]:
         .order_by("-urgency", "-created_at")[:200]
     )
     grants = live_grant_scopes(p.organization)
+    demands = list(demands)
+    wanted = [(d.enterprise, _hall_needed(d, grants.get(d.enterprise_id, set()))) for d in demands]
+    read = readable_scopes_many(p, wanted, live=grants)  # one grant query, one insert of access records
     out = []
-    for d in demands:
-        facts, scopes_read = _hall_facts(p, d, grants.get(d.enterprise_id, set()))
+    for d, scopes_read in zip(demands, read, strict=True):
+        facts = _hall_facts(d, scopes_read)
         granted = Scope.BASIC in scopes_read
         active = next((c for c in d.claims.all() if c.status == DemandClaim.Status.ACTIVE), None)
         out.append(
@@ -426,7 +450,32 @@ def kpis(actor, *, year: int | None = None, division: str | None = None) -> dict
     p = as_principal(actor)
     if not (p.is_admin or p.role in (Role.GOVERNMENT, Role.REGULATOR)):
         raise Forbidden("平台指标仅对政府用户开放", "Platform KPIs are for government users")
-    scope, scope_label = _kpi_scope(p, division)
+    scope, scope_label = _kpi_scope(p, division)  # refuses another jurisdiction before the cache
+    # live grants change with the clock (expiry) without a write: the minute is part of the key
+    minute = timezone.now().replace(second=0, microsecond=0)
+    out, _hit = dataversion.cached(
+        "financing.kpis",
+        dataversion.table_keys(*KPI_TABLES),
+        (p.is_admin, p.jurisdiction, year, division, minute),
+        lambda: _kpis(p, scope, scope_label, year, division),
+    )
+    return out
+
+
+#: what the KPI page reads: computed once per change of these tables (and per viewer scope and minute)
+KPI_TABLES = (
+    "financing.Application",
+    "financing.Product",
+    "core.Organization",
+    "core.Grant",
+    "core.Division",
+    "core.Zone",
+    "core.HolidayNotice",
+    "core.HolidayDay",
+)
+
+
+def _kpis(p, scope: Q, scope_label: str, year: int | None, division: str | None) -> dict:
     enterprises = Organization.objects.filter(scope, kind=Organization.Kind.ENTERPRISE)
     apps = Application.objects.filter(enterprise__in=enterprises)
     if year:

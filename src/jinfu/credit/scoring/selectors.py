@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from jinfu.core.errors import Forbidden, NotFound
+from jinfu.core.features import cached_feature_row
 from jinfu.core.models import Organization, Role
 from jinfu.core.principal import as_principal
 from jinfu.core.reference.selectors import rule_value_labels
@@ -93,7 +94,8 @@ def credit_view(actor, org: Organization) -> dict:
             "government users see score distributions only, not an enterprise's score",
         )
     check_enterprise_access(actor, org, "credit_score")
-    frame = feature_frame([org.pk])
+    cached = cached_feature_row(org.pk)  # computed once per change of the enterprise's features
+    frame = feature_frame(rows=[cached] if cached else [])
     row = frame.row(0, named=True) if frame.height else {}
     model = active_model()
     out: dict = {

@@ -15,6 +15,7 @@ from django.utils import timezone
 from jinfu.core.audit import record_event
 from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
 from jinfu.core.features import enterprise_features
+from jinfu.core.features import schema as feature_schema
 from jinfu.core.models import Notification, Organization, Role, User
 from jinfu.core.principal import as_principal
 
@@ -35,10 +36,11 @@ def _require_admin(actor):
     return p
 
 
-def feature_frame(org_ids=None) -> pl.DataFrame:
-    """org_id, uscc and the scorecard :data:`engine.FEATURES` columns (null where the table lacks one)."""
+def feature_frame(org_ids=None, *, rows: list[dict] | None = None) -> pl.DataFrame:
+    """org_id, uscc and the scorecard :data:`engine.FEATURES` columns (null where the table lacks one).
+    ``rows``: feature rows already at hand (e.g. an enterprise's cached row) instead of reading them."""
 
-    df = enterprise_features(org_ids)
+    df = enterprise_features(org_ids) if rows is None else pl.DataFrame(rows, schema=feature_schema())
     missing = [f for f in engine.FEATURES if f not in df.columns]
     if missing:
         df = df.with_columns(pl.lit(None).alias(f) for f in missing)
