@@ -21,9 +21,8 @@ from jinfu.core.models import AccessRecord
 from jinfu.core.principal import as_principal
 from jinfu.financing import engine, rulebook, selectors
 from jinfu.financing.models import Product
-
-from .test_financing_demands import new_demand
-from .test_financing_workflow import apply_to, make_product
+from tests.factories import apply_to, make_product
+from tests.financing.test_financing_demands import new_demand
 
 
 def _key(org) -> dict:

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from .test_faults import _env
+from tests.test_faults import _env
 
 TOKEN = "metrics-token-for-the-test-0123456789"
 
