@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import random
 import re
+import unicodedata
 from decimal import Decimal
 
 import pytest
@@ -484,3 +485,17 @@ def test_access_records_and_security_events_are_append_only_in_the_orm(audit_row
         with pytest.raises(AppendOnlyError):
             type(obj).objects.filter(pk=obj.pk).delete()
         assert type(obj).objects.filter(pk=obj.pk).exists()
+
+
+def test_printable_fast_path_never_hides_an_invisible_character():
+    """invisible_chars skips strings for which str.isprintable() holds: no code point that is printable may
+    fall in an invisible category (checked over all of Unicode, so a new Python's tables cannot break it)."""
+    from jinfu.core.text import INVISIBLE_CATEGORIES
+
+    leaks = [
+        hex(cp)
+        for cp in range(0x110000)
+        if chr(cp).isprintable() and unicodedata.category(chr(cp)) in INVISIBLE_CATEGORIES
+    ]
+    assert leaks == []
+    assert invisible_chars(f"重庆科技{chr(0xE000)}") == [(5, chr(0xE000))]  # private use: not printable

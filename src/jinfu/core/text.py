@@ -33,6 +33,10 @@ def is_invisible(ch: str, *, long_text: bool = False) -> bool:
 
 def invisible_chars(value: str, *, long_text: bool = False) -> list[tuple[int, str]]:
     """(1-based position, character) of each invisible character in ``value``."""
+    if value.isprintable():
+        # str.isprintable() is False for every "Other" (Cc, Cf, Cs, Co, Cn) and "Separator" (Zl, Zp, Zs
+        # but the ASCII space) character, a superset of INVISIBLE_CATEGORIES: a printable string has none.
+        return []
     return [(i, ch) for i, ch in enumerate(value, start=1) if is_invisible(ch, long_text=long_text)]
 
 
