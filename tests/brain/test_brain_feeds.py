@@ -223,6 +223,9 @@ def test_a_money_sum_over_fewer_than_k_records_is_withheld(plans, world, setting
     assert services.refresh_feeds(indicator_code="003-I09")["withheld"] == 1
     assert not Actual.objects.filter(indicator__code="003-I09", channel="feed").exists()
     settings.JINFU_DISCLOSURE_MIN_GROUP = 1
+    settings.JINFU_DISCLOSURE_DOMINANCE = (
+        1.0  # one borrower is all of the sum: allowed only with no dominance rule
+    )
     assert services.refresh_feeds(indicator_code="003-I09")["written"] == 1
     a = _current("003-I09", timezone.localdate().year)
     assert (a.value, a.entered_value, a.entered_unit) == (0.05, 500.0, "万元")  # 500 万元 = 0.05 亿元
@@ -262,3 +265,42 @@ def test_feed_cases_opened_closed_and_disposal_rate_per_district(db, reference_d
     assert (rate.value, rate.inputs) == (33.33, 3)  # 1 closed of 3 opened
     last_year = dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31)
     assert feeds.compute("risk.disposal_rate", yz, *last_year) is None  # no case opened: no rate
+
+
+def test_a_money_sum_from_one_borrower_is_withheld_however_many_loans(plans, world, settings):  # noqa: F811
+    """k loans of one enterprise are still one enterprise's borrowing: the disclosure policy counts the
+    enterprises contributing to a sum (core/disclosure.py), not the records."""
+    services.bind_feed(
+        world["admin"], indicator_code="003-I09", feed_code="green.loan_balance", quote="绿色贷款余额"
+    )
+    settings.JINFU_DISCLOSURE_MIN_GROUP = 2
+    _lend_in(world, YUZHONG, "500")
+    _lend_in(world, YUZHONG, "700")  # a second project of the same enterprise: 2 records, 1 borrower
+    assert services.refresh_feeds(indicator_code="003-I09")["withheld"] == 1
+    assert not Actual.objects.filter(indicator__code="003-I09", channel="feed").exists()
+
+
+def test_a_money_sum_dominated_by_one_borrower_is_withheld(plans, world, make_user, settings):  # noqa: F811
+    """Two borrowers, one of them 800 of 810 万元: the total is (almost) that enterprise's borrowing."""
+    from jinfu.green import selectors as green_selectors
+    from jinfu.green import services as green
+
+    services.bind_feed(
+        world["admin"], indicator_code="003-I09", feed_code="green.loan_balance", quote="绿色贷款余额"
+    )
+    settings.JINFU_DISCLOSURE_MIN_GROUP = 2
+    _lend_in(world, YUZHONG, "800")
+    other = make_user(
+        "enterprise",
+        org=Organization.objects.create(
+            kind="enterprise", name="另一家企业", uscc="91500103MA5U000X2Q", division_id=YUZHONG
+        ),
+    )
+    project = green.submit_project(other, solar(division=YUZHONG))
+    green.decide(world["admin"], green_selectors.latest_identification(project).pk, confirm=True)
+    green.set_tier(world["admin"], project.pk, "pool", publish=True)
+    loan = green.claim(world["bank"], project.pk)
+    green.record_loan(world["bank"], loan.pk, amount="10", granted_on=timezone.localdate())
+    assert services.refresh_feeds(indicator_code="003-I09")["withheld"] == 1
+    settings.JINFU_DISCLOSURE_DOMINANCE = 1.0
+    assert services.refresh_feeds(indicator_code="003-I09")["written"] == 1

@@ -128,3 +128,17 @@ def _fact_sources() -> dict:
     """(enterprise, fact) → the source the statements offer it from."""
     frame = statement_facts(None, timezone.localdate()).collect()
     return {(r[0], r[1]): r[3] for r in frame.iter_rows()}
+
+
+def test_an_enterprise_cannot_probe_which_usccs_are_on_the_platform(enterprises):
+    """An enterprise does not see other enterprises (Organization.visible_to): a row naming another USCC
+    is refused the same way whether that enterprise is registered or not, so the import is no oracle."""
+    ent, other = enterprises
+    unregistered = generate_uscc("500103", random.Random(99))
+    assert not Organization.objects.filter(uscc=unregistered).exists()
+    out = services.import_statements(
+        ent, csv(row(other), row(ent).replace(ent.organization.uscc, unregistered)), "fs.csv"
+    )
+    answers = [(p["row"], p["rule"], p["message_zh"], p["message_en"]) for p in out["problems"]]
+    assert [a[:2] for a in answers] == [(2, "permission.own"), (3, "permission.own")]
+    assert answers[0][2].replace("第 2 行", "第 3 行") == answers[1][2]  # the same words but the row

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from jinfu.core import feeds, workflow
 from jinfu.core.audit import record_event
-from jinfu.core.disclosure import min_group
+from jinfu.core.disclosure import dominance, min_group
 from jinfu.core.errors import Forbidden, NotFound, ValidationFailed
 from jinfu.core.imports import registry
 from jinfu.core.imports.engine import Issue, Lookups
@@ -458,13 +458,22 @@ MONEY_FAMILIES = ("money_cny", "money_usd")
 
 
 def _withheld(feed, value) -> bool:
-    """A sum of money over fewer than k records (core/disclosure.py) is not written: the brain shows every
-    plan's actuals to every government office, and one institution's loan must not be read off a total."""
+    """A sum of money over fewer than k records, or with fewer than k contributing enterprises or one of
+    them above the dominance share (core/disclosure.py), is not written: the brain shows every plan's
+    actuals to every government office, and one enterprise's or institution's loans must not be read off a
+    total."""
     try:
         family = engine.normalize_unit(1.0, feed.unit)[2]
     except ValueError:
         return False
-    return family in MONEY_FAMILIES and 0 < value.inputs < min_group()
+    if family not in MONEY_FAMILIES or value.inputs == 0:
+        return False
+    if value.inputs < min_group():
+        return True
+    parts = [x for x in value.parts if x > 0]
+    if not parts:
+        return False
+    return len(parts) < min_group() or max(parts) > dominance() * sum(parts)
 
 
 def _refresh_one(binding: FeedBinding, as_of: dt.date, now) -> str:

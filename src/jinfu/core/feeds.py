@@ -24,11 +24,14 @@ from .modules import IndicatorFeed, SignalSource, contracts, resolve
 @dataclass(frozen=True)
 class FeedValue:
     """What a feed computed: the value (in the feed's unit), how many platform records it was computed
-    from, and whether any of them is synthetic demo data (示例数据)."""
+    from, whether any of them is synthetic demo data (示例数据), and for a sum its parts by enterprise."""
 
     value: float
     inputs: int
     synthetic: bool = False
+    # a sum of money: each contributing enterprise's part of it (the disclosure policy, core/disclosure.py,
+    # counts contributors and the largest share, not records); empty for counts
+    parts: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)

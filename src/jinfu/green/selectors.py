@@ -305,7 +305,18 @@ def feed_loan_balance(jurisdiction, start: dt.date, end: dt.date) -> FeedValue:
     platform against projects in the jurisdiction (万元), as it stands."""
     loans = _recorded_loans_in(jurisdiction)
     total = loans.aggregate(s=Sum("outstanding"))["s"] or Decimal(0)
-    return FeedValue(float(total), loans.count(), loans.filter(is_synthetic=True).exists())
+    return FeedValue(
+        float(total),
+        loans.count(),
+        loans.filter(is_synthetic=True).exists(),
+        _by_borrower(loans, "outstanding"),
+    )
+
+
+def _by_borrower(loans, field: str) -> tuple[float, ...]:
+    """Each borrowing enterprise's part of the loans' sum of ``field`` (for the disclosure check)."""
+    rows = loans.values("project__enterprise_id").annotate(s=Sum(field)).values_list("s", flat=True)
+    return tuple(float(s or 0) for s in rows.order_by())
 
 
 def _tier_feed(tier: str):
@@ -327,7 +338,9 @@ def feed_financing(jurisdiction, start: dt.date, end: dt.date) -> FeedValue:
     """撮合融资金额: green loans recorded on the platform with a grant date from ``start`` to ``end`` (万元)."""
     loans = _recorded_loans_in(jurisdiction).filter(granted_on__gte=start, granted_on__lte=end)
     total = loans.aggregate(s=Sum("amount"))["s"] or Decimal(0)
-    return FeedValue(float(total), loans.count(), loans.filter(is_synthetic=True).exists())
+    return FeedValue(
+        float(total), loans.count(), loans.filter(is_synthetic=True).exists(), _by_borrower(loans, "amount")
+    )
 
 
 def feed_carbon(jurisdiction, start: dt.date, end: dt.date) -> FeedValue:

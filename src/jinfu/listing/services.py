@@ -199,12 +199,16 @@ def prepare_statement_import(p: Principal | None) -> Lookups:
     today = timezone.localdate()
     fields = {c.field for c in STATEMENTS.columns}
 
+    own_kind = p is not None and p.role == Role.ENTERPRISE
+
     def check_row(rec: dict, old: dict | None, _existing: dict) -> list[Issue]:
+        # an enterprise sees no other enterprise: another USCC is refused alike, registered or not
+        if own_kind and (old is None or _entry_refusal(p, old["id"]) is not None):
+            return [Issue("uscc", "permission.own")]
         if old is None:
             return [Issue("uscc", "enterprise.unknown")]
         if p is None or _entry_refusal(p, old["id"]) is not None:  # no importer: nobody's own rows
-            own_kind = p is not None and p.role == Role.ENTERPRISE
-            return [Issue("uscc", "permission.own" if own_kind else "permission.statements")]
+            return [Issue("uscc", "permission.statements")]
         try:
             values = clean_statement(rec, today=today)
         except ValidationFailed as exc:
