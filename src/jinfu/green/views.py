@@ -424,7 +424,7 @@ def latest_notices(limit: int = 5):
 @page
 def home(request):
     """绿色金融 for every signed-in user: the latest news and notices and the institutions' products on
-    offer (the showcase: name, institution and terms; the matching rule stays with the institution)."""
+    offer (the showcase: name, institution and terms; the eligibility rule is on the product API, public like every product's)."""
     return render(
         request,
         "green/home.html",
