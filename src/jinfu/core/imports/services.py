@@ -517,6 +517,7 @@ def apply_enterprise_records(
         tag_sets: dict[int, list[str]] = {}
         unchanged_ids: set[int] = set()
         now = timezone.now()
+        today = timezone.localdate(now)
         for i, rec in enumerate(records, 1):
             code = rec["uscc"]
             org = existing.get(code)
@@ -543,7 +544,7 @@ def apply_enterprise_records(
                         _set(prof, f, rec[f], prof_changes)
                 is_new_profile = False
             if FIGURE_FIELDS & set(prof_changes):
-                prof.figures_as_of = timezone.localdate(now)
+                prof.figures_as_of = today
             size, standard = _classify(prof.industry_id, prof.employees, prof.revenue, prof.total_assets)
             _set(prof, "size_class", size, prof_changes)
             _set(prof, "size_standard", standard, prof_changes)
@@ -606,9 +607,7 @@ def apply_enterprise_records(
                 "employees": rec.get("employees"),
                 "revenue": rec.get("revenue"),
                 "total_assets": rec.get("total_assets"),
-                "figures_as_of": timezone.localdate(now)
-                if any(rec.get(f) is not None for f in FIGURE_FIELDS)
-                else None,
+                "figures_as_of": today if any(rec.get(f) is not None for f in FIGURE_FIELDS) else None,
             }
             prof["size_class"], prof["size_standard"] = _classify(
                 prof["industry_id"], prof["employees"], prof["revenue"], prof["total_assets"]
