@@ -278,3 +278,55 @@ def test_report_download_permissions(client, make_user, report_job):
     assert client.get(f"/brain/reports/{job.pk}/xlsx/").status_code in (403, 404)
     client.logout()
     assert client.get(f"/brain/reports/{job.pk}/docx/").status_code == 302
+
+
+def test_task_board_checks_statuses_once_a_day(client, make_user, plans):
+    """The board recomputes task statuses on its first view of the day only (the daily check's work);
+    the later views read. A task that became overdue since yesterday shows overdue on today's first view."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from jinfu.brain.models import Task
+
+    task = Task.objects.get(code="003-T01")
+    task.status, task.progress, task.due_date = "on_track", 10, timezone.localdate() - dt.timedelta(days=1)
+    task.save()
+    client.force_login(user_for("gov_yuzhong", make_user))
+    client.get("/brain/tasks/")
+    task.refresh_from_db()
+    assert task.status == "overdue"
+
+    task.status = "on_track"  # as if set by a write that bypassed the services: the next view reads only
+    task.save(update_fields=["status"])
+    client.get("/brain/tasks/")
+    task.refresh_from_db()
+    assert task.status == "on_track"
+
+
+def test_overview_grid_is_rendered_once_per_data_change(client, make_user, plans, monkeypatch):
+    """The traffic-light grid is cached as rendered HTML per data version and kind of viewer: a second view
+    neither computes nor renders it; any write to the brain's data shows on the next view."""
+    from jinfu.brain import selectors
+    from jinfu.brain.models import Plan
+
+    client.force_login(user_for("gov_city", make_user))
+    first = client.get("/brain/").content.decode()
+    assert 'data-plan="000"' in first
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a cached grid must not be computed again")
+
+    monkeypatch.setattr(selectors, "_plans_overview", refuse)
+    grid = re.compile(r'data-plan="\w+"|class="cell [^"]+" href="[^"]+"')
+    assert grid.findall(client.get("/brain/").content.decode()) == grid.findall(first)
+    monkeypatch.undo()
+
+    Plan.objects.filter(code="000").update(title="改过的规划标题")
+    assert "改过的规划标题" in client.get("/brain/").content.decode()
+    computed = []
+    real = selectors._plans_overview
+    monkeypatch.setattr(selectors, "_plans_overview", lambda *a: computed.append(a) or real(*a))
+    client.force_login(user_for("gov_yuzhong", make_user))  # another jurisdiction: its own grid
+    assert "改过的规划标题" in client.get("/brain/").content.decode()
+    assert len(computed) == 1

@@ -172,3 +172,28 @@ def test_platform_kpis_are_computed_once_per_data_change(world, make_user):
     product = Product.objects.get(name="人人可贷")
     apply_to(world["ent"], product)  # a write to the applications: the next view counts it
     assert selectors.kpis(admin)["applications"] == first["applications"] + 1
+
+
+def test_demand_hall_pages_and_records_only_the_demands_it_shows(make_user, reference_data):
+    """The hall page shows 20 demands a page, the API a limit/offset slice with the total in X-Total-Count;
+    consent is checked and recorded for the demands shown, not for the whole hall."""
+    bank = make_user("institution")
+    made = _granted_demands(make_user, bank, 23)
+    newest_first = [d.pk for _ent, d in reversed(made)]  # same urgency: newest first
+    client = Client()
+    client.force_login(bank)
+    before = AccessRecord.objects.count()
+    first = client.get("/financing/hall/").content.decode()
+    assert AccessRecord.objects.count() - before == 20 * 2  # 20 shown × (basic, financials)
+    assert [int(x) for x in re.findall(r'data-demand="(\d+)"', first)] == newest_first[:20]
+    assert "第 1 / 2 页，共 23 条" in first
+    second = client.get("/financing/hall/?page=2").content.decode()
+    assert [int(x) for x in re.findall(r'data-demand="(\d+)"', second)] == newest_first[20:]
+
+    _key, plaintext = issue_key(organization=bank.organization, name="核心系统", scopes=["financing:read"])
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {plaintext}"}
+    r = client.get("/api/v1/financing/demands/hall?limit=5&offset=20", **auth)
+    assert r.status_code == 200 and r["X-Total-Count"] == "23"
+    assert [row["id"] for row in r.json()] == newest_first[20:]
+    for bad in ("limit=0", "limit=201", "offset=-1"):
+        assert client.get(f"/api/v1/financing/demands/hall?{bad}", **auth).status_code == 422

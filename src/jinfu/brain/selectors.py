@@ -136,12 +136,29 @@ def plans_overview(actor, as_of_year: int | None = None, *, code: str | None = N
     see and edit depends only on being the operator, the role and the jurisdiction."""
     p = _require_view(actor)
     year = as_of_year or default_year()
-    keys = dataversion.table_keys(*dataversion.app_models("brain"), "core.Division", "core.Zone")
-    viewer = (p.is_admin, p.role, p.jurisdiction)
     out, _hit = dataversion.cached(
-        "brain.plans_overview", keys, (viewer, year, code), lambda: _plans_overview(p, year, code)
+        "brain.plans_overview",
+        _overview_keys(),
+        (_viewer(p), year, code),
+        lambda: _plans_overview(p, year, code),
     )
     return out
+
+
+def plans_overview_version(actor, as_of_year: int | None = None) -> str:
+    """Changes whenever :func:`plans_overview` would (the same data and the same kind of viewer): the key the
+    overview page caches its rendered grid under."""
+    p = _require_view(actor)
+    return dataversion.version(_overview_keys(), ("brain.overview", _viewer(p), as_of_year or default_year()))
+
+
+def _overview_keys() -> list[str]:
+    return dataversion.table_keys(*dataversion.app_models("brain"), "core.Division", "core.Zone")
+
+
+def _viewer(p) -> tuple:
+    """What a viewer may see and edit on the overview depends only on these."""
+    return (p.is_admin, p.role, p.jurisdiction)
 
 
 def _plans_overview(p, year: int, code: str | None) -> list[dict]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -707,3 +708,17 @@ def refresh_task_statuses(today: dt.date | None = None) -> dict:
         TASKS, today=today, queryset=Task.objects.filter(status=Task.Status.OVERDUE)
     )
     return stats
+
+
+def refresh_task_statuses_daily() -> bool:
+    """The task board's statuses as of today, at the cost of a cache read on every view but the first of the
+    day: the status only changes with the date (the scheduler's daily check) or a write that already
+    recomputes it (progress report, assignment). Each process checks once per date, so the board is right
+    also when the scheduler did not run; the check is idempotent (alerts go out once). True when it ran."""
+    today = timezone.localdate()
+    key = f"jinfu:brain:tasks-checked:{today.isoformat()}"
+    if cache.get(key):
+        return False
+    refresh_task_statuses(today)  # two first views at once both check: harmless, the check is idempotent
+    cache.set(key, True, 26 * 3600)  # after the check: one that failed is tried again on the next view
+    return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,9 +32,13 @@ def _year(request) -> int:
 @brain_view
 def overview(request):
     year = _year(request)
-    return render(
-        request, "brain/overview.html", {"plans": selectors.plans_overview(request.user, year), "year": year}
-    )
+    context = {
+        # computed only when the rendered grid is not cached under this version (the template's cache tag)
+        "plans": SimpleLazyObject(lambda: selectors.plans_overview(request.user, year)),
+        "overview_version": selectors.plans_overview_version(request.user, year),
+        "year": year,
+    }
+    return render(request, "brain/overview.html", context)
 
 
 @brain_view
@@ -158,7 +163,7 @@ def index(request):
 
 @brain_view
 def task_board(request):
-    services.refresh_task_statuses()
+    services.refresh_task_statuses_daily()
     plan = request.GET.get("plan") or None
     groups = selectors.task_board(request.user, plan_code=plan)
     if exports.requested(request):

@@ -144,6 +144,13 @@ def _store(keys: list[str]) -> None:
         log.info("data versions not stored while migrating (no table yet): %s", keys)
 
 
+def version(keys: Iterable[str], parts: Any, known: dict | None = None) -> str:
+    """A digest of ``parts`` and the current tokens of ``keys``: it changes whenever the data does. A page
+    caches its rendered fragment under it (``{% cache … version LANGUAGE_CODE %}``), so a hit costs one
+    read of the tokens and no rendering."""
+    return hashlib.sha256(repr((parts, tokens(keys, known))).encode()).hexdigest()
+
+
 def cached(
     name: str,
     keys: Iterable[str],
@@ -155,8 +162,7 @@ def cached(
     """``compute()`` once per state of ``keys`` (and ``parts``: everything else the result depends on,
     e.g. who asks). ``known``: the keys' tokens already read by this request (:func:`read`). Returns
     (value, hit)."""
-    digest = hashlib.sha256(repr((parts, tokens(keys, known))).encode()).hexdigest()
-    ck = f"jinfu:{name}:{digest}"
+    ck = f"jinfu:{name}:{version(keys, parts, known)}"
     value = cache.get(ck, _MISS)
     if value is not _MISS:
         CACHE_REQUESTS.labels(name, "hit").inc()

@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
-from jinfu.core.web import RuleCheckOut, api_rule_check
+from jinfu.core.web import MAX_OFFSET, RuleCheckOut, api_rule_check
 from jinfu.core.web import api_principal as _p
 
 from . import selectors, services
@@ -220,11 +220,18 @@ class HallDemandOut(Schema):
 
 
 @router.get(
-    "/demands/hall", response=list[HallDemandOut], summary="揭榜大厅（仅企业公开的字段）/ demand hall"
+    "/demands/hall", response=list[HallDemandOut], summary="揭榜大厅（仅企业公开的字段；limit/offset 分页，总数见 X-Total-Count）/ demand hall, paged"
 )
-def hall(request):
+def hall(request, response: HttpResponse, limit: int = 50, offset: int = 0):
     p = _p(request, "financing:read")
-    rows = selectors.demand_hall(p)
+    if not (1 <= limit <= selectors.HALL_MAX and 0 <= offset <= MAX_OFFSET):
+        raise HttpError(
+            422,
+            f"limit 应在 1–{selectors.HALL_MAX}、offset 不小于 0 / limit 1-{selectors.HALL_MAX}, offset >= 0",
+        )
+    demands = selectors.hall_demands(p)
+    response["X-Total-Count"] = str(demands.count())
+    rows = selectors.hall_rows(p, demands[offset : offset + limit])
     return [
         {
             "id": r["demand"].pk,

@@ -319,39 +319,54 @@ def _hall_facts(demand: Demand, granted: set[str]) -> dict:
     return {f: (v if f in shown else None) for f, v in values.items()}
 
 
-def demand_hall(actor) -> list[dict]:
-    """揭榜大厅 for institutions: open and claimed demands, each showing only the fields its enterprise
-    chose to show — every other field appears once the enterprise authorizes this institution for the
-    field's scope, and each such display is checked and recorded by the kernel consent check."""
+#: the most demands one hall read returns (an export, an API page); the page shows HALL_PAGE_SIZE at a time
+HALL_MAX = 200
+HALL_PAGE_SIZE = 20
+
+
+def hall_demands(actor):
+    """揭榜大厅's demands, newest most urgent first (a queryset: page it, then :func:`hall_rows`)."""
     p = as_principal(actor)
     if p.role != Role.INSTITUTION and not p.is_admin:
         raise Forbidden("只有金融机构可以进入揭榜大厅", "Only institutions see the demand hall")
-    now = timezone.now()
-    demands = (
-        Demand.objects.filter(status__in=[Demand.Status.OPEN, Demand.Status.CLAIMED], expires_at__gt=now)
+    return (
+        Demand.objects.filter(
+            status__in=[Demand.Status.OPEN, Demand.Status.CLAIMED], expires_at__gt=timezone.now()
+        )
         .select_related("enterprise__division", "enterprise__enterprise__industry")
         .prefetch_related("claims__institution")
-        .order_by("-urgency", "-created_at")[:200]
+        .order_by("-urgency", "-created_at", "-pk")
     )
-    grants = live_grant_scopes(p.organization)
+
+
+def hall_rows(actor, demands) -> list[dict]:
+    """The hall rows of ``demands`` (the ones shown): each showing only the fields its enterprise chose to
+    show — every other field appears once the enterprise authorizes this institution for the field's scope,
+    and each such display is checked and recorded by the kernel consent check (only the demands shown are
+    read, so only they are recorded)."""
+    p = as_principal(actor)
     demands = list(demands)
+    grants = live_grant_scopes(p.organization)
     wanted = [(d.enterprise, _hall_needed(d, grants.get(d.enterprise_id, set()))) for d in demands]
     read = readable_scopes_many(p, wanted, live=grants)  # one grant query, one insert of access records
     out = []
     for d, scopes_read in zip(demands, read, strict=True):
-        facts = _hall_facts(d, scopes_read)
-        granted = Scope.BASIC in scopes_read
         active = next((c for c in d.claims.all() if c.status == DemandClaim.Status.ACTIVE), None)
         out.append(
             {
                 "demand": d,
-                "facts": facts,
-                "granted": granted,
+                "facts": _hall_facts(d, scopes_read),
+                "granted": Scope.BASIC in scopes_read,
                 "claim": active,
                 "mine": bool(active and active.institution_id == p.org_id),
             }
         )
     return out
+
+
+def demand_hall(actor, *, offset: int = 0, limit: int = HALL_MAX) -> list[dict]:
+    """揭榜大厅 for institutions: ``limit`` open and claimed demands from ``offset`` (:func:`hall_rows`)."""
+    return hall_rows(actor, hall_demands(actor)[offset : offset + min(limit, HALL_MAX)])
 
 
 # ---------------------------------------------------------------------------

@@ -231,10 +231,13 @@ def demands(request):
 
 @page
 def hall(request):
-    rows = selectors.demand_hall(request.user)
     if exports.requested(request):
-        return exports.respond(request, export_tables.HALL, rows)
-    return render(request, "financing/hall.html", {"rows": rows})
+        return exports.respond(request, export_tables.HALL, selectors.demand_hall(request.user))
+    pager = Paginator(selectors.hall_demands(request.user), selectors.HALL_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = selectors.hall_rows(request.user, pager.object_list)
+    return render(request, "financing/hall.html", {"rows": rows, "page": pager, "qs": ""})
 
 
 @page
