@@ -220,7 +220,9 @@ class HallDemandOut(Schema):
 
 
 @router.get(
-    "/demands/hall", response=list[HallDemandOut], summary="揭榜大厅（仅企业公开的字段；limit/offset 分页，总数见 X-Total-Count）/ demand hall, paged"
+    "/demands/hall",
+    response=list[HallDemandOut],
+    summary="揭榜大厅（仅企业公开的字段；limit/offset 分页，总数见 X-Total-Count）/ demand hall, paged",
 )
 def hall(request, response: HttpResponse, limit: int = 50, offset: int = 0):
     p = _p(request, "financing:read")
