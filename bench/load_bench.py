@@ -11,10 +11,23 @@ endpoint, the online-match cache hit rate (X-Jinfu-Cache), and RESULT lines.
 
     .venv/bin/python -u bench/load_bench.py --clients 50 --seconds 60
     .venv/bin/python -u bench/load_bench.py --clients 20 --seconds 30 --only match   # online match alone
+    .venv/bin/python -u bench/load_bench.py --clients 50 --seconds 60 --think 1      # users who read
+
+Two kinds of client (both are reported, under their own RESULT names):
+
+- ``--think 0`` (closed loop): each client sends its next request the moment the last one answers. This
+  measures capacity: throughput is what the server delivers, and latency is clients ÷ throughput by
+  Little's law, however cheap a request is (50 clients at 80 req/s wait ~0.6 s on average).
+- ``--think T``: after each answer a client waits an exponentially distributed time with mean T seconds
+  (a person reading the page, an integrator's next call), as load-testing tools model users (Locust's
+  ``wait_time``, JMeter's timers). Latency is the time from sending a request to its last byte; the think
+  time is never counted in it.
 """
 
 # make bench 65: --clients 50 --seconds 60
 # make bench 66: --clients 20 --seconds 30 --only match
+# make bench 67: --clients 50 --seconds 60 --think 1
+# make bench 68: --clients 20 --seconds 30 --only match --think 1
 
 from __future__ import annotations
 
@@ -224,11 +237,15 @@ def client_session(port: int, user: str, password: str, mix) -> Session:
     return s
 
 
-def run_client(port, role, user, password, keys, mix, deadline, rng, stats, lock, session=None):
+def run_client(port, role, user, password, keys, mix, deadline, rng, stats, lock, session=None, think=0.0):
     s = session or client_session(port, user, password, mix)
     key = rng.choice(keys) if keys else None
     labels = [m for m in mix for _ in range(m[3])]
     while time.monotonic() < deadline:
+        if think:
+            time.sleep(min(rng.expovariate(1 / think), max(0.0, deadline - time.monotonic())))
+            if time.monotonic() >= deadline:
+                break
         label, method, path, _ = rng.choice(labels)
         headers, body = {}, None
         if path.startswith("api:"):
@@ -262,8 +279,9 @@ def percentile(values: list[float], p: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
 
-def report(stats: dict, wall: float, clients: int, db: str, goal_page_ms: float) -> int:
-    print(f"\n{clients} clients, {wall:.0f} s, database {db}")
+def report(stats: dict, wall: float, clients: int, db: str, goal_page_ms: float, think: float = 0.0) -> int:
+    kind = f"think time {think:g} s (exponential mean)" if think else "closed loop, no think time"
+    print(f"\n{clients} clients, {kind}, {wall:.0f} s, database {db}")
     print(
         f"{'endpoint':<36} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
         f" {'server p50':>10} {'server p99':>10}"
@@ -294,15 +312,18 @@ def report(stats: dict, wall: float, clients: int, db: str, goal_page_ms: float)
     rate = hits / lookups if lookups else 0.0
     print(f"online match cache hit rate: {rate:.1%} ({hits}/{lookups})")
     page_p99 = percentile(sorted(pages), 99) if pages else 0.0
+    suffix = f"_think{think:g}s".replace(".", "_") if think else ""
     print(
-        f"RESULT name=load clients={clients} requests={total} errors={errors} req_s={total / wall:.1f} "
+        f"RESULT name=load{suffix} clients={clients} think_s={think:g} requests={total} errors={errors} "
+        f"req_s={total / wall:.1f} "
         f"p50_ms={statistics.median(all_lat):.1f} p99_ms={percentile(all_lat, 99):.1f} "
         f"page_p99_ms={page_p99:.1f} page_goal_ms={goal_page_ms:.0f} database={db.split()[0]}"
     )
     if match:
         lat = sorted(match["lat"])
         print(
-            f"RESULT name=load_online_match clients={clients} p50_ms={statistics.median(lat):.1f} "
+            f"RESULT name=load_online_match{suffix} clients={clients} think_s={think:g} "
+            f"p50_ms={statistics.median(lat):.1f} "
             f"p99_ms={percentile(lat, 99):.1f} cache_hit_rate={rate:.3f}"
         )
     return 0
@@ -316,6 +337,12 @@ def main() -> int:
     ap.add_argument("--api-enterprises", type=int, default=20)
     ap.add_argument("--only", choices=["mix", "match"], default="mix")
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean think time in seconds between a client's requests (exponential); 0: closed loop",
+    )
     ap.add_argument("--data-dir", help="the data directory (default: a new temporary one)")
     ap.add_argument(
         "--reuse",
@@ -395,6 +422,7 @@ def main() -> int:
                     stats,
                     lock,
                     session,
+                    args.think,
                 ),
             )
             for (role, user, keys, mix), session in zip(plan, sessions, strict=True)
@@ -410,7 +438,7 @@ def main() -> int:
         server.wait(timeout=30)
     load = os.getloadavg()
     print(f"load average at the end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} ({os.cpu_count()} cores)")
-    return report(stats, wall, args.clients, db, 1000)
+    return report(stats, wall, args.clients, db, 1000, args.think)
 
 
 if __name__ == "__main__":

@@ -285,3 +285,24 @@ def test_signal_files_go_through_the_importer_registry(regulator):
     assert (
         ev.detail["import_kind"] == "risk.complaint" and ev.detail["batch"] == Signal.objects.get().batch_id
     )
+
+
+def test_overview_is_computed_once_per_change_of_the_scores(regulator, monkeypatch):
+    """The overview's aggregates and the cluster list are read from the cache until a score changes."""
+    firms = _ring(regulator)
+    services.recompute()
+    first = selectors.overview(regulator)
+    first_clusters = selectors.clusters(regulator, limit=10)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("computed again without a change")
+
+    monkeypatch.setattr(selectors, "_overview", refuse)
+    monkeypatch.setattr(selectors, "_clusters", refuse)
+    assert selectors.overview(regulator) == first
+    assert [c["cluster"] for c in selectors.clusters(regulator, limit=10)] == [
+        c["cluster"] for c in first_clusters
+    ]
+    monkeypatch.undo()
+    RiskScore.objects.filter(enterprise=firms[0]).update(colour="green")
+    assert selectors.overview(regulator)["counts"]["red"] == first["counts"]["red"] - 1

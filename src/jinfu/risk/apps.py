@@ -101,9 +101,14 @@ class RiskConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
+        from jinfu.core import dataversion
+
         from . import models
         from .batch import register_batch_jobs
         from .featuresets import register_risk_set
+        from .selectors import OVERVIEW_TABLES
+
+        dataversion.watch(*OVERVIEW_TABLES)  # the overview's and the cluster list's cache
 
         register_risk_set()
         register_batch_jobs()

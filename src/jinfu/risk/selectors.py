@@ -11,6 +11,7 @@ import polars as pl
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from jinfu.core import dataversion
 from jinfu.core.errors import Forbidden, NotFound
 from jinfu.core.feeds import FeedValue, signal_sources
 from jinfu.core.models import Division
@@ -56,8 +57,25 @@ def _counts(qs) -> dict[str, int]:
     return {k: int(c.get(k, 0)) for k in engine.COLOURS}
 
 
+#: what the overview and the cluster list read: computed once per change of these (and per day, for the trend)
+OVERVIEW_TABLES = ("risk.RiskScore", "risk.ColourCount", "core.Organization", "core.Division", "core.Zone")
+
+
+def _once_per_change(name: str, p, parts, compute):
+    """``compute()`` once per state of OVERVIEW_TABLES, day and jurisdiction: aggregates over every score in
+    the jurisdiction (3.7 million rows for the city) are not run again on every view."""
+    keys = dataversion.table_keys(*OVERVIEW_TABLES)
+    viewer = (p.is_admin, p.role, p.jurisdiction)
+    value, _hit = dataversion.cached(name, keys, (viewer, timezone.localdate(), parts), compute)
+    return value
+
+
 def overview(actor) -> dict:
     p = _analyst(actor)
+    return _once_per_change("risk.overview", p, (), lambda: _overview(p))
+
+
+def _overview(p) -> dict:
     qs = scores(p)
     by_div = (
         qs.values("enterprise__division", "enterprise__division__name")
@@ -252,7 +270,12 @@ def _nearest(edges: pl.DataFrame, start: int, limit: int) -> list[int]:
 
 def clusters(actor, limit: int = 50) -> list[dict]:
     """团伙: clusters with a red or yellow member, largest risk first, with their members."""
-    qs = scores(actor).exclude(cluster=None)
+    p = _analyst(actor)
+    return _once_per_change("risk.clusters", p, limit, lambda: _clusters(p, limit))
+
+
+def _clusters(p, limit: int) -> list[dict]:
+    qs = scores(p).exclude(cluster=None)
     hot = (
         qs.filter(colour__in=("red", "yellow"))
         .values("cluster")
