@@ -176,7 +176,12 @@ def setup(
 
 
 class Session:
-    """One client's HTTP/1.1 connection with a cookie jar (session and CSRF cookies)."""
+    """One client's HTTP/1.1 connection with a cookie jar (session and CSRF cookies). ``keepalive=False``:
+    a new connection per request, as nginx talks to gunicorn in deploy/nginx-jinfu.conf (no upstream
+    keep-alive), so each request goes to whichever worker accepts it first; with keep-alive a client stays
+    on the worker that accepted its connection, however busy that worker is."""
+
+    keepalive = True
 
     def __init__(self, port: int):
         self.port = port
@@ -185,6 +190,8 @@ class Session:
 
     def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
         h = dict(headers or {})
+        if not self.keepalive:
+            h["Connection"] = "close"
         if self.cookies:
             h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         try:
@@ -198,6 +205,8 @@ class Session:
         for value in r.headers.get_all("Set-Cookie") or []:
             for k, morsel in SimpleCookie(value).items():
                 self.cookies[k] = morsel.value
+        if not self.keepalive:
+            self.conn.close()
         return r, data
 
     def login(self, username: str, password: str) -> None:
@@ -273,6 +282,15 @@ def run_client(port, role, user, password, keys, mix, deadline, rng, stats, lock
                 st[cache] += 1
 
 
+def warm_matches(port: int, keys: list[str], rounds: int) -> None:
+    """Each enterprise key's match ``rounds`` times on new connections (each may land on either worker)."""
+    s = Session(port)
+    s.keepalive = False
+    for _ in range(rounds):
+        for key in keys:
+            s.request("GET", "/api/v1/financing/match", None, {"Authorization": f"Bearer {key}"})
+
+
 def percentile(values: list[float], p: int) -> float:
     if len(values) < 2:
         return values[0] if values else 0.0
@@ -281,6 +299,7 @@ def percentile(values: list[float], p: int) -> float:
 
 def report(stats: dict, wall: float, clients: int, db: str, goal_page_ms: float, think: float = 0.0) -> int:
     kind = f"think time {think:g} s (exponential mean)" if think else "closed loop, no think time"
+    kind += ", keep-alive" if Session.keepalive else ", a connection per request (as behind nginx)"
     print(f"\n{clients} clients, {kind}, {wall:.0f} s, database {db}")
     print(
         f"{'endpoint':<36} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
@@ -350,7 +369,19 @@ def main() -> int:
         help="the database and --data-dir already hold the demo data (e.g. a copy of an earlier run's "
         "PostgreSQL database: CREATE DATABASE b TEMPLATE a), so that several runs compare on the same data",
     )
+    ap.add_argument(
+        "--keepalive",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="reuse each client's connection (default: a new one per request, as behind nginx)",
+    )
+    ap.add_argument(
+        "--cold",
+        action="store_true",
+        help="no warm-up of each enterprise's match: every worker's first match per enterprise is a miss",
+    )
     args = ap.parse_args()
+    Session.keepalive = args.keepalive
     db_url, db = database_url()
     data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="jinfu-load-"))
     t0 = time.perf_counter()
@@ -380,7 +411,9 @@ def main() -> int:
             mix = MATCH_ONLY if args.only == "match" else MIX[role]
             keys = ctx["keys"].get(role.split("_")[0], [])
             plan.append((role, user, keys, mix))
-        # warm-up: every endpoint once per role (first requests import code and fill caches)
+        # warm-up: every endpoint once per role (first requests import code and fill caches), then every API
+        # key's match a few times, so that each worker has met each enterprise (a steady state: a server that
+        # has run a while; a cold worker's first match per enterprise is a miss, counted if it falls inside)
         warm_deadline = time.monotonic() + min(20.0, args.seconds / 3)
         warm = [
             threading.Thread(
@@ -404,6 +437,8 @@ def main() -> int:
             t.start()
         for t in warm:
             t.join()
+        if not args.cold:
+            warm_matches(port, ctx["keys"]["enterprise"], rounds=6)
         with ThreadPoolExecutor(4) as pool:
             sessions = list(pool.map(lambda p: client_session(port, p[1], ctx["logins"][p[1]], p[3]), plan))
         deadline = time.monotonic() + args.seconds

@@ -176,6 +176,18 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# One in-memory cache per process: cached results (online match per enterprise, dashboards per jurisdiction,
+# jinfu.core.dataversion) and rate limits. Django's default keeps 300 entries and then drops a third of them
+# at random, which for the match cache (one entry per enterprise and catalog version) meant misses for any
+# district with more than a few hundred active enterprises. A match entry is ~8 kB (pickled, 1,000 products):
+# 20,000 entries stay under ~170 MB per process; JINFU_CACHE_MAX_ENTRIES sizes it for a bigger machine.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("JINFU_CACHE_MAX_ENTRIES") or 20_000)},
+    }
+}
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie

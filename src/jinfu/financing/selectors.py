@@ -346,7 +346,7 @@ def hall_rows(actor, demands) -> list[dict]:
     read, so only they are recorded)."""
     p = as_principal(actor)
     demands = list(demands)
-    grants = live_grant_scopes(p.organization)
+    grants = live_grant_scopes(p.organization, enterprise_ids=[d.enterprise_id for d in demands])
     wanted = [(d.enterprise, _hall_needed(d, grants.get(d.enterprise_id, set()))) for d in demands]
     read = readable_scopes_many(p, wanted, live=grants)  # one grant query, one insert of access records
     out = []
