@@ -43,7 +43,7 @@ def _refuse(*args, **kwargs):
     raise AssertionError("a cache hit must not load the catalog nor run the match")
 
 
-def test_match_cache_hit_loads_no_catalog_runs_no_polars_and_reads_four_rows(world, monkeypatch):
+def test_match_cache_hit_loads_no_catalog_runs_no_polars_and_reads_three_rows(world, monkeypatch):
     first = Client().get("/api/v1/financing/match", **world["auth"])
     assert first["X-Jinfu-Cache"] == "miss"
     monkeypatch.setattr(rulebook, "match_catalog", _refuse)
@@ -53,8 +53,9 @@ def test_match_cache_hit_loads_no_catalog_runs_no_polars_and_reads_four_rows(wor
         again = Client().get("/api/v1/financing/match", **world["auth"])
     assert again.status_code == 200 and again["X-Jinfu-Cache"] == "hit"
     assert again.json() == first.json()
-    # the API key, the enterprise's open demand, the data versions, the products shown
-    assert len(queries) == 4, [q["sql"][:120] for q in queries.captured_queries]
+    # the API key, the enterprise's open demand, the data versions (the product names are in the cached
+    # result, which the catalog's version keys: the products are not read again)
+    assert len(queries) == 3, [q["sql"][:120] for q in queries.captured_queries]
 
 
 def test_match_page_hit_shows_the_same_products(world, monkeypatch):
@@ -197,3 +198,15 @@ def test_demand_hall_pages_and_records_only_the_demands_it_shows(make_user, refe
     assert [row["id"] for row in r.json()] == newest_first[20:]
     for bad in ("limit=0", "limit=201", "offset=-1"):
         assert client.get(f"/api/v1/financing/demands/hall?{bad}", **auth).status_code == 422
+
+
+def test_match_api_hit_names_a_renamed_product_by_its_new_name(world):
+    """The API's cached result carries product names: renaming a product changes the catalog's version, so
+    the next match is computed again and shows the new name."""
+    first = Client().get("/api/v1/financing/match", **world["auth"]).json()
+    product = Product.objects.get(name=first["results"][0]["product_name"])
+    product.name = "改名后的产品"
+    product.save()
+    again = Client().get("/api/v1/financing/match", **world["auth"])
+    assert again["X-Jinfu-Cache"] == "miss"
+    assert "改名后的产品" in [r["product_name"] for r in again.json()["results"]]

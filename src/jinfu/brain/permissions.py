@@ -58,7 +58,7 @@ def can_import_actuals(actor) -> bool:
         return True
     if p.role != Role.GOVERNMENT or not p.jurisdiction.is_local:
         return False
-    return any(_covers(plan, p) for plan in Plan.objects.all())
+    return any(_covers(plan, p) for plan in Plan.objects.prefetch_related("divisions", "zones"))
 
 
 def can_view_tasks(actor, plan) -> bool:

@@ -1,6 +1,10 @@
 """Navigation per role: each role sees the entries the installed modules declare for it (core.modules)."""
 
-from django.urls import NoReverseMatch, reverse
+import functools
+from typing import Any
+
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.translation import gettext_lazy as _
 
 from .models import Role
@@ -12,19 +16,30 @@ def _items(role: str, is_admin: bool):
     return [("home", _("首页")), *menu_for(Role.ADMIN if is_admin else role)]
 
 
+@functools.lru_cache(maxsize=128)
+def _menu(role: str, is_admin: bool, prefix: str, urlconf: str) -> tuple[tuple[str, Any], ...]:
+    """(URL, label) of the role's menu: reversed once per process (and script prefix and URLconf), not on
+    every page; the labels stay lazy, translated when the page renders."""
+    out = []
+    for name, label in _items(role, is_admin):
+        try:
+            out.append((reverse(name), label))
+        except NoReverseMatch:  # a module whose pages are not installed in this deployment
+            continue
+    return tuple(out)
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     is_admin = user.role == Role.ADMIN or user.is_superuser
     path = request.path
-    nav = []
-    for name, label in _items(user.role, is_admin):
-        try:
-            url = reverse(name)
-        except NoReverseMatch:  # a module whose pages are not installed in this deployment
-            continue
-        nav.append({"url": url, "label": label, "active": False})
+    urlconf = str(getattr(request, "urlconf", None) or settings.ROOT_URLCONF)
+    nav = [
+        {"url": url, "label": label, "active": False}
+        for url, label in _menu(user.role, is_admin, get_script_prefix(), urlconf)
+    ]
     # the active item is the longest menu URL that the current path starts with
     matches = [
         item for item in nav if path == item["url"] or (item["url"] != "/" and path.startswith(item["url"]))

@@ -158,16 +158,10 @@ def match(
     if not (1 <= limit <= 200 and 0 <= near_misses <= 100):
         raise HttpError(422, "limit 应在 1–200、near_misses 在 0–100 之间 / limit 1-200, near_misses 0-100")
     data = selectors.matches_for(
-        p, category=category, limit=limit, near_misses=near_misses, with_figures=False
+        p, category=category, limit=limit, near_misses=near_misses, with_figures=False, with_products=False
     )
     response["X-Jinfu-Cache"] = "hit" if data["cache_hit"] else "miss"  # the load bench counts hits
-    return {
-        "need": data["need"],
-        "results": [
-            {k: v for k, v in r.items() if k != "product"} | {"product_name": r["product"].name}
-            for r in data["results"]
-        ],
-    }
+    return {"need": data["need"], "results": data["results"]}
 
 
 class DemandIn(Schema):

@@ -167,14 +167,16 @@ def matches_for(
     limit: int = 50,
     near_misses: int = 20,
     with_figures: bool = True,
+    with_products: bool = True,
 ) -> dict:
     """The match list for the asking enterprise: eligible products ranked with the score breakdown and
     why (the best ``limit``), and the ``near_misses`` ineligible products it comes closest to (fewest failed
     clauses) with the failed clauses and how far off. ``with_figures``: also the enterprise's figures (the
-    page shows them; the API does not).
+    page shows them; the API does not). ``with_products``: each result with its Product (the page's cards);
+    without, the results carry the product's name only (the API).
 
-    A cache hit costs the demand, one read of the data versions and the products shown: no catalog, no
-    Polars."""
+    A cache hit costs the demand, one read of the data versions and (``with_products``) the products shown:
+    no catalog, no Polars."""
     p = as_principal(actor)
     if p.role != Role.ENTERPRISE or p.organization is None:
         raise Forbidden("只有企业可以查看匹配结果", "Only enterprises see their matches")
@@ -201,11 +203,14 @@ def matches_for(
         lambda: _match(qs, row, need, category, limit, near_misses),
         known=known,
     )
-    shown = _products_shown(qs, found)
-    if shown is None:  # a product shown was taken off the catalog meanwhile
-        found, hit = _match(qs, row, need, category, limit, near_misses), False
-        shown = rulebook.match_catalog(qs).by_id
-    results = [r | {"product": shown[r["product_id"]]} for r in found["results"]]
+    if with_products:
+        shown = _products_shown(qs, found)
+        if shown is None:  # a product shown was taken off the catalog meanwhile
+            found, hit = _match(qs, row, need, category, limit, near_misses), False
+            shown = rulebook.match_catalog(qs).by_id
+        results = [r | {"product": shown[r["product_id"]]} for r in found["results"]]
+    else:  # the cached result is keyed on the catalog's version: its names are the current ones
+        results = found["results"]
     return {
         "need": need,
         "demand": demand,
@@ -242,7 +247,7 @@ def _match(qs, row: dict, need: dict, category, limit: int, near_misses: int) ->
     ranked = engine.rank_for_enterprise(
         need, frame, [flags[i] for i in picked], explanations=why, limit=limit
     )
-    ranked_rows = ranked.to_dicts()
+    ranked_rows = [r | {"product_name": cat.by_id[r["product_id"]].name} for r in ranked.to_dicts()]
     eligible = [r for r in ranked_rows if r["eligible"]]
     rest = sorted((r for r in ranked_rows if not r["eligible"]), key=lambda r: len(r["failed_clauses"]))
     return {
