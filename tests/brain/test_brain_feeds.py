@@ -304,3 +304,25 @@ def test_a_money_sum_dominated_by_one_borrower_is_withheld(plans, world, make_us
     assert services.refresh_feeds(indicator_code="003-I09")["withheld"] == 1
     settings.JINFU_DISCLOSURE_DOMINANCE = 1.0
     assert services.refresh_feeds(indicator_code="003-I09")["written"] == 1
+
+
+def test_a_carbon_sum_is_withheld_like_money(world, settings):  # noqa: F811
+    """Tonnes of CO2 from one borrower's loans are that enterprise's figure: the carbon feed hands over each
+    borrower's part and the brain applies the same disclosure rule as to money (k borrowers, dominance)."""
+    from types import SimpleNamespace
+
+    _lend_in(world, YUZHONG, "500")
+    _lend_in(world, YUZHONG, "700")  # the same enterprise's second project
+    today = timezone.localdate()
+    carbon = feeds.compute(
+        "green.carbon", Jurisdiction(DIVISION, division=YUZHONG), dt.date(today.year, 1, 1), today
+    )
+    assert carbon.inputs == 2 and len(carbon.parts) == 1 and carbon.parts[0] == pytest.approx(carbon.value)
+    feed = SimpleNamespace(unit="tCO2/年")
+    settings.JINFU_DISCLOSURE_MIN_GROUP = 2
+    assert services._withheld(feed, carbon) is True  # one borrower
+    settings.JINFU_DISCLOSURE_MIN_GROUP, settings.JINFU_DISCLOSURE_DOMINANCE = 1, 1.0
+    assert services._withheld(feed, carbon) is False
+    count = feeds.FeedValue(3.0, 3)  # a count carries no parts: not a sum over enterprises
+    settings.JINFU_DISCLOSURE_MIN_GROUP = 5
+    assert services._withheld(SimpleNamespace(unit="个"), count) is False

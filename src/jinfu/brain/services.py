@@ -459,15 +459,16 @@ MONEY_FAMILIES = ("money_cny", "money_usd")
 
 
 def _withheld(feed, value) -> bool:
-    """A sum of money over fewer than k records, or with fewer than k contributing enterprises or one of
-    them above the dominance share (core/disclosure.py), is not written: the brain shows every plan's
-    actuals to every government office, and one enterprise's or institution's loans must not be read off a
-    total."""
+    """A sum over enterprises — of money, or anything a feed hands over with each enterprise's part (e.g.
+    tonnes of CO2 reduced by the green loans) — over fewer than k records, or with fewer than k contributing
+    enterprises or one of them above the dominance share (core/disclosure.py), is not written: the brain
+    shows every plan's actuals to every government office, and one enterprise's or institution's loans or
+    emissions must not be read off a total."""
     try:
         family = engine.normalize_unit(1.0, feed.unit)[2]
     except ValueError:
-        return False
-    if family not in MONEY_FAMILIES or value.inputs == 0:
+        family = None
+    if (family not in MONEY_FAMILIES and not value.parts) or value.inputs == 0:
         return False
     if value.inputs < min_group():
         return True

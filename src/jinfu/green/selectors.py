@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet, Sum
@@ -347,8 +348,15 @@ def feed_carbon(jurisdiction, start: dt.date, end: dt.date) -> FeedValue:
     """碳减排量（tCO2/年）: the annual reduction attributed to the green loans recorded on the platform (碳减排
     支持工具 method: project reduction × loan ÷ total investment), as they stand."""
     loans = list(_recorded_loans_in(jurisdiction))
-    total = sum((loan_carbon(loan).value for loan in loans), Decimal(0))
-    return FeedValue(float(total), len(loans), any(loan.is_synthetic for loan in loans))
+    by_borrower: dict[int, Decimal] = defaultdict(Decimal)
+    for loan in loans:
+        by_borrower[loan.project.enterprise_id] += loan_carbon(loan).value
+    return FeedValue(
+        float(sum(by_borrower.values(), Decimal(0))),
+        len(loans),
+        any(loan.is_synthetic for loan in loans),
+        tuple(float(v) for v in by_borrower.values()),  # each borrower's part: the disclosure check
+    )
 
 
 # ---------------------------------------------------------------------------
