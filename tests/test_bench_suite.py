@@ -23,7 +23,7 @@ def suite():
 
 
 VALUES = {"enterprises": "1000000", "products": "1000", "spark_fraction": "0.1"}
-# the Makefile's lines before the suite (plus the load bench's two runs), in their order (BENCH_ENTERPRISES=1000000, BENCH_PRODUCTS=1000)
+# the Makefile's lines before the suite (plus the load bench's runs), in their order (BENCH_ENTERPRISES=1000000, BENCH_PRODUCTS=1000)
 BEFORE = [
     "import_bench.py --rows 100000",
     "import_memory_bench.py --mb 200 --goal-mb 600",
@@ -33,6 +33,8 @@ BEFORE = [
     "online_match_bench.py --products 1000 --clients 20",
     "load_bench.py --clients 50 --seconds 60",
     "load_bench.py --clients 20 --seconds 30 --only match",
+    "load_bench.py --clients 50 --seconds 60 --think 1",  # users who read between requests (issue 14)
+    "load_bench.py --clients 20 --seconds 30 --only match --think 1",
     "feature_refresh_bench.py --enterprises 1000000",
     "scoring_bench.py --enterprises 1000000",
     "risk_bench.py --enterprises 1000000 --edges 3000000 --signals 5000000",

@@ -210,3 +210,15 @@ def test_match_api_hit_names_a_renamed_product_by_its_new_name(world):
     again = Client().get("/api/v1/financing/match", **world["auth"])
     assert again["X-Jinfu-Cache"] == "miss"
     assert "改名后的产品" in [r["product_name"] for r in again.json()["results"]]
+
+
+def test_kpis_refuse_a_year_outside_the_platforms_range(make_user, reference_data):
+    """A year like 50000 was a 500 (Python's dates end at 9999): now a 422 naming the field, and a 400 on
+    the page."""
+    gov = make_user("government")
+    client = Client()
+    client.force_login(gov)
+    r = client.get("/api/v1/financing/kpis?year=50000")
+    assert r.status_code == 422 and "year" in r.content.decode()
+    assert client.get("/api/v1/financing/kpis?year=2025").status_code == 200
+    assert client.get("/financing/kpis/?year=50000").status_code == 400

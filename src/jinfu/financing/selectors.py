@@ -463,6 +463,9 @@ def _kpi_scope(p, division: str | None) -> tuple[Q, str]:
     return j.q(), j.label
 
 
+KPI_YEARS = (2000, 2100)  # the platform's records start this century; a year outside is a typo, not a query
+
+
 def kpis(actor, *, year: int | None = None, division: str | None = None) -> dict:
     """Platform KPIs (the figures 004 reports for 高新金服, and more): by period and district, over the
     asker's jurisdiction by default (a district office its district; the city level and the admin the
@@ -470,6 +473,12 @@ def kpis(actor, *, year: int | None = None, division: str | None = None) -> dict
     p = as_principal(actor)
     if not (p.is_admin or p.role in (Role.GOVERNMENT, Role.REGULATOR)):
         raise Forbidden("平台指标仅对政府用户开放", "Platform KPIs are for government users")
+    if year is not None and not KPI_YEARS[0] <= year <= KPI_YEARS[1]:
+        raise ValidationFailed(
+            f"年份应在 {KPI_YEARS[0]}–{KPI_YEARS[1]} 之间",
+            f"year must be {KPI_YEARS[0]}-{KPI_YEARS[1]}",
+            field="year",
+        )
     scope, scope_label = _kpi_scope(p, division)  # refuses another jurisdiction before the cache
     # live grants change with the clock (expiry) without a write: the minute is part of the key
     minute = timezone.now().replace(second=0, microsecond=0)
