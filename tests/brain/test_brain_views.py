@@ -330,3 +330,17 @@ def test_overview_grid_is_rendered_once_per_data_change(client, make_user, plans
     client.force_login(user_for("gov_yuzhong", make_user))  # another jurisdiction: its own grid
     assert "改过的规划标题" in client.get("/brain/").content.decode()
     assert len(computed) == 1
+
+
+def test_actuals_import_menu_follows_a_change_of_the_plans_districts(client, make_user, plans):
+    """The menu's check is cached per jurisdiction and change of the plans: a plan newly covering the
+    office's district offers it the import on the next page."""
+    from jinfu.brain.models import Plan
+
+    client.force_login(user_for("gov_yuzhong", make_user))
+    for plan in Plan.objects.all():
+        plan.divisions.remove("500103")
+        plan.zones.clear()
+    assert "/brain/actuals/import/" not in client.get("/brain/").content.decode()
+    Plan.objects.get(code="000").divisions.add("500103")
+    assert "/brain/actuals/import/" in client.get("/brain/").content.decode()

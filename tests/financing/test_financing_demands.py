@@ -292,3 +292,16 @@ def test_concurrent_claims_leave_exactly_one_active_claim(make_user):
         assert active.get().pk == wins[0].pk
         d.refresh_from_db()
         assert d.status == Demand.Status.CLAIMED
+
+
+def test_my_demands_page_shows_twenty_newest_first_then_pages(ent, client):
+    import re
+
+    made = [new_demand(ent, purpose=f"需求{i}") for i in range(23)]
+    client.force_login(ent)
+    first = client.get("/financing/demands/").content.decode()
+    shown = [int(x) for x in re.findall(r'data-demand="(\d+)"', first)]
+    assert shown == [d.pk for d in reversed(made)][:20]
+    assert "第 1 / 2 页，共 23 条" in first
+    second = client.get("/financing/demands/?page=2").content.decode()
+    assert [int(x) for x in re.findall(r'data-demand="(\d+)"', second)] == [d.pk for d in made[:3]][::-1]

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from jinfu.core import dataversion
 from jinfu.core.models import Role
 from jinfu.core.principal import as_principal
 
@@ -58,7 +59,17 @@ def can_import_actuals(actor) -> bool:
         return True
     if p.role != Role.GOVERNMENT or not p.jurisdiction.is_local:
         return False
-    return any(_covers(plan, p) for plan in Plan.objects.prefetch_related("divisions", "zones"))
+    # asked by the brain menu on every brain page: once per jurisdiction and change of the plans
+    keys = dataversion.table_keys(
+        "brain.Plan", "brain.Plan_divisions", "brain.Plan_zones", "core.Division", "core.Zone"
+    )
+    edits, _hit = dataversion.cached(
+        "brain.imports_actuals",
+        keys,
+        p.jurisdiction,
+        lambda: any(_covers(plan, p) for plan in Plan.objects.prefetch_related("divisions", "zones")),
+    )
+    return edits
 
 
 def can_view_tasks(actor, plan) -> bool:

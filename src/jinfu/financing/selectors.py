@@ -277,7 +277,9 @@ def _frame_for(cat, picked: list[int]):
 def own_demands(actor):
     p = as_principal(actor)
     return (
-        Demand.objects.filter(enterprise_id=p.org_id).prefetch_related("claims__institution")
+        Demand.objects.filter(enterprise_id=p.org_id)
+        .prefetch_related("claims__institution")
+        .order_by("-created_at", "-pk")
         if (p.role == Role.ENTERPRISE)
         else Demand.objects.none()
     )

@@ -189,6 +189,9 @@ def application_detail(request, pk: int):
     )
 
 
+DEMANDS_PAGE_SIZE = 20
+
+
 @page
 def demands(request):
     if _role(request) != Role.ENTERPRISE:
@@ -214,11 +217,16 @@ def demands(request):
         else:
             messages.success(request, _("融资需求已发布到揭榜大厅"))
             return redirect("financing:demands")
+    pager = Paginator(selectors.own_demands(request.user), DEMANDS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "financing/demands.html",
         {
-            "demands": selectors.own_demands(request.user),
+            "demands": pager,
+            "page": pager,
+            "qs": "",
             "errors": errors,
             "post": request.POST,
             "collateral": Product.COLLATERAL,
