@@ -344,3 +344,26 @@ def test_actuals_import_menu_follows_a_change_of_the_plans_districts(client, mak
     assert "/brain/actuals/import/" not in client.get("/brain/").content.decode()
     Plan.objects.get(code="000").divisions.add("500103")
     assert "/brain/actuals/import/" in client.get("/brain/").content.decode()
+
+
+def test_task_board_is_rendered_once_per_change(client, make_user, plans, monkeypatch):
+    """The board's groups are cached as rendered HTML per data version, viewer and plan filter: a second
+    view neither reads nor renders them; a task's change shows on the next view."""
+    from jinfu.brain import selectors
+    from jinfu.brain.models import Task
+
+    client.force_login(user_for("gov_yuzhong", make_user))
+    first = client.get("/brain/tasks/").content.decode()
+    assert 'data-task="003-T01"' in first
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a cached board must not be read again")
+
+    monkeypatch.setattr(selectors, "task_board", refuse)
+    rows = re.compile(r'data-task="[^"]+" data-status="[^"]+"')
+    assert rows.findall(client.get("/brain/tasks/").content.decode()) == rows.findall(first)
+    monkeypatch.undo()
+    Task.objects.filter(code="003-T01").update(status="overdue")
+    assert 'data-task="003-T01" data-status="overdue"' in client.get("/brain/tasks/").content.decode()
+    other = client.get("/brain/tasks/?plan=003").content.decode()  # another filter: its own board
+    assert 'data-task="003-T01"' in other

@@ -507,6 +507,14 @@ def task_board(actor, *, plan_code: str | None = None) -> list[dict]:
     return out
 
 
+def task_board_version(actor, *, plan_code: str | None = None) -> str:
+    """Changes whenever :func:`task_board` would for this viewer: the key the board page caches its
+    rendered groups under (the statuses themselves change by writes: the daily check, reports)."""
+    p = _require_view(actor)
+    keys = [*_overview_keys(), *dataversion.table_keys("core.Organization")]
+    return dataversion.version(keys, ("brain.task_board", _viewer(p), plan_code))
+
+
 def get_task(actor, code: str) -> Task:
     p = _require_view(actor)
     task = Task.objects.select_related("plan", "owner_org", "owner_user").filter(code=code).first()

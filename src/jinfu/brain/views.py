@@ -165,15 +165,17 @@ def index(request):
 def task_board(request):
     services.refresh_task_statuses_daily()
     plan = request.GET.get("plan") or None
-    groups = selectors.task_board(request.user, plan_code=plan)
     if exports.requested(request):
+        groups = selectors.task_board(request.user, plan_code=plan)
         rows = [{"owner": g["owner"], "task": t} for g in groups for t in g["tasks"]]
         return exports.respond(request, export_tables.TASKS, rows)
     return render(
         request,
         "brain/tasks.html",
         {
-            "groups": groups,
+            # read only when the rendered board is not cached under this version (the template's cache tag)
+            "groups": SimpleLazyObject(lambda: selectors.task_board(request.user, plan_code=plan)),
+            "board_version": selectors.task_board_version(request.user, plan_code=plan),
             "plans": selectors.visible_plans(request.user),
             "plan": plan,
         },
