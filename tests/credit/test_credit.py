@@ -309,3 +309,40 @@ def test_profile_page_shows_record_values_and_the_score_block(client, make_user)
     client.force_login(user)
     html = client.get("/credit/profile/").content.decode()
     assert "123.45" in html and ">B<" in html.replace(" ", "")
+
+
+def test_profile_sections_are_read_once_per_change_and_consent_is_checked_every_view(
+    ent, make_user, monkeypatch
+):
+    """The source records are cached per enterprise and allowed scopes; the consent check (and its access
+    record) runs on every view; a new record shows on the next view."""
+    from jinfu.core.models import AccessRecord
+
+    org = ent.organization
+    _tax(org, grade="B")
+    bank = make_user("institution")
+    now = timezone.now()
+    Grant.objects.create(
+        enterprise=org,
+        grantee=bank.organization,
+        scopes=["tax"],
+        purpose=Purpose.CREDIT_ASSESSMENT,
+        granted_at=now - dt.timedelta(days=1),
+        expires_at=now + dt.timedelta(days=30),
+    )
+    first = selectors.profile(bank, org.pk)
+    records = AccessRecord.objects.filter(enterprise=org, accessor_org=bank.organization, scope="tax")
+    seen = records.count()
+    assert seen >= 1
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("read again without a change")
+
+    monkeypatch.setattr(selectors, "_sections", refuse)
+    again = selectors.profile(bank, org.pk)
+    assert again["sections"] == first["sections"]
+    assert records.count() == 2 * seen  # checked and recorded again
+    monkeypatch.undo()
+    _tax(org, year=2024, grade="A")
+    tax = {s["key"]: s for s in selectors.profile(bank, org.pk)["sections"]}["tax"]
+    assert len(tax["records"]) == 2

@@ -68,9 +68,10 @@ class CreditConfig(AppConfig):
         register_credit_sets()
         from jinfu.core import dataversion
 
-        from .selectors import DISTRIBUTION_TABLES
+        from .selectors import DISTRIBUTION_TABLES, PROFILE_TABLES
 
         dataversion.watch(*DISTRIBUTION_TABLES)  # the distribution page's cache
+        dataversion.watch(*PROFILE_TABLES, "credit.ScoreRecord")  # the profile's sections and score
 
         from .scoring.batch import register_batch_jobs
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from jinfu.core import dataversion
 from jinfu.core.errors import ConsentRequired, Forbidden, NotFound
-from jinfu.core.features import cached_feature_row
+from jinfu.core.features import cached_feature_row, features_keys
 from jinfu.core.models import Division, Organization, Role
 from jinfu.core.principal import as_principal
 from jinfu.core.selectors import check_enterprise_access, enterprise_figures
@@ -74,15 +74,31 @@ def profile(actor, enterprise_pk: int) -> dict:
         raise Forbidden(
             "只有企业本身、获授权的金融机构和平台管理员可查看企业画像", "not allowed to view this profile"
         )
-    sections = []
     allowed: dict[str, bool] = {}
-    for spec in SOURCES.values():
+    for spec in SOURCES.values():  # every view is checked (and, for an institution, recorded)
         if spec.scope not in allowed:
             try:
                 check_enterprise_access(p, ent, spec.scope)
                 allowed[spec.scope] = True
             except ConsentRequired:
                 allowed[spec.scope] = False
+    # what the allowed scopes show: read once per change of the enterprise's credit records
+    sections, _hit = dataversion.cached(
+        "credit.profile_sections",
+        [*features_keys(ent.pk), *dataversion.table_keys(*PROFILE_TABLES)],
+        (ent.pk, sorted(allowed.items()), get_language(), timezone.localdate()),
+        lambda: _sections(ent, allowed),
+    )
+    return _profile(p, ent, sections, allowed)
+
+
+#: what a profile's source sections read (the records, their batches): cached per change of these
+PROFILE_TABLES = (*(f"credit.{spec.model}" for spec in SOURCES.values()), "credit.SourceBatch")
+
+
+def _sections(ent, allowed: dict[str, bool]) -> list[dict]:
+    sections = []
+    for spec in SOURCES.values():
         sec = {
             "key": spec.key,
             "label": spec.label,
@@ -114,6 +130,10 @@ def profile(actor, enterprise_pk: int) -> dict:
                 systems=sorted({r.source_system for r in recs}),
             )
         sections.append(sec)
+    return sections
+
+
+def _profile(p, ent, sections: list[dict], allowed: dict[str, bool]) -> dict:
     # The derived features (and the score) need the credit_score scope.
     try:
         check_enterprise_access(p, ent, "credit_score")

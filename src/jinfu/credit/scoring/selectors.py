@@ -16,8 +16,9 @@ from django.db.models import Max
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from jinfu.core import dataversion
 from jinfu.core.errors import Forbidden, NotFound
-from jinfu.core.features import cached_feature_row
+from jinfu.core.features import cached_feature_row, features_keys
 from jinfu.core.models import Organization, Role
 from jinfu.core.principal import as_principal
 from jinfu.core.reference.selectors import rule_value_labels
@@ -93,13 +94,24 @@ def credit_view(actor, org: Organization) -> dict:
             "政府用户只能查看评分分布，不能查看单个企业的信用评分",
             "government users see score distributions only, not an enterprise's score",
         )
-    check_enterprise_access(actor, org, "credit_score")
+    check_enterprise_access(actor, org, "credit_score")  # on every view (recorded for an institution)
+    keys = [
+        *features_keys(org.pk),
+        *dataversion.table_keys("credit.ScoreRecord"),
+    ]  # a new card bumps features
+    out, _hit = dataversion.cached(
+        "credit.credit_view", keys, (org.pk, get_language()), lambda: _credit_figures(org)
+    )
+    return out | {"enterprise": org}
+
+
+def _credit_figures(org: Organization) -> dict:
+    """Score, grade, reasons, improvements, innovation score and pre-credit lines of one enterprise."""
     cached = cached_feature_row(org.pk)  # computed once per change of the enterprise's features
     frame = feature_frame(rows=[cached] if cached else [])
     row = frame.row(0, named=True) if frame.height else {}
     model = active_model()
     out: dict = {
-        "enterprise": org,
         "model": None,
         "score": None,
         "grade": None,
