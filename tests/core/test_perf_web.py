@@ -222,3 +222,27 @@ def test_kpis_refuse_a_year_outside_the_platforms_range(make_user, reference_dat
     assert r.status_code == 422 and "year" in r.content.decode()
     assert client.get("/api/v1/financing/kpis?year=2025").status_code == 200
     assert client.get("/financing/kpis/?year=50000").status_code == 400
+
+
+def test_market_grid_is_rendered_once_per_change_of_catalog_or_features(world, monkeypatch):
+    """The market's grid is cached as HTML per enterprise, filters and data version: a second view reads no
+    product; a new product, or a change of the enterprise's own figures (its eligibility), shows at once."""
+    from jinfu.core.models import EnterpriseProfile
+
+    client = Client()
+    client.force_login(world["ent"])
+    assert client.get("/financing/").content.decode().count('data-eligible="yes"') == 1
+    monkeypatch.setattr(selectors, "catalog", _refuse)
+    monkeypatch.setattr(selectors, "market_eligibility", _refuse)
+    assert client.get("/financing/").content.decode().count('data-eligible="yes"') == 1
+    monkeypatch.undo()
+
+    EnterpriseProfile.objects.filter(organization=world["ent"].organization).update(employees=600)
+    EnterpriseProfile.objects.get(organization=world["ent"].organization).save()  # the signalled write
+    assert client.get("/financing/").content.decode().count('data-eligible="yes"') == 2
+    make_product(world["bank"], name="新上架的产品", eligibility_rule="employees >= 10")
+    body = client.get("/financing/").content.decode()
+    assert "新上架的产品" in body and body.count('data-eligible="yes"') == 3
+    bank = Client()  # an institution: its own grid, without eligibility badges
+    bank.force_login(world["bank"])
+    assert 'data-eligible="yes"' not in bank.get("/financing/").content.decode()

@@ -94,9 +94,10 @@ class FinancingConfig(AppConfig):
         register_financing_sets()
         from jinfu.core import dataversion
 
-        from .selectors import KPI_TABLES, MATCH_TABLES
+        from .selectors import KPI_TABLES, MARKET_TABLES, MATCH_TABLES
 
         dataversion.watch(*MATCH_TABLES)  # the online match cache (selectors.matches_for)
+        dataversion.watch(*MARKET_TABLES)  # the market's rendered grid (selectors.market_version)
         dataversion.watch(*KPI_TABLES)  # the KPI page's cache (selectors.kpis)
 
         from .batch import register_batch_jobs

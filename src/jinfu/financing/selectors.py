@@ -97,6 +97,21 @@ def catalog(
     return qs.order_by(*MARKET_SORTS[market_sort(sort)][1])
 
 
+#: what the market's grid shows besides the enterprise's own features: products, institutions, contacts
+MARKET_TABLES = ("financing.Product", "core.Organization", "core.InstitutionProfile")
+
+
+def market_version(actor, parts) -> str:
+    """Changes whenever the market grid would for this viewer and ``parts`` (filters, sort, page): the
+    catalog, the institutions' names and contacts, and for an enterprise its own feature row (eligibility)."""
+    p = as_principal(actor)
+    keys = [*dataversion.table_keys(*MARKET_TABLES)]
+    if p.role == Role.ENTERPRISE:
+        keys += features_keys(p.org_id)
+    viewer = (p.role, p.org_id, p.is_admin)
+    return dataversion.version(keys, ("financing.market", viewer, parts, timezone.localdate()))
+
+
 def market_eligibility(actor, products) -> dict[int, bool]:
     """For a logged-in enterprise: product id -> whether its own feature row (one per request) passes the
     product's eligibility rule. Empty for every other role, and for an enterprise without a profile."""

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest, HttpResponseForbidden
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -35,32 +36,34 @@ def _role(request):
 def market(request):
     g = request.GET
     sort = selectors.market_sort(g.get("sort"))
-    products = selectors.catalog(
-        request.user,
-        category=g.get("category") or None,
-        subtype=g.get("subtype") or None,
-        amount=g.get("amount") or None,
-        term=g.get("term") or None,
-        q=g.get("q") or None,
-        sort=sort,
-    )
-    pager = Paginator(products, MARKET_PAGE_SIZE).get_page(g.get("page"))
-    eligible = selectors.market_eligibility(request.user, pager.object_list)
+    filters = {k: g.get(k) or None for k in ("category", "subtype", "amount", "term", "q")}
+    see_managers = contacts.sees_product_contact(as_principal(request.user), None)
+
+    def grid() -> dict:  # read only when the rendered grid is not cached under market_version
+        products = selectors.catalog(request.user, sort=sort, **filters)
+        pager = Paginator(products, MARKET_PAGE_SIZE).get_page(g.get("page"))
+        eligible = selectors.market_eligibility(request.user, pager.object_list)
+        return {
+            "page": pager,
+            "cards": [(p, eligible.get(p.pk)) for p in pager.object_list],
+            "synthetic": any(p.is_synthetic for p in pager.object_list),
+        }
+
     keep = {k: g.get(k, "") for k in ("q", "category", "subtype", "amount", "term")} | {"sort": sort}
+    parts = (sorted(filters.items()), sort, g.get("page"), see_managers)
     return render(
         request,
         "financing/market.html",
         {
-            "page": pager,
-            "cards": [(p, eligible.get(p.pk)) for p in pager.object_list],
+            "grid": SimpleLazyObject(grid),
+            "market_version": selectors.market_version(request.user, parts),
             "categories": Product.Category.choices,
             "subtypes": Product.SUBTYPES,
             "sorts": [(k, label) for k, (label, _order) in selectors.MARKET_SORTS.items()],
             "sort": sort,
             "g": g,
             "qs": urlencode(keep) + "&",
-            "synthetic": any(p.is_synthetic for p in pager.object_list),
-            "see_managers": contacts.sees_product_contact(as_principal(request.user), None),
+            "see_managers": see_managers,
         },
     )
 
