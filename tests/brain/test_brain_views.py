@@ -367,3 +367,14 @@ def test_task_board_is_rendered_once_per_change(client, make_user, plans, monkey
     assert 'data-task="003-T01" data-status="overdue"' in client.get("/brain/tasks/").content.decode()
     other = client.get("/brain/tasks/?plan=003").content.decode()  # another filter: its own board
     assert 'data-task="003-T01"' in other
+
+
+def test_a_year_outside_the_plans_is_the_default_year_and_an_unknown_plan_filter_is_404(
+    client, make_user, plans
+):
+    client.force_login(user_for("gov_city", make_user))
+    default = client.get("/brain/").content.decode()
+    odd = client.get("/brain/?year=99999").content.decode()
+    assert re.search(r"监测年份：(\d+)", odd).group(1) == re.search(r"监测年份：(\d+)", default).group(1)
+    assert client.get("/brain/tasks/?plan=nope").status_code == 404
+    assert client.get("/brain/tasks/?plan=003").status_code == 200

@@ -246,3 +246,17 @@ def test_market_grid_is_rendered_once_per_change_of_catalog_or_features(world, m
     bank = Client()  # an institution: its own grid, without eligibility badges
     bank.force_login(world["bank"])
     assert 'data-eligible="yes"' not in bank.get("/financing/").content.decode()
+
+
+def test_market_searches_and_made_up_filters_are_not_cached(world):
+    """A search text, an amount, an unknown category or a far page is rendered, not stored: distinct values
+    cannot fill the cache."""
+    from django.core.cache import cache
+
+    client = Client()
+    client.force_login(world["ent"])
+    for query in ("q=贷款1", "q=贷款2", "amount=100", "term=12", "category=nope", "page=9999"):
+        assert client.get(f"/financing/?{query}").status_code == 200
+    assert not [k for k in cache._cache if "fragment:market_grid" in k]
+    client.get("/financing/?category=loan")
+    assert len([k for k in cache._cache if "fragment:market_grid" in k]) == 1

@@ -22,11 +22,15 @@ from .permissions import can_edit_plan, can_import_actuals, can_view_brain
 brain_view = page(guard=can_view_brain, guard_message="金融产业大脑仅对政府用户开放 / government users only")
 
 
+YEARS = range(2000, 2101)  # the plans' years; another number in the address is a typo: the default year
+
+
 def _year(request) -> int:
     try:
-        return int(request.GET.get("year") or selectors.default_year())
+        year = int(request.GET.get("year") or selectors.default_year())
     except ValueError:
         return selectors.default_year()
+    return year if year in YEARS else selectors.default_year()
 
 
 @brain_view
@@ -165,6 +169,9 @@ def index(request):
 def task_board(request):
     services.refresh_task_statuses_daily()
     plan = request.GET.get("plan") or None
+    plans = selectors.visible_plans(request.user)
+    if plan is not None and plan not in {p.code for p in plans}:
+        raise Http404("没有这个规划 / no such plan")
     if exports.requested(request):
         groups = selectors.task_board(request.user, plan_code=plan)
         rows = [{"owner": g["owner"], "task": t} for g in groups for t in g["tasks"]]
@@ -176,7 +183,7 @@ def task_board(request):
             # read only when the rendered board is not cached under this version (the template's cache tag)
             "groups": SimpleLazyObject(lambda: selectors.task_board(request.user, plan_code=plan)),
             "board_version": selectors.task_board_version(request.user, plan_code=plan),
-            "plans": selectors.visible_plans(request.user),
+            "plans": plans,
             "plan": plan,
         },
     )

@@ -26,6 +26,7 @@ from . import exports as export_tables
 from .models import Application, Demand, Product, RoadshowEvent, RoadshowProject
 
 MARKET_PAGE_SIZE = 12
+MARKET_CACHED_PAGES = 50  # a market page number beyond this is rendered, not cached
 
 
 def _role(request):
@@ -51,12 +52,21 @@ def market(request):
 
     keep = {k: g.get(k, "") for k in ("q", "category", "subtype", "amount", "term")} | {"sort": sort}
     parts = (sorted(filters.items()), sort, g.get("page"), see_managers)
+    # the grid is cached only for the bounded variants (a category, a type, a page number): a search text or
+    # an amount is rendered each time, so that nobody can fill the cache with made-up filters
+    bounded = (
+        not (filters["q"] or filters["amount"] or filters["term"])
+        and filters["category"] in {None, *Product.Category.values}
+        and filters["subtype"] in {None, *(k for k, _label in Product.SUBTYPES)}
+        and (g.get("page") or "1").isdigit()
+        and int(g.get("page") or 1) <= MARKET_CACHED_PAGES
+    )
     return render(
         request,
         "financing/market.html",
         {
             "grid": SimpleLazyObject(grid),
-            "market_version": selectors.market_version(request.user, parts),
+            "market_version": selectors.market_version(request.user, parts) if bounded else None,
             "categories": Product.Category.choices,
             "subtypes": Product.SUBTYPES,
             "sorts": [(k, label) for k, (label, _order) in selectors.MARKET_SORTS.items()],
