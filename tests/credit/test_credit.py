@@ -166,6 +166,19 @@ def test_tags_as_rules(ent):
     assert org.enterprise.tags.filter(code="good_taxpayer").exists()
 
 
+def _grant_tax(org, bank) -> Grant:
+    """A live 30-day grant of the tax records to the bank's organization."""
+    now = timezone.now()
+    return Grant.objects.create(
+        enterprise=org,
+        grantee=bank.organization,
+        scopes=["tax"],
+        purpose=Purpose.CREDIT_ASSESSMENT,
+        granted_at=now - dt.timedelta(days=1),
+        expires_at=now + dt.timedelta(days=30),
+    )
+
+
 def test_profile_permissions(ent, make_user):
     org = ent.organization
     _tax(org)
@@ -272,15 +285,7 @@ def test_api_key_needs_credit_scope_and_grant(client, ent, make_user):
     )
     body = client.get(url, HTTP_AUTHORIZATION=f"Bearer {key}").json()
     assert all(s["locked"] and s["records"] == [] for s in body["sections"]) and body["features"] is None
-    now = timezone.now()
-    Grant.objects.create(
-        enterprise=org,
-        grantee=bank.organization,
-        scopes=["tax"],
-        purpose=Purpose.CREDIT_ASSESSMENT,
-        granted_at=now - dt.timedelta(days=1),
-        expires_at=now + dt.timedelta(days=30),
-    )
+    _grant_tax(org, bank)
     body = client.get(url, HTTP_AUTHORIZATION=f"Bearer {key}").json()
     tax = next(s for s in body["sections"] if s["source"] == "tax")
     assert not tax["locked"] and tax["records"][0]["source_system"] == "税务" and tax["freshness"] == "fresh"
@@ -321,15 +326,7 @@ def test_profile_sections_are_read_once_per_change_and_consent_is_checked_every_
     org = ent.organization
     _tax(org, grade="B")
     bank = make_user("institution")
-    now = timezone.now()
-    Grant.objects.create(
-        enterprise=org,
-        grantee=bank.organization,
-        scopes=["tax"],
-        purpose=Purpose.CREDIT_ASSESSMENT,
-        granted_at=now - dt.timedelta(days=1),
-        expires_at=now + dt.timedelta(days=30),
-    )
+    _grant_tax(org, bank)
     first = selectors.profile(bank, org.pk)
     records = AccessRecord.objects.filter(enterprise=org, accessor_org=bank.organization, scope="tax")
     seen = records.count()
