@@ -52,15 +52,7 @@ def market(request):
 
     keep = {k: g.get(k, "") for k in ("q", "category", "subtype", "amount", "term")} | {"sort": sort}
     parts = (sorted(filters.items()), sort, g.get("page"), see_managers)
-    # the grid is cached only for the bounded variants (a category, a type, a page number): a search text or
-    # an amount is rendered each time, so that nobody can fill the cache with made-up filters
-    bounded = (
-        not (filters["q"] or filters["amount"] or filters["term"])
-        and filters["category"] in {None, *Product.Category.values}
-        and filters["subtype"] in {None, *(k for k, _label in Product.SUBTYPES)}
-        and (g.get("page") or "1").isdigit()
-        and int(g.get("page") or 1) <= MARKET_CACHED_PAGES
-    )
+    bounded = _market_cacheable(filters, g.get("page") or "1")
     return render(
         request,
         "financing/market.html",
@@ -75,6 +67,19 @@ def market(request):
             "qs": urlencode(keep) + "&",
             "see_managers": see_managers,
         },
+    )
+
+
+def _market_cacheable(filters: dict, page: str) -> bool:
+    """Whether the market grid of these filters is cached: only the bounded variants (a category, a type, a
+    page number up to MARKET_CACHED_PAGES); a search text or an amount is rendered each time, so that
+    nobody can fill the cache with made-up filters."""
+    return (
+        not (filters["q"] or filters["amount"] or filters["term"])
+        and filters["category"] in {None, *Product.Category.values}
+        and filters["subtype"] in {None, *(k for k, _label in Product.SUBTYPES)}
+        and page.isdigit()
+        and int(page) <= MARKET_CACHED_PAGES
     )
 
 

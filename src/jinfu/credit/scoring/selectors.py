@@ -95,10 +95,8 @@ def credit_view(actor, org: Organization) -> dict:
             "government users see score distributions only, not an enterprise's score",
         )
     check_enterprise_access(actor, org, "credit_score")  # on every view (recorded for an institution)
-    keys = [
-        *features_keys(org.pk),
-        *dataversion.table_keys("credit.ScoreRecord"),
-    ]  # a new card bumps features
+    # a new scorecard bumps every enterprise's features key; a nightly scoring adds ScoreRecord rows
+    keys = [*features_keys(org.pk), *dataversion.table_keys("credit.ScoreRecord")]
     out, _hit = dataversion.cached(
         "credit.credit_view", keys, (org.pk, get_language()), lambda: _credit_figures(org)
     )
