@@ -5,6 +5,7 @@ returned that enterprise's exact revenue to any role; a binary search on a count
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 from django.urls import reverse
@@ -179,7 +180,8 @@ def test_a_count_never_tells_which_side_of_a_threshold_an_enterprise_is(
     for _ in range(24):
         mid = round((lo + hi) / 2, 2)
         body = client.post(reverse("financing:rule-check"), {"eligibility_rule": f"revenue > {mid}"}).content
-        answers.add(body.decode().replace(str(mid), "X"))
+        # the clause left out is echoed back as a sentence (「营业收入高于 X 万元」): the threshold is the asker's own
+        answers.add(re.sub(r"高于 [\d,.]+ 万元", "高于 X 万元", body.decode()).replace(str(mid), "X"))
         lo, hi = (mid, hi) if "1 家" in body.decode() else (lo, mid)
     assert len(answers) == 1
 
@@ -258,6 +260,10 @@ def test_institutions_see_counts_of_public_clauses_only_and_never_sums(client, m
     assert d["qualifying"] == 12 and d["upper_bound"] is True and d["excluded_clauses"] == ["revenue > 5000"]
     assert d["estimate_total"] is None and d["private_fields"] == ["revenue"]
     assert {"private_clauses", "government_only"} <= {x["code"] for x in d["reasons"]}
+    # the reason names the clause left out as a sentence, not as rule text (an officer reads it)
+    (left_out,) = [x for x in d["reasons"] if x["code"] == "private_clauses"]
+    assert "营业收入" in left_out["message_zh"] and "revenue" not in left_out["message_zh"]
+    assert "revenue >" not in left_out["message_en"]
     # a sum over public fields is still a sum: government only
     d = _post(
         client, POLICY_API, {"eligibility_rule": "", "benefit_formula": "registered_capital"}, key
@@ -399,7 +405,8 @@ def test_product_editor_shows_withheld_counts_and_the_rate_limit(
     page.fill("#p-rule", "revenue >= 1000")  # preview 2
     page.locator('#rule-check [data-disclosure-reason="private_clauses"]').wait_for()
     text = check.inner_text()
-    assert "不予显示" in text and "少于 10 家" in text and "revenue >= 1000" in text
+    assert "不予显示" in text and "少于 10 家" in text and "营业收入不低于 1000 万元" in text
+    assert "revenue" not in text  # the clause left out reads as a sentence, not as rule text
     screenshot(page, "01-withheld")
     page.fill("#p-rule", "revenue >= 2000")  # preview 3: over the limit
     page.locator('#rule-check [data-rate-limited="1"]').wait_for()

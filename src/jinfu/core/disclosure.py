@@ -237,6 +237,23 @@ def public_part(rule: Rule | None) -> tuple[str, list[str]]:
     return " AND ".join(f"({t})" for t in kept), dropped
 
 
+def _private_clauses_reason(rule: Rule, dropped: list[str]) -> dict:
+    """The reason naming the clauses left out, as sentences in each language (「营业收入不低于 500 万元」), never
+    as rule text: the reader is an officer, and field identifiers are not words."""
+    from jinfu.core.reference.selectors import rule_value_labels
+    from jinfu.rules.describe import describe
+
+    said = [
+        s for c, s in zip(rule.clauses, describe(rule, rule_value_labels()), strict=True) if c.text in dropped
+    ]
+    zh, en = REASONS["private_clauses"]
+    return {
+        "code": "private_clauses",
+        "message_zh": zh.format(clauses="；".join(s.zh for s in said)),
+        "message_en": en.format(clauses="; ".join(s.en for s in said)),
+    }
+
+
 def _population(gate: Gate) -> pl.DataFrame:
     features = enterprise_features()
     if gate.zone is not None:
@@ -258,7 +275,7 @@ def aggregate(gate: Gate, *, rule: Rule | None, formula: Rule | None, measure: M
     k = min_group()
     reasons: list[dict] = []
     if dropped:
-        reasons.append(_reason("private_clauses", clauses="；".join(dropped)))
+        reasons.append(_private_clauses_reason(rule, dropped))
     named = {f for r in (rule, formula) if r is not None for f in r.fields} & IDENTIFIER_FIELDS
     count_hidden = True
     if named:
